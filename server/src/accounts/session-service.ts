@@ -1,0 +1,43 @@
+/** Sessions: revocable rows plus the short signed token that names them. */
+import type { Queryable } from '../db/pool.js'
+import * as repo from './repository.js'
+import type { PendingIdentity, SessionKind, SessionRow } from './repository.js'
+import { signSessionToken, verifySessionToken } from './session-tokens.js'
+
+export interface IssuedSession {
+  session: SessionRow
+  token: string
+  expiresAt: string
+}
+
+export interface SessionService {
+  issue(
+    db: Queryable,
+    s: { accountId: string | null; kind: SessionKind; linkId?: string | null; pendingIdentity?: PendingIdentity | null; ip?: string; userAgent?: string },
+  ): Promise<IssuedSession>
+  resolve(db: Queryable, token: string): Promise<SessionRow | null>
+  revoke(db: Queryable, sessionId: string): Promise<void>
+  ttlSeconds(kind: SessionKind): number
+}
+
+export function createSessionService({ secret, canvasMinutes, cookieHours }: { secret: string; canvasMinutes: number; cookieHours: number }): SessionService {
+  const ttlSeconds = (kind: SessionKind) => (kind === 'cookie' ? cookieHours * 3600 : canvasMinutes * 60)
+  return {
+    ttlSeconds,
+    async issue(db, s) {
+      const session = await repo.insertSession(db, { ...s, ttlSeconds: ttlSeconds(s.kind) })
+      return {
+        session,
+        token: signSessionToken(secret, { sid: session.id, knd: session.kind }, session.expiresAt),
+        expiresAt: session.expiresAt.toISOString(),
+      }
+    },
+    async resolve(db, token) {
+      const claims = verifySessionToken(secret, token)
+      if (!claims) return null
+      const session = await repo.findLiveSession(db, claims.sid)
+      return session && session.kind === claims.knd ? session : null
+    },
+    revoke: (db, id) => repo.revokeSession(db, id),
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Session tokens: a short JWT (HS256, SESSION_SECRET) that carries only the session row's
+ * ID and kind. The row decides: revoking it ends the session at once, on every instance.
+ */
+import crypto from 'node:crypto'
+import jwt from 'jsonwebtoken'
+import type { SessionKind } from './repository.js'
+
+export interface TokenClaims {
+  sid: string
+  knd: SessionKind
+}
+
+export function signSessionToken(secret: string, claims: TokenClaims, expiresAt: Date): string {
+  return jwt.sign({ sid: claims.sid, knd: claims.knd }, secret, {
+    algorithm: 'HS256',
+    expiresIn: Math.max(1, Math.floor((expiresAt.getTime() - Date.now()) / 1000)),
+    issuer: 'sf-link',
+  })
+}
+
+export function verifySessionToken(secret: string, token: string): TokenClaims | null {
+  try {
+    const payload = jwt.verify(token, secret, { algorithms: ['HS256'], issuer: 'sf-link' }) as jwt.JwtPayload
+    if (typeof payload.sid !== 'string' || typeof payload.knd !== 'string') return null
+    return { sid: payload.sid, knd: payload.knd as SessionKind }
+  } catch {
+    return null
+  }
+}
+
+/**
+ * CSRF token for cookie sessions: an HMAC of the session ID. Bound to the session row, so
+ * signing out or revoking the session also kills the CSRF token. (@fastify/csrf-protection
+ * keeps its own secret cookie unrelated to our session rows, which is why it isn't used.)
+ */
+export function csrfTokenFor(secret: string, sessionId: string): string {
+  return crypto.createHmac('sha256', secret).update(`csrf:${sessionId}`).digest('base64url')
+}
+
+export function csrfTokenMatches(secret: string, sessionId: string, presented: string | undefined): boolean {
+  if (!presented) return false
+  const expected = Buffer.from(csrfTokenFor(secret, sessionId))
+  const got = Buffer.from(presented)
+  return got.length === expected.length && crypto.timingSafeEqual(got, expected)
+}

@@ -1,0 +1,68 @@
+/** `POST /canvas` (the iframe entry) and `POST /canvas/session` (renewal). Thin: the service decides. */
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { AppError, ERRORS } from '../errors.js'
+import { toAppError } from '../http/error-handler.js'
+import { canvasErrorPage } from './page.js'
+import type { CanvasService, CanvasBootstrap } from './service.js'
+
+export const CANVAS_BODY_LIMIT = 64 * 1024
+
+export const canvasRoutes: FastifyPluginAsyncTypebox<{ canvas: CanvasService; renderPage: (b: CanvasBootstrap) => string }> = async (app, { canvas, renderPage }) => {
+  // The entry answers with HTML, errors included: the person sees a page in the iframe.
+  const htmlErrors = (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const appErr = toAppError(err)
+    if (!appErr) request.log.error({ err }, 'canvas entry failed')
+    const status = appErr?.status ?? 500
+    const code = appErr?.code ?? 'INTERNAL_ERROR'
+    return reply
+      .status(status)
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(canvasErrorPage(status, code, appErr?.message ?? ERRORS.INTERNAL_ERROR.message))
+  }
+
+  app.post(
+    '/canvas',
+    {
+      bodyLimit: CANVAS_BODY_LIMIT,
+      errorHandler: htmlErrors,
+      schema: {
+        tags: ['canvas'],
+        summary: 'Canvas entry: Salesforce POSTs the signed request here (form field signed_request)',
+        consumes: ['application/x-www-form-urlencoded'],
+        produces: ['text/html'],
+      },
+    },
+    async (request, reply) => {
+      const type = request.headers['content-type'] ?? ''
+      if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Salesforce posts the signed request as a form.')
+      const body = request.body as Record<string, unknown> | undefined
+      const raw = body && typeof body === 'object' ? body.signed_request : undefined
+      if (typeof raw !== 'string') throw new AppError('CANVAS_MALFORMED', 'The form field signed_request is missing.')
+      const bootstrap = await canvas.enter(raw, { ip: request.ip, userAgent: request.headers['user-agent'] })
+      return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderPage(bootstrap))
+    },
+  )
+
+  app.post(
+    '/canvas/session',
+    {
+      bodyLimit: CANVAS_BODY_LIMIT,
+      schema: {
+        tags: ['canvas'],
+        summary: 'Renews the canvas session from a fresh signed request (Sfdc.canvas.client.refreshSignedRequest)',
+        body: Type.Object({ signedRequest: Type.String({ maxLength: CANVAS_BODY_LIMIT }) }),
+        response: {
+          200: Type.Object({ token: Type.String(), expiresAt: Type.String(), linked: Type.Boolean() }),
+          400: { $ref: 'Error#' },
+          401: { $ref: 'Error#' },
+        },
+      },
+    },
+    async (request) => {
+      const b = await canvas.enter(request.body.signedRequest, { ip: request.ip, userAgent: request.headers['user-agent'] })
+      return { token: b.token, expiresAt: b.expiresAt, linked: b.linked }
+    },
+  )
+}

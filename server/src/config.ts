@@ -1,0 +1,186 @@
+/**
+ * Configuration, validated once at start (SPEC §7). This is the only module that reads
+ * the environment; everything else receives a typed `Config`.
+ */
+import path from 'node:path'
+
+export type AppMode = 'production' | 'demo' | 'development'
+
+export interface EncryptionKey {
+  id: string
+  key: Buffer
+}
+
+export interface Config {
+  mode: AppMode
+  databaseUrl: string | null
+  dataDir: string
+  host: string
+  port: number
+  publicUrl: string
+  /** Undefined only in demo/development until dev keys are generated (see dev-keys.ts). */
+  encryptionKeys: EncryptionKey[] | null
+  sessionSecret: string | null
+  salesforce: {
+    loginUrl: string
+    consumerKey: string | null
+    consumerSecrets: string[]
+    apiVersion: string
+    jwtPrivateKey: string | null
+    /** Extra hosts accepted as Salesforce (the simulator in demo mode). */
+    extraHosts: string[]
+  }
+  logLevel: string
+  trustProxy: boolean
+  frameAncestorsExtra: string[]
+  unsubscribePullIntervalMinutes: number
+  simulatorPort: number
+  canvasSessionMinutes: number
+  cookieSessionHours: number
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+const PRODUCTION_REQUIRED = [
+  'DATABASE_URL',
+  'PUBLIC_URL',
+  'ENCRYPTION_KEYS',
+  'SESSION_SECRET',
+  'SALESFORCE_CONSUMER_KEY',
+  'SALESFORCE_CONSUMER_SECRET',
+] as const
+
+export function parseEncryptionKeys(raw: string, problems: string[]): EncryptionKey[] {
+  const keys: EncryptionKey[] = []
+  for (const part of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const sep = part.indexOf(':')
+    const id = sep > 0 ? part.slice(0, sep) : ''
+    const b64 = sep > 0 ? part.slice(sep + 1) : ''
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) {
+      problems.push('ENCRYPTION_KEYS: each entry must be "id:base64key" with an id of letters, digits, - or _')
+      continue
+    }
+    const key = Buffer.from(b64, 'base64')
+    if (key.length !== 32) {
+      problems.push(`ENCRYPTION_KEYS: key "${id}" must be 32 bytes of Base64 (got ${key.length})`)
+      continue
+    }
+    if (keys.some((k) => k.id === id)) problems.push(`ENCRYPTION_KEYS: key id "${id}" appears twice`)
+    keys.push({ id, key })
+  }
+  if (keys.length === 0 && problems.length === 0) problems.push('ENCRYPTION_KEYS: no key given')
+  return keys
+}
+
+function intVar(env: Env, name: string, def: number, problems: string[], min = 0, max = 65535): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return def
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < min || n > max) {
+    problems.push(`${name}: must be a whole number between ${min} and ${max} (got "${raw}")`)
+    return def
+  }
+  return n
+}
+
+function urlVar(env: Env, name: string, problems: string[]): string | null {
+  const raw = env[name]
+  if (!raw) return null
+  try {
+    const u = new URL(raw)
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('protocol')
+    return raw.replace(/\/+$/, '')
+  } catch {
+    problems.push(`${name}: must be an http(s) URL (got "${raw}")`)
+    return null
+  }
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = []
+  const rawMode = env.APP_MODE?.trim()
+  if (rawMode && !['production', 'demo', 'development'].includes(rawMode)) {
+    problems.push(`APP_MODE: must be production, demo or development (got "${rawMode}")`)
+  }
+  const hasSalesforce = Boolean(env.SALESFORCE_CONSUMER_KEY || env.SALESFORCE_CONSUMER_SECRET)
+  const mode: AppMode =
+    rawMode === 'production' || rawMode === 'demo' || rawMode === 'development'
+      ? rawMode
+      : hasSalesforce
+        ? 'development'
+        : 'demo'
+
+  if (mode === 'production') {
+    for (const name of PRODUCTION_REQUIRED) {
+      if (!env[name] || env[name]!.trim() === '') problems.push(`${name}: required when APP_MODE=production`)
+    }
+  }
+
+  const port = intVar(env, 'PORT', 3000, problems)
+  const host = env.HOST || (mode === 'demo' ? '127.0.0.1' : '0.0.0.0')
+  const publicUrl = urlVar(env, 'PUBLIC_URL', problems) ?? `http://localhost:${port}`
+  if (mode === 'production' && publicUrl.startsWith('http:')) {
+    problems.push('PUBLIC_URL: must be https in production (Salesforce requires https canvas URLs)')
+  }
+
+  const encryptionKeys = env.ENCRYPTION_KEYS ? parseEncryptionKeys(env.ENCRYPTION_KEYS, problems) : null
+  const sessionSecret = env.SESSION_SECRET || null
+  if (sessionSecret && sessionSecret.length < 32) problems.push('SESSION_SECRET: must be at least 32 characters')
+
+  const loginUrl = urlVar(env, 'SALESFORCE_LOGIN_URL', problems) ?? 'https://login.salesforce.com'
+  const apiVersion = env.SALESFORCE_API_VERSION || '64.0'
+  if (!/^\d{2}\.0$/.test(apiVersion)) problems.push(`SALESFORCE_API_VERSION: must look like 64.0 (got "${apiVersion}")`)
+  const jwtPrivateKey = env.SALESFORCE_JWT_PRIVATE_KEY ? env.SALESFORCE_JWT_PRIVATE_KEY.replace(/\\n/g, '\n') : null
+  if (jwtPrivateKey && !jwtPrivateKey.includes('PRIVATE KEY')) {
+    problems.push('SALESFORCE_JWT_PRIVATE_KEY: must be a PEM private key')
+  }
+
+  const frameAncestorsExtra = (env.FRAME_ANCESTORS_EXTRA || '')
+    .split(/[,\s]+/)
+    .filter(Boolean)
+  for (const origin of frameAncestorsExtra) {
+    if (!/^https:\/\/[A-Za-z0-9*.-]+(:\d+)?$/.test(origin)) {
+      problems.push(`FRAME_ANCESTORS_EXTRA: "${origin}" must be an https origin`)
+    }
+  }
+
+  const logLevel = env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info')
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    problems.push(`LOG_LEVEL: unknown level "${logLevel}"`)
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems)
+
+  return {
+    mode,
+    databaseUrl: env.DATABASE_URL || null,
+    dataDir: path.resolve(env.DATA_DIR || 'data'),
+    host,
+    port,
+    publicUrl,
+    encryptionKeys,
+    sessionSecret,
+    salesforce: {
+      loginUrl,
+      consumerKey: env.SALESFORCE_CONSUMER_KEY || null,
+      consumerSecrets: (env.SALESFORCE_CONSUMER_SECRET || '').split(',').map((s) => s.trim()).filter(Boolean),
+      apiVersion,
+      jwtPrivateKey,
+      extraHosts: [],
+    },
+    logLevel,
+    trustProxy: env.TRUST_PROXY === 'true' || env.TRUST_PROXY === '1',
+    frameAncestorsExtra,
+    unsubscribePullIntervalMinutes: intVar(env, 'UNSUBSCRIBE_PULL_INTERVAL_MINUTES', 60, problems, 1, 10080),
+    simulatorPort: intVar(env, 'SIMULATOR_PORT', 3001, problems),
+    canvasSessionMinutes: intVar(env, 'CANVAS_SESSION_MINUTES', 15, problems, 1, 240),
+    cookieSessionHours: intVar(env, 'COOKIE_SESSION_HOURS', 12, problems, 1, 720),
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Formatters for pulls (`GET /api/connections/:id/records?format=ndjson|csv`).
+ *
+ * Each function turns one record into one self-contained chunk of text, so a pull can
+ * write page after page of `queryMore` results to the response as they come, holding no
+ * more than one page in memory. Values are written exactly as Salesforce sent them: no
+ * spreadsheet-formula guarding, which would change the data the mailing side receives.
+ *
+ * Hand-written rather than a CSV library: RFC 4180 output is a few lines, and this keeps
+ * the module pure and synchronous (the route owns the stream and its backpressure).
+ */
+
+/** A record as the REST query API returns it (with `attributes`, relationships as nested objects). */
+export type SalesforceRecord = Readonly<Record<string, unknown>>
+
+export type RecordFormat = 'ndjson' | 'csv'
+
+/**
+ * The value at a field path: `Email`, or `Contact.Email` through a relationship object.
+ * A missing step or a null relationship gives null. Salesforce returns field names in
+ * their canonical case; a case-insensitive match is the fallback for anything else.
+ */
+export function fieldValue(record: SalesforceRecord | null | undefined, path: string): unknown {
+  let current: unknown = record
+  for (const step of path.split('.')) {
+    if (typeof current !== 'object' || current === null || Array.isArray(current)) return null
+    const object = current as Record<string, unknown>
+    if (Object.hasOwn(object, step)) {
+      current = object[step]
+    } else {
+      const lower = step.toLowerCase()
+      const key = Object.keys(object).find((k) => k.toLowerCase() === lower)
+      current = key === undefined ? undefined : object[key]
+    }
+  }
+  return current === undefined ? null : withoutAttributes(current)
+}
+
+/** Drops Salesforce's `attributes` (type and URL) from nested objects such as addresses. */
+function withoutAttributes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutAttributes)
+  if (typeof value !== 'object' || value === null) return value
+  const out: Record<string, unknown> = {}
+  for (const [key, inner] of Object.entries(value)) {
+    if (key !== 'attributes') out[key] = withoutAttributes(inner)
+  }
+  return out
+}
+
+/** One NDJSON line: the requested fields, in order, keyed by their path; ends with "\n". */
+export function toNdjsonLine(record: SalesforceRecord, fields: readonly string[]): string {
+  // Written pair by pair rather than through an object: the order is exactly the one asked
+  // (an object would move integer-like keys first) and "__proto__" is just another key.
+  const pairs = fields.map((field) => `${JSON.stringify(field)}:${JSON.stringify(fieldValue(record, field)) ?? 'null'}`)
+  return `{${pairs.join(',')}}\n`
+}
+
+/** RFC 4180: quote a field containing a comma, a quote, CR or LF, doubling the quotes. */
+export function csvField(value: unknown): string {
+  let text: string
+  if (value === null || value === undefined) text = ''
+  else if (typeof value === 'string') text = value
+  else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') text = String(value)
+  else text = JSON.stringify(value) ?? '' // compound values (address, location) keep their structure
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
+}
+
+/** The header line: the field paths as requested, CRLF-terminated. */
+export function csvHeader(fields: readonly string[]): string {
+  return `${fields.map(csvField).join(',')}\r\n`
+}
+
+/** One data line; null and missing values are empty fields. */
+export function csvRow(record: SalesforceRecord, fields: readonly string[]): string {
+  return `${fields.map((field) => csvField(fieldValue(record, field))).join(',')}\r\n`
+}
+
+/** What a pull route needs for either format: content type, text before the rows, and each row. */
+export function recordFormatter(format: RecordFormat, fields: readonly string[]): {
+  contentType: string
+  header: string
+  row: (record: SalesforceRecord) => string
+} {
+  if (format === 'csv') {
+    return { contentType: 'text/csv; charset=utf-8', header: csvHeader(fields), row: (record) => csvRow(record, fields) }
+  }
+  return { contentType: 'application/x-ndjson; charset=utf-8', header: '', row: (record) => toNdjsonLine(record, fields) }
+}

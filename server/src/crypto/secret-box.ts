@@ -1,0 +1,67 @@
+/**
+ * AES-256-GCM secret box (SPEC §9). A fresh 12-byte IV for every value; the associated
+ * data names the row the value belongs to; the key ID is stored beside the ciphertext so
+ * old keys keep decrypting until `npm run rotate-keys` has re-encrypted everything.
+ * Stored layout: iv (12) ‖ auth tag (16) ‖ ciphertext.
+ */
+import crypto from 'node:crypto'
+import type { EncryptionKey } from '../config.js'
+
+export interface Sealed {
+  keyId: string
+  ciphertext: Buffer
+}
+
+export interface SecretBox {
+  readonly currentKeyId: string
+  seal(plaintext: string, associatedData: string): Sealed
+  open(sealed: Sealed, associatedData: string): string
+  hasKey(keyId: string): boolean
+}
+
+export class SecretBoxError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'SecretBoxError'
+  }
+}
+
+const IV_LENGTH = 12
+const TAG_LENGTH = 16
+
+export function createSecretBox(keys: readonly EncryptionKey[]): SecretBox {
+  if (keys.length === 0) throw new SecretBoxError('at least one encryption key is required')
+  const byId = new Map(keys.map((k) => [k.id, k.key]))
+  const current = keys[0]!
+
+  return {
+    currentKeyId: current.id,
+    hasKey: (keyId) => byId.has(keyId),
+    seal(plaintext, associatedData) {
+      const iv = crypto.randomBytes(IV_LENGTH)
+      const cipher = crypto.createCipheriv('aes-256-gcm', current.key, iv, { authTagLength: TAG_LENGTH })
+      cipher.setAAD(Buffer.from(associatedData, 'utf8'))
+      const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
+      return { keyId: current.id, ciphertext: Buffer.concat([iv, cipher.getAuthTag(), body]) }
+    },
+    open(sealed, associatedData) {
+      const key = byId.get(sealed.keyId)
+      if (!key) throw new SecretBoxError(`encryption key "${sealed.keyId}" is not configured`)
+      if (sealed.ciphertext.length < IV_LENGTH + TAG_LENGTH) throw new SecretBoxError('ciphertext is truncated')
+      const iv = sealed.ciphertext.subarray(0, IV_LENGTH)
+      const tag = sealed.ciphertext.subarray(IV_LENGTH, IV_LENGTH + TAG_LENGTH)
+      const decipher = crypto.createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_LENGTH })
+      decipher.setAAD(Buffer.from(associatedData, 'utf8'))
+      decipher.setAuthTag(tag)
+      try {
+        return Buffer.concat([decipher.update(sealed.ciphertext.subarray(IV_LENGTH + TAG_LENGTH)), decipher.final()]).toString('utf8')
+      } catch {
+        throw new SecretBoxError('secret does not decrypt for this row (wrong key or wrong row)')
+      }
+    },
+  }
+}
+
+export function generateEncryptionKey(): string {
+  return crypto.randomBytes(32).toString('base64')
+}

@@ -1,0 +1,145 @@
+/**
+ * The one error registry. Every error a client can see has a stable `code`, an HTTP
+ * status and a message a person can act on. Salesforce errors are translated into
+ * these codes in `salesforce/error-translation.ts`, keeping the original as `cause`.
+ */
+
+export interface ErrorDefinition {
+  status: number
+  message: string
+  /** For Salesforce errors: may the operation be retried automatically? */
+  retry?: 'never' | 'backoff' | 'once' | 'no'
+}
+
+export const ERRORS = {
+  // Generic
+  VALIDATION_FAILED: { status: 400, message: 'The request is not valid.' },
+  MALFORMED_REQUEST: { status: 400, message: 'The request could not be read.' },
+  BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'This content type is not accepted here.' },
+  NOT_FOUND: { status: 404, message: 'Not found.' },
+  ROUTE_NOT_FOUND: { status: 404, message: 'There is no such endpoint.' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'This method is not allowed here.' },
+  RATE_LIMITED: { status: 429, message: 'Too many attempts. Wait a minute and try again.' },
+  INTERNAL_ERROR: { status: 500, message: 'Something went wrong on our side. Try again later.' },
+  SERVICE_UNAVAILABLE: { status: 503, message: 'The service is not ready. Try again shortly.' },
+
+  // Sessions and accounts
+  UNAUTHENTICATED: { status: 401, message: 'Sign in to continue.' },
+  SESSION_EXPIRED: { status: 401, message: 'Your session has ended. Sign in again.' },
+  CSRF_INVALID: { status: 403, message: 'The security token of this page is missing or stale. Reload the page and try again.' },
+  FORBIDDEN: { status: 403, message: 'You are not allowed to do that.' },
+  INVALID_CREDENTIALS: { status: 401, message: 'That email and password do not match an account.' },
+  EMAIL_TAKEN: { status: 409, message: 'An account with this email already exists. Sign in instead.' },
+  PASSWORD_TOO_SHORT: { status: 400, message: 'Choose a password of at least 12 characters.' },
+  PENDING_LINK_REQUIRED: { status: 400, message: 'Open SF Link inside Salesforce to link your Salesforce user.' },
+  API_KEY_INVALID: { status: 401, message: 'The API key is not valid or was revoked.' },
+
+  // Canvas
+  CANVAS_MALFORMED: { status: 400, message: 'The signed request from Salesforce could not be read.' },
+  CANVAS_BAD_SIGNATURE: { status: 401, message: 'The signed request from Salesforce could not be verified. Check the consumer secret configured in SF Link.' },
+  CANVAS_INVALID_PAYLOAD: { status: 400, message: 'The signed request from Salesforce is missing required information.' },
+
+  // Linking
+  LINK_NOT_FOUND: { status: 404, message: 'No Salesforce user is linked yet. Open SF Link inside Salesforce once to link it.' },
+  LINK_CONFLICT: { status: 409, message: 'This Salesforce user is already linked to another SF Link account.' },
+  LINK_ORG_TAKEN: { status: 409, message: 'Your SF Link account is already linked to another user of this Salesforce org.' },
+
+  // Salesforce (SPEC §5)
+  SF_INVALID_LOGIN: {
+    status: 422,
+    retry: 'never',
+    message:
+      'Salesforce rejected the username, password or security token, or the user is locked out. A recently reset security token or changed password is the usual cause: enter the new token.',
+  },
+  SF_SECURITY_TOKEN_REQUIRED: {
+    status: 422,
+    retry: 'never',
+    message:
+      'Salesforce requires the security token because SF Link is outside your org\'s trusted IP ranges. Add your security token.',
+  },
+  SF_LOCKED_OUT: {
+    status: 422,
+    retry: 'never',
+    message: 'Salesforce has locked this user after too many failed logins. Wait for the lockout to end or ask your Salesforce admin to unlock you.',
+  },
+  SF_API_DISABLED: {
+    status: 422,
+    retry: 'no',
+    message: 'Your Salesforce org or profile does not allow API access. Ask your Salesforce admin to enable "API Enabled".',
+  },
+  SF_SOAP_LOGIN_DISABLED: {
+    status: 422,
+    retry: 'no',
+    message: 'Your org has SOAP login() turned off, so username, password and token cannot be used. Use Connect with Salesforce instead.',
+  },
+  SF_PASSWORD_EXPIRED: {
+    status: 422,
+    retry: 'no',
+    message: 'Your Salesforce password has expired. Change it in Salesforce, then enter the new security token Salesforce emails you.',
+  },
+  SF_AUTHORIZATION_REVOKED: {
+    status: 422,
+    retry: 'no',
+    message: 'Salesforce access was revoked or has expired. Connect with Salesforce again.',
+  },
+  SF_RATE_LIMITED: { status: 429, retry: 'backoff', message: 'Salesforce limits were reached. SF Link will retry later.' },
+  SF_UNAVAILABLE: { status: 503, retry: 'backoff', message: 'Salesforce could not be reached. SF Link will retry later.' },
+  SF_REQUEST_FAILED: { status: 502, retry: 'no', message: 'Salesforce refused the request.' },
+  SF_CREDENTIALS_REQUIRED: {
+    status: 403,
+    message:
+      'This needs access to Salesforce. Open SF Link inside Salesforce, or add your Salesforce credentials under Settings → Integrations → Link Accounts.',
+  },
+  SF_ENVIRONMENT_NOT_ALLOWED: {
+    status: 400,
+    message: 'The environment must be production, sandbox or a Salesforce My Domain URL (https://<name>.my.salesforce.com).',
+  },
+  SF_OAUTH_FAILED: { status: 400, message: 'Connecting with Salesforce did not complete. Try again.' },
+  SF_JWT_NOT_CONFIGURED: { status: 400, message: 'JWT bearer access is not configured on this SF Link server.' },
+  SF_NOT_LINKED: { status: 404, message: 'No SF Link account is linked to that Salesforce user.' },
+
+  // Connections
+  CONNECTION_INVALID: { status: 400, message: 'The connection definition is not valid.' },
+} as const satisfies Record<string, ErrorDefinition>
+
+export type ErrorCode = keyof typeof ERRORS
+
+export class AppError extends Error {
+  readonly code: ErrorCode
+  readonly status: number
+  readonly details?: unknown
+
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; details?: unknown }) {
+    super(message ?? ERRORS[code].message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'AppError'
+    this.code = code
+    this.status = ERRORS[code].status
+    this.details = options?.details
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details?: unknown } {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details }
+  }
+}
+
+export function appError(code: ErrorCode, message?: string, options?: { cause?: unknown; details?: unknown }): AppError {
+  return new AppError(code, message, options)
+}
+
+export function isAppError(err: unknown): err is AppError {
+  return err instanceof AppError
+}
+
+/** Codes meaning the stored credential itself is wrong: its circuit opens until the user changes it. */
+export const CREDENTIAL_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'SF_INVALID_LOGIN',
+  'SF_SECURITY_TOKEN_REQUIRED',
+  'SF_LOCKED_OUT',
+  'SF_AUTHORIZATION_REVOKED',
+  'SF_PASSWORD_EXPIRED',
+  'SF_SOAP_LOGIN_DISABLED',
+  'SF_API_DISABLED',
+])

@@ -1,0 +1,66 @@
+/**
+ * The one error handler: every error leaves as JSON `{code, message}` with a stable code.
+ * 4xx from Fastify itself (validation, body parsing, limits) are mapped to registry codes;
+ * anything else is a 5xx whose details stay in the log, never in the response.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { AppError, ERRORS, type ErrorCode } from '../errors.js'
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'MALFORMED_REQUEST',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_REQUEST',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_REQUEST',
+  FST_ERR_CTP_INVALID_TYPE: 'MALFORMED_REQUEST',
+  FST_ERR_CTP_EMPTY_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_BAD_URL: 'MALFORMED_REQUEST',
+  FST_ERR_ASYNC_CONSTRAINT: 'MALFORMED_REQUEST',
+}
+
+function codeForStatus(status: number): ErrorCode {
+  if (status === 404) return 'NOT_FOUND'
+  if (status === 405) return 'METHOD_NOT_ALLOWED'
+  if (status === 413) return 'BODY_TOO_LARGE'
+  if (status === 415) return 'UNSUPPORTED_MEDIA_TYPE'
+  if (status === 429) return 'RATE_LIMITED'
+  if (status === 401) return 'UNAUTHENTICATED'
+  if (status === 403) return 'FORBIDDEN'
+  return 'MALFORMED_REQUEST'
+}
+
+export function toAppError(err: unknown): AppError | null {
+  if (err instanceof AppError) return err
+  const e = err as FastifyError & { validation?: unknown }
+  if (e && typeof e === 'object') {
+    if (e.validation) {
+      return new AppError('VALIDATION_FAILED', `The request is not valid: ${e.message}`)
+    }
+    if (e.code && FASTIFY_CODES[e.code]) return new AppError(FASTIFY_CODES[e.code]!)
+    if (e.code?.startsWith('FST_CSRF')) return new AppError('CSRF_INVALID')
+    const status = e.statusCode
+    if (typeof status === 'number' && status >= 400 && status < 500) return new AppError(codeForStatus(status))
+    // Errors from body parsers (e.g. a malformed form or JSON body) carry a 4xx status;
+    // anything else is ours.
+  }
+  return null
+}
+
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const appErr = toAppError(err)
+    if (appErr) {
+      if (appErr.status >= 500) request.log.warn({ code: appErr.code, err: appErr.cause ?? undefined }, appErr.message)
+      return reply.status(appErr.status).type('application/json; charset=utf-8').send(appErr.toJSON())
+    }
+    request.log.error({ err }, 'unhandled error')
+    return reply
+      .status(500)
+      .type('application/json; charset=utf-8')
+      .send({ code: 'INTERNAL_ERROR', message: ERRORS.INTERNAL_ERROR.message })
+  })
+
+  app.setNotFoundHandler((request, reply) => {
+    return reply.status(404).send({ code: 'ROUTE_NOT_FOUND', message: `There is no ${request.method} ${request.url.split('?')[0]} endpoint.` })
+  })
+}

@@ -1,0 +1,23 @@
+/** Registers every domain's routes. Each domain's `routes.ts` stays thin and calls its service. */
+import type { FastifyInstance } from 'fastify'
+import type { Config } from './config.js'
+import type { Services } from './services.js'
+import type { DemoInfo } from './app.js'
+import { demoRoutes } from './demo/routes.js'
+import { registerAuth } from './http/auth.js'
+import { accountRoutes } from './accounts/routes.js'
+import { canvasRoutes } from './canvas/routes.js'
+import { createCanvasPageRenderer } from './canvas/page.js'
+import { linkRoutes } from './links/routes.js'
+
+export async function registerRoutes(
+  app: FastifyInstance,
+  opts: { config: Config; services: Services; demo: DemoInfo | null; uiDir: string },
+): Promise<void> {
+  const { config, services } = opts
+  registerAuth(app, { pool: services.pool, sessions: services.sessions, secret: config.sessionSecret! })
+  await app.register(canvasRoutes, { canvas: services.canvas, renderPage: createCanvasPageRenderer(opts.uiDir) })
+  await app.register(accountRoutes, { accounts: services.accounts, secret: config.sessionSecret!, secureCookies: config.publicUrl.startsWith('https:') })
+  await app.register(linkRoutes, { links: services.links })
+  if (opts.demo) await app.register(demoRoutes, { demo: opts.demo })
+}

@@ -1,0 +1,92 @@
+/**
+ * Stores credentials with their secrets. Rows in salesforce_credentials, secrets
+ * encrypted in encrypted_secrets owned by the credential row (owner_kind 'credential').
+ */
+import type { Queryable } from '../db/pool.js'
+import type { SecretStore } from '../crypto/secret-store.js'
+import * as repo from './credentials-repository.js'
+import type { CredentialKind, CredentialRow } from './credentials-repository.js'
+
+export type SecretName = 'password' | 'securityToken' | 'refreshToken' | 'accessToken'
+
+export interface CredentialStore {
+  list(db: Queryable, linkId: string): Promise<CredentialRow[]>
+  find(db: Queryable, linkId: string, kind: CredentialKind): Promise<CredentialRow | null>
+  secret(db: Queryable, credentialId: string, name: SecretName): Promise<string | null>
+  /** Replaces (or creates) a credential with these secrets; the version bumps, the circuit closes. */
+  save(
+    db: Queryable,
+    c: Parameters<typeof repo.upsertCredential>[1] & { secrets: Partial<Record<SecretName, string | null>> },
+  ): Promise<CredentialRow>
+  /** Updates some secrets of an existing credential (new token after a reset). */
+  update(db: Queryable, credentialId: string, secrets: Partial<Record<SecretName, string | null>>, succeeded: boolean): Promise<CredentialRow>
+  remove(db: Queryable, linkId: string, kinds: CredentialKind[]): Promise<void>
+  /** Stores the canvas session token of a verified visit, and the refresh token when it carries one. */
+  saveCanvasTokens(
+    db: Queryable,
+    linkId: string,
+    t: { oauthToken: string; refreshToken?: string | null; instanceUrl: string; username: string; ttlSeconds: number },
+  ): Promise<void>
+}
+
+export function createCredentialStore({ secrets }: { secrets: SecretStore }): CredentialStore {
+  async function putSecrets(db: Queryable, id: string, values: Partial<Record<SecretName, string | null>>): Promise<void> {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) continue
+      if (value === null || value === '') await secrets.remove(db, 'credential', id, [name])
+      else await secrets.put(db, 'credential', id, name, value)
+    }
+  }
+
+  const store: CredentialStore = {
+    list: (db, linkId) => repo.listCredentials(db, linkId),
+    find: (db, linkId, kind) => repo.findCredential(db, linkId, kind),
+    secret: (db, id, name) => secrets.get(db, 'credential', id, name),
+    async save(db, c) {
+      const row = await repo.upsertCredential(db, c)
+      // A replaced credential starts clean: no stale cached session or old token.
+      await secrets.remove(db, 'credential', row.id)
+      await putSecrets(db, row.id, c.secrets)
+      return row
+    },
+    async update(db, id, values, succeeded) {
+      await secrets.remove(db, 'credential', id, ['accessToken'])
+      await putSecrets(db, id, values)
+      return repo.bumpCredentialVersion(db, id, succeeded)
+    },
+    async remove(db, linkId, kinds) {
+      const ids = await repo.deleteCredentials(db, linkId, kinds)
+      for (const id of ids) await secrets.remove(db, 'credential', id)
+    },
+    async saveCanvasTokens(db, linkId, t) {
+      await store.save(db, {
+        linkId,
+        kind: 'canvas',
+        username: t.username,
+        instanceUrl: t.instanceUrl,
+        loginUrl: t.instanceUrl,
+        expiresAt: new Date(Date.now() + t.ttlSeconds * 1000),
+        succeeded: true,
+        secrets: { accessToken: t.oauthToken },
+      })
+      if (!t.refreshToken) return
+      // The same refresh token on every visit: keep the row (and its cached session) as is.
+      const existing = await repo.findCredential(db, linkId, 'oauth_refresh')
+      if (existing && existing.status === 'ok') {
+        const current = await secrets.get(db, 'credential', existing.id, 'refreshToken').catch(() => null)
+        if (current === t.refreshToken) return
+      }
+      await store.save(db, {
+        linkId,
+        kind: 'oauth_refresh',
+        username: t.username,
+        environment: 'canvas',
+        instanceUrl: t.instanceUrl,
+        loginUrl: t.instanceUrl,
+        succeeded: true,
+        secrets: { refreshToken: t.refreshToken },
+      })
+    },
+  }
+  return store
+}

@@ -1,0 +1,43 @@
+/**
+ * Which hosts count as Salesforce. The server only ever logs in to these, so a user-typed
+ * environment URL cannot point it at an internal host (SSRF).
+ */
+const SALESFORCE_SUFFIXES = ['.my.salesforce.com', '.salesforce.com', '.force.com', '.sandbox.my.salesforce.com']
+const LOGIN_HOSTS = ['login.salesforce.com', 'test.salesforce.com']
+
+/** `host` may carry a port (URL.host). `extraHosts` are exact host:port entries (the simulator in demo mode). */
+export function isSalesforceHost(host: string, extraHosts: readonly string[] = []): boolean {
+  const h = host.toLowerCase()
+  if (extraHosts.map((e) => e.toLowerCase()).includes(h)) return true
+  if (h.includes(':')) return false
+  if (LOGIN_HOSTS.includes(h)) return true
+  return SALESFORCE_SUFFIXES.some((s) => h.endsWith(s) && /^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(h.slice(0, -s.length)))
+}
+
+export type Environment = 'production' | 'sandbox' | string
+
+/**
+ * Turns the environment the person chose into a login URL: production and sandbox are
+ * Salesforce's login hosts; a URL must be https on a My Domain host (or the simulator).
+ * Returns null when it isn't allowed.
+ */
+export function loginUrlFor(environment: Environment, opts: { productionLoginUrl: string; extraHosts: readonly string[] }): string | null {
+  if (environment === 'production') return opts.productionLoginUrl
+  if (environment === 'sandbox') {
+    // In demo mode production and sandbox both mean the simulator.
+    const prod = new URL(opts.productionLoginUrl)
+    return opts.extraHosts.includes(prod.host) ? opts.productionLoginUrl : 'https://test.salesforce.com'
+  }
+  let url: URL
+  try {
+    url = new URL(environment)
+  } catch {
+    return null
+  }
+  if (url.username || url.password || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) return null
+  const extra = opts.extraHosts.includes(url.host)
+  if (!extra && url.protocol !== 'https:') return null
+  if (!extra && !(url.hostname.endsWith('.my.salesforce.com') || LOGIN_HOSTS.includes(url.hostname))) return null
+  if (!isSalesforceHost(url.host, opts.extraHosts)) return null
+  return url.origin
+}

@@ -1,0 +1,69 @@
+/**
+ * Creates every service once, with its dependencies passed explicitly. Route plugins
+ * and the worker receive this object; nothing else holds module-level state.
+ */
+import type { Config } from './config.js'
+import type { Pool } from './db/pool.js'
+import { createSecretBox, type SecretBox } from './crypto/secret-box.js'
+import { createSecretStore, type SecretStore } from './crypto/secret-store.js'
+import { createAuditLog, type AuditLog } from './audit/audit-log.js'
+import { createSessionService, type SessionService } from './accounts/session-service.js'
+import { createAccountService, type AccountService } from './accounts/service.js'
+import { createCredentialStore, type CredentialStore } from './salesforce/credential-store.js'
+import { createLinkService, type LinkService } from './links/service.js'
+import { createCanvasService, type CanvasService } from './canvas/service.js'
+import { isSalesforceHost } from './salesforce/hosts.js'
+
+export interface JobSender {
+  send(queue: string, data: object, options?: { singletonKey?: string; startAfter?: number }): Promise<string | null>
+}
+
+export interface Services {
+  config: Config
+  pool: Pool
+  box: SecretBox
+  secrets: SecretStore
+  audit: AuditLog
+  jobs: JobSender | null
+  sessions: SessionService
+  accounts: AccountService
+  credentials: CredentialStore
+  links: LinkService
+  canvas: CanvasService
+}
+
+export interface ServiceDeps {
+  config: Config
+  pool: Pool
+  jobs?: JobSender | null
+  demo: unknown
+}
+
+/** How long a canvas OAuth token is trusted after a visit before the UI renews it. */
+const CANVAS_TOKEN_TTL_SECONDS = 60 * 60
+
+export function createServices(deps: ServiceDeps): Services {
+  const { config, pool } = deps
+  if (!config.encryptionKeys || !config.sessionSecret) {
+    throw new Error('encryption keys and session secret must be resolved before building the app')
+  }
+  const box = createSecretBox(config.encryptionKeys)
+  const secrets = createSecretStore(box)
+  const audit = createAuditLog({ db: pool })
+  const sessions = createSessionService({ secret: config.sessionSecret, canvasMinutes: config.canvasSessionMinutes, cookieHours: config.cookieSessionHours })
+  const credentials = createCredentialStore({ secrets })
+  const links = createLinkService({ pool, credentials })
+  const accounts = createAccountService({ pool, sessions, links, credentials, secrets, audit, canvasTokenTtlSeconds: CANVAS_TOKEN_TTL_SECONDS })
+  const canvas = createCanvasService({
+    pool,
+    consumerSecrets: () => config.salesforce.consumerSecrets,
+    isAllowedInstanceHost: (host) => isSalesforceHost(host, config.salesforce.extraHosts),
+    sessions,
+    links,
+    credentials,
+    secrets,
+    audit,
+    canvasTokenTtlSeconds: CANVAS_TOKEN_TTL_SECONDS,
+  })
+  return { config, pool, box, secrets, audit, jobs: deps.jobs ?? null, sessions, accounts, credentials, links, canvas }
+}

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config'
+
+// Test files run in separate processes, two at a time (the machine has 2 cores).
+// Each file gets its own database (see test/helpers/database.ts).
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
+    env: { NODE_ENV: 'test' },
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    reporters: ['default'],
+  },
+})
