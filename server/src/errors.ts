@@ -98,9 +98,15 @@ export const ERRORS = {
   SF_OAUTH_FAILED: { status: 400, message: 'Connecting with Salesforce did not complete. Try again.' },
   SF_JWT_NOT_CONFIGURED: { status: 400, message: 'JWT bearer access is not configured on this SF Link server.' },
   SF_NOT_LINKED: { status: 404, message: 'No SF Link account is linked to that Salesforce user.' },
+  SF_USER_MISMATCH: {
+    status: 422,
+    message: 'These Salesforce credentials belong to a different Salesforce user than the one linked to your SF Link account. Use the login of the linked user.',
+  },
+  CREDENTIAL_NOT_FOUND: { status: 404, message: 'No Salesforce username and password are stored yet. Enter them and choose Save.' },
 
   // Connections
   CONNECTION_INVALID: { status: 400, message: 'The connection definition is not valid.' },
+  CONNECTION_NOT_FOUND: { status: 404, message: 'This database connection does not exist, or was deleted.' },
 } as const satisfies Record<string, ErrorDefinition>
 
 export type ErrorCode = keyof typeof ERRORS

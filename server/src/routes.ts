@@ -9,6 +9,7 @@ import { accountRoutes } from './accounts/routes.js'
 import { canvasRoutes } from './canvas/routes.js'
 import { createCanvasPageRenderer } from './canvas/page.js'
 import { linkRoutes } from './links/routes.js'
+import { salesforceRoutes } from './salesforce/routes.js'
 
 export async function registerRoutes(
   app: FastifyInstance,
@@ -19,5 +20,6 @@ export async function registerRoutes(
   await app.register(canvasRoutes, { canvas: services.canvas, renderPage: createCanvasPageRenderer(opts.uiDir) })
   await app.register(accountRoutes, { accounts: services.accounts, secret: config.sessionSecret!, secureCookies: config.publicUrl.startsWith('https:') })
   await app.register(linkRoutes, { links: services.links })
+  await app.register(salesforceRoutes, { service: services.salesforceCredentials, secureCookies: config.publicUrl.startsWith('https:') })
   if (opts.demo) await app.register(demoRoutes, { demo: opts.demo })
 }

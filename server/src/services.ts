@@ -13,6 +13,8 @@ import { createCredentialStore, type CredentialStore } from './salesforce/creden
 import { createLinkService, type LinkService } from './links/service.js'
 import { createCanvasService, type CanvasService } from './canvas/service.js'
 import { isSalesforceHost } from './salesforce/hosts.js'
+import { createSalesforceAccess, type SalesforceAccessInternals } from './salesforce/access.js'
+import { createCredentialsService, type CredentialsService } from './salesforce/credentials-service.js'
 
 export interface JobSender {
   send(queue: string, data: object, options?: { singletonKey?: string; startAfter?: number }): Promise<string | null>
@@ -30,6 +32,8 @@ export interface Services {
   credentials: CredentialStore
   links: LinkService
   canvas: CanvasService
+  salesforce: SalesforceAccessInternals
+  salesforceCredentials: CredentialsService
 }
 
 export interface ServiceDeps {
@@ -65,5 +69,7 @@ export function createServices(deps: ServiceDeps): Services {
     audit,
     canvasTokenTtlSeconds: CANVAS_TOKEN_TTL_SECONDS,
   })
-  return { config, pool, box, secrets, audit, jobs: deps.jobs ?? null, sessions, accounts, credentials, links, canvas }
+  const salesforce = createSalesforceAccess({ config, pool, links, credentials, audit })
+  const salesforceCredentials = createCredentialsService({ config, pool, links, credentials, access: salesforce, secrets, sessions, audit })
+  return { config, pool, box, secrets, audit, jobs: deps.jobs ?? null, sessions, accounts, credentials, links, canvas, salesforce, salesforceCredentials }
 }

@@ -43,6 +43,8 @@ export interface LinkService {
   findBySalesforceUser(db: Queryable, organizationId: string, userId: string): Promise<LinkRow | null>
   /** The link an operation uses: the canvas session's own, else the most recently seen. */
   currentLink(accountId: string, preferredLinkId?: string | null): Promise<LinkRow | null>
+  /** Internal lookups (jobs, the Salesforce module): not scoped to a signed-in account. */
+  byId(linkId: string): Promise<LinkRow | null>
   create(db: Queryable, accountId: string, identity: LinkIdentity): Promise<LinkRow>
   touch(db: Queryable, linkId: string, identity: LinkIdentity): Promise<LinkRow>
   view(accountId: string, opts: { preferredLinkId?: string | null; canvasLive: boolean }): Promise<LinkView>
@@ -78,6 +80,7 @@ export function createLinkService({ pool, credentials }: { pool: Pool; credentia
       }
       return (await repo.listLinksForAccount(pool, accountId))[0] ?? null
     },
+    byId: (linkId) => repo.findLinkByIdUnscoped(pool, linkId),
     async create(db, accountId, identity) {
       try {
         return await repo.insertLink(db, accountId, identity)

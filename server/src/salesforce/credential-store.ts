@@ -21,6 +21,8 @@ export interface CredentialStore {
   /** Updates some secrets of an existing credential (new token after a reset). */
   update(db: Queryable, credentialId: string, secrets: Partial<Record<SecretName, string | null>>, succeeded: boolean): Promise<CredentialRow>
   remove(db: Queryable, linkId: string, kinds: CredentialKind[]): Promise<void>
+  /** Caches a fresh access token for the credential's current version (and a rotated refresh token). */
+  cacheAccessToken(db: Queryable, cred: CredentialRow, login: { accessToken: string; instanceUrl: string; refreshToken?: string | null }): Promise<void>
   /** Stores the canvas session token of a verified visit, and the refresh token when it carries one. */
   saveCanvasTokens(
     db: Queryable,
@@ -57,6 +59,11 @@ export function createCredentialStore({ secrets }: { secrets: SecretStore }): Cr
     async remove(db, linkId, kinds) {
       const ids = await repo.deleteCredentials(db, linkId, kinds)
       for (const id of ids) await secrets.remove(db, 'credential', id)
+    },
+    async cacheAccessToken(db, cred, login) {
+      await secrets.put(db, 'credential', cred.id, 'accessToken', login.accessToken)
+      if (cred.kind === 'oauth_refresh' && login.refreshToken) await secrets.put(db, 'credential', cred.id, 'refreshToken', login.refreshToken)
+      await repo.recordLoginSuccess(db, cred.id, cred.version, login.instanceUrl)
     },
     async saveCanvasTokens(db, linkId, t) {
       await store.save(db, {

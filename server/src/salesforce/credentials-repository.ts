@@ -128,7 +128,7 @@ export async function deleteCredentials(db: Queryable, linkId: string, kinds: Cr
 export async function recordLoginSuccess(db: Queryable, id: string, version: number, accessInstanceUrl: string): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE salesforce_credentials SET status = 'ok', reason = NULL, failure_count = 0, retry_after = NULL,
-       last_success_at = now(), access_instance_url = $3, access_obtained_at = now(), access_version = $2,
+       last_success_at = now(), access_instance_url = $3, access_obtained_at = date_trunc('milliseconds', now()), access_version = $2,
        login_lease_until = NULL, login_lease_owner = NULL, updated_at = now()
      WHERE id = $1 AND version = $2`,
     [id, version, accessInstanceUrl],
@@ -149,6 +149,17 @@ export async function recordLoginFailure(
        access_obtained_at = NULL, access_version = NULL, login_lease_until = NULL, login_lease_owner = NULL, updated_at = now()
      WHERE id = $1 AND version = $2`,
     [id, version, f.status, f.reason, f.retryAfterSeconds],
+  )
+}
+
+/** Salesforce limits were hit during API calls: back off, but keep the (still valid) session. */
+export async function markRateLimited(db: Queryable, id: string, retryAfterSeconds: number): Promise<void> {
+  await db.query(
+    `UPDATE salesforce_credentials SET status = CASE WHEN status = 'ok' THEN 'rate_limited' ELSE status END,
+       reason = CASE WHEN status = 'ok' THEN 'SF_RATE_LIMITED' ELSE reason END,
+       failure_count = failure_count + 1, retry_after = now() + make_interval(secs => $2), updated_at = now()
+     WHERE id = $1`,
+    [id, retryAfterSeconds],
   )
 }
 

@@ -1,0 +1,294 @@
+/**
+ * The one door to Salesforce (SPEC §3). Picks a strategy, shares one cached access token
+ * per credential across requests, jobs and instances, refreshes once on a 401, and keeps
+ * lockout safety: after a credential error the credential's circuit is open and no login
+ * is attempted with it until the person changes it (its `version` changes).
+ */
+import crypto from 'node:crypto'
+import jsforce, { type Connection } from 'jsforce'
+import type { Logger } from 'pino'
+import type { Config } from '../config.js'
+import type { Pool } from '../db/pool.js'
+import { AppError, CREDENTIAL_ERROR_CODES, ERRORS, type ErrorCode } from '../errors.js'
+import type { AuditLog } from '../audit/audit-log.js'
+import type { LinkService, LinkRow } from '../links/service.js'
+import { STORED_CREDENTIAL_ORDER } from '../links/service.js'
+import type { CredentialStore } from './credential-store.js'
+import * as repo from './credentials-repository.js'
+import type { CredentialRow } from './credentials-repository.js'
+import { translateSalesforceError } from './error-translation.js'
+import * as strategies from './strategies.js'
+import type { AccessState, AccessTarget, SalesforceAccess } from './access-types.js'
+
+export type { AccessTarget, AccessState, SalesforceAccess }
+
+export interface SalesforceAccessInternals extends SalesforceAccess {
+  oauthClient(): strategies.OAuthClientConfig
+  jwtAudience(loginUrl: string): string
+}
+
+const LEASE_SECONDS = 30
+const WAIT_STEP_MS = 50
+/** A second refresh within this window means the fresh session is rejected too: stop, never loop. */
+const REFRESH_LOOP_WINDOW_MS = 30_000
+
+function backoffSeconds(failures: number): number {
+  const base = Math.min(30 * 2 ** Math.max(0, failures), 30 * 60)
+  return Math.round(base * (0.75 + Math.random() * 0.5)) // jitter
+}
+
+export function createSalesforceAccess(deps: {
+  config: Config
+  pool: Pool
+  links: LinkService
+  credentials: CredentialStore
+  audit: AuditLog
+  log?: Logger
+}): SalesforceAccessInternals {
+  const { config, pool, links, credentials, audit } = deps
+  const instanceId = crypto.randomUUID()
+  const inFlight = new Map<string, Promise<{ accessToken: string; instanceUrl: string; obtainedAt: number }>>()
+
+  const oauthClient = (): strategies.OAuthClientConfig => ({
+    consumerKey: config.salesforce.consumerKey,
+    consumerSecret: config.salesforce.consumerSecrets[0] ?? null,
+    redirectUri: `${config.publicUrl}/oauth/salesforce/callback`,
+  })
+
+  function jwtAudience(loginUrl: string): string {
+    const host = new URL(loginUrl).host
+    if (config.salesforce.extraHosts.includes(host)) return new URL(loginUrl).origin
+    if (host === 'test.salesforce.com' || host.includes('.sandbox.')) return 'https://test.salesforce.com'
+    return 'https://login.salesforce.com'
+  }
+
+  /** Performs the strategy's login. No caching, no guards: callers hold the lease. */
+  async function performLogin(cred: CredentialRow, link: LinkRow | null): Promise<strategies.LoginResult> {
+    const loginUrl = cred.loginUrl ?? config.salesforce.loginUrl
+    switch (cred.kind) {
+      case 'password_token': {
+        const password = await credentials.secret(pool, cred.id, 'password')
+        const securityToken = await credentials.secret(pool, cred.id, 'securityToken')
+        if (!password || !cred.username) throw new AppError('SF_CREDENTIALS_REQUIRED')
+        return strategies.loginWithPassword({ loginUrl, username: cred.username, password, securityToken })
+      }
+      case 'oauth_refresh': {
+        const refreshToken = await credentials.secret(pool, cred.id, 'refreshToken')
+        if (!refreshToken) throw new AppError('SF_AUTHORIZATION_REVOKED')
+        return strategies.loginWithRefreshToken({ loginUrl, refreshToken, client: oauthClient() })
+      }
+      case 'jwt_bearer': {
+        const username = cred.username ?? link?.username
+        if (!username) throw new AppError('SF_CREDENTIALS_REQUIRED')
+        return strategies.loginWithJwt({ loginUrl, audience: jwtAudience(loginUrl), username, privateKey: config.salesforce.jwtPrivateKey, client: oauthClient() })
+      }
+      case 'canvas':
+        // A canvas token cannot be renewed server-side: the page renews the signed request.
+        throw new AppError('SESSION_EXPIRED', 'Your Salesforce session inside SF Link has expired. Reload SF Link in Salesforce.')
+    }
+  }
+
+  async function recordFailure(cred: CredentialRow, err: AppError): Promise<void> {
+    if (CREDENTIAL_ERROR_CODES.has(err.code)) {
+      await repo.recordLoginFailure(pool, cred.id, cred.version, { status: 'needs_attention', reason: err.code, retryAfterSeconds: null })
+    } else if (err.code === 'SF_RATE_LIMITED') {
+      await repo.recordLoginFailure(pool, cred.id, cred.version, { status: 'rate_limited', reason: err.code, retryAfterSeconds: backoffSeconds(cred.failureCount) })
+    } else if (err.code === 'SF_UNAVAILABLE') {
+      await repo.recordLoginFailure(pool, cred.id, cred.version, { status: cred.status === 'needs_attention' ? 'needs_attention' : 'ok', reason: err.code, retryAfterSeconds: null })
+    }
+  }
+
+  /** The guarded login: one at a time per credential version, across instances (lease row). */
+  async function loginGuarded(cred: CredentialRow, staleObtainedAt: Date | null): Promise<{ accessToken: string; instanceUrl: string; obtainedAt: number }> {
+    const deadline = Date.now() + LEASE_SECONDS * 1000 + 5_000
+    for (;;) {
+      const current = await repo.findCredentialById(pool, cred.id)
+      if (!current || current.version !== cred.version) throw new AppError('SF_CREDENTIALS_REQUIRED', 'The Salesforce credential changed meanwhile. Try again.')
+      guardCircuit(current)
+      // Someone else (another request, job or instance) already logged in after the stale token.
+      if (current.accessVersion === current.version && current.accessObtainedAt && (!staleObtainedAt || current.accessObtainedAt > staleObtainedAt)) {
+        const token = await credentials.secret(pool, current.id, 'accessToken')
+        if (token) return { accessToken: token, instanceUrl: current.accessInstanceUrl!, obtainedAt: current.accessObtainedAt.getTime() }
+      }
+      if (await repo.tryTakeLoginLease(pool, current.id, current.version, instanceId, LEASE_SECONDS)) {
+        try {
+          const link = await links.byId(current.linkId)
+          let result: strategies.LoginResult
+          try {
+            result = await performLogin(current, link)
+          } catch (raw) {
+            const err = translateSalesforceError(raw, { phase: 'login' })
+            await audit.record({ event: 'salesforce.login', outcome: 'failure', accountId: link?.accountId, linkId: current.linkId, detail: { kind: current.kind, code: err.code } })
+            await recordFailure(current, err)
+            throw err
+          }
+          await credentials.cacheAccessToken(pool, current, result)
+          await audit.record({ event: 'salesforce.login', outcome: 'success', accountId: link?.accountId, linkId: current.linkId, detail: { kind: current.kind } })
+          const after = await repo.findCredentialById(pool, current.id)
+          return { accessToken: result.accessToken, instanceUrl: result.instanceUrl, obtainedAt: after?.accessObtainedAt?.getTime() ?? Date.now() }
+        } finally {
+          await repo.releaseLoginLease(pool, cred.id, instanceId)
+        }
+      }
+      if (Date.now() > deadline) throw new AppError('SF_UNAVAILABLE', 'Salesforce login is taking too long. Try again.')
+      await new Promise((r) => setTimeout(r, WAIT_STEP_MS))
+    }
+  }
+
+  /** Refuses to touch a credential whose circuit is open or that is backing off. */
+  function guardCircuit(cred: CredentialRow): void {
+    if (cred.status === 'needs_attention') {
+      const code = (cred.reason as ErrorCode) ?? 'SF_INVALID_LOGIN'
+      throw new AppError(code in ERRORS ? code : 'SF_INVALID_LOGIN')
+    }
+    if (cred.retryAfter && cred.retryAfter > new Date()) {
+      throw new AppError(cred.reason === 'SF_UNAVAILABLE' ? 'SF_UNAVAILABLE' : 'SF_RATE_LIMITED')
+    }
+  }
+
+  /** A valid access token for the credential: the cached one, or one shared login. */
+  async function sessionFor(cred: CredentialRow, staleObtainedAt: Date | null): Promise<{ accessToken: string; instanceUrl: string; obtainedAt: number }> {
+    guardCircuit(cred)
+    if (cred.kind === 'canvas') {
+      const token = await credentials.secret(pool, cred.id, 'accessToken')
+      if (!token || staleObtainedAt || (cred.expiresAt && cred.expiresAt < new Date())) {
+        throw new AppError('SESSION_EXPIRED', 'Your Salesforce session inside SF Link has expired. Reload SF Link in Salesforce.')
+      }
+      return { accessToken: token, instanceUrl: cred.instanceUrl!, obtainedAt: cred.updatedAt.getTime() }
+    }
+    if (!staleObtainedAt && cred.accessVersion === cred.version && cred.accessObtainedAt) {
+      const token = await credentials.secret(pool, cred.id, 'accessToken')
+      if (token) return { accessToken: token, instanceUrl: cred.accessInstanceUrl!, obtainedAt: cred.accessObtainedAt.getTime() }
+    }
+    const key = `${cred.id}:${cred.version}:${staleObtainedAt?.getTime() ?? 'none'}`
+    let pending = inFlight.get(key)
+    if (!pending) {
+      pending = loginGuarded(cred, staleObtainedAt).finally(() => inFlight.delete(key))
+      inFlight.set(key, pending)
+    }
+    return pending
+  }
+
+  async function resolveLink(target: AccessTarget): Promise<LinkRow | null> {
+    return links.currentLink(target.accountId, target.linkId ?? null)
+  }
+
+  /** The credentials to try for this target, in order. */
+  async function candidates(target: AccessTarget, link: LinkRow): Promise<CredentialRow[]> {
+    const all = await credentials.list(pool, link.id)
+    const ordered: CredentialRow[] = []
+    if (target.canvas) {
+      const canvas = all.find((c) => c.kind === 'canvas')
+      if (canvas && (!canvas.expiresAt || canvas.expiresAt > new Date())) ordered.push(canvas)
+    }
+    for (const kind of STORED_CREDENTIAL_ORDER) {
+      const c = all.find((x) => x.kind === kind)
+      if (c) ordered.push(c)
+    }
+    return ordered
+  }
+
+  function requiredError(link: LinkRow | null): AppError {
+    return new AppError(
+      'SF_CREDENTIALS_REQUIRED',
+      link
+        ? undefined
+        : 'This needs access to Salesforce. Open SF Link inside Salesforce once to link your Salesforce user, then add credentials under Settings → Integrations → Link Accounts.',
+    )
+  }
+
+  const access: SalesforceAccessInternals = {
+    oauthClient,
+    jwtAudience,
+
+    async state(target) {
+      const link = await resolveLink(target)
+      if (!link) {
+        const err = requiredError(null)
+        return { canConnect: false, code: err.code, message: err.message, linkId: null, organizationId: null }
+      }
+      const list = await candidates(target, link)
+      const usable = list.find((c) => c.status !== 'needs_attention')
+      if (usable) return { canConnect: true, code: null, message: null, linkId: link.id, organizationId: link.organizationId }
+      const broken = list.find((c) => c.status === 'needs_attention')
+      if (broken) {
+        const code = (broken.reason as ErrorCode) in ERRORS ? (broken.reason as ErrorCode) : 'SF_INVALID_LOGIN'
+        return { canConnect: false, code, message: ERRORS[code].message, linkId: link.id, organizationId: link.organizationId }
+      }
+      const err = requiredError(link)
+      return { canConnect: false, code: err.code, message: err.message, linkId: link.id, organizationId: link.organizationId }
+    },
+
+    async withConnection(target, fn) {
+      const link = await resolveLink(target)
+      if (!link) throw requiredError(null)
+      const list = await candidates(target, link)
+      if (list.length === 0) throw requiredError(link)
+      let lastError: AppError | null = null
+      for (const cred of list) {
+        // A credential needing attention is skipped (never tried); its error is kept for the answer.
+        if (cred.status === 'needs_attention') {
+          lastError ??= new AppError(((cred.reason as ErrorCode) in ERRORS ? cred.reason : 'SF_INVALID_LOGIN') as ErrorCode)
+          continue
+        }
+        try {
+          return await runWith(cred, fn)
+        } catch (err) {
+          const appErr = err instanceof AppError ? err : translateSalesforceError(err, { phase: 'api' })
+          // Fall through to the next credential only when this one cannot log in at all.
+          if (CREDENTIAL_ERROR_CODES.has(appErr.code) || appErr.code === 'SESSION_EXPIRED') {
+            lastError = appErr
+            continue
+          }
+          throw appErr
+        }
+      }
+      throw lastError ?? requiredError(link)
+    },
+  }
+
+  async function runWith<T>(cred: CredentialRow, fn: (conn: Connection) => Promise<T>): Promise<T> {
+    let session = await sessionFor(cred, null)
+    let lastRefreshAt = 0
+    let refreshError: AppError | null = null
+    const conn = new jsforce.Connection({
+      instanceUrl: session.instanceUrl,
+      accessToken: session.accessToken,
+      version: config.salesforce.apiVersion,
+      refreshFn: (c: Connection, callback: (err: Error | null | undefined, accessToken?: string) => void) => {
+        void (async () => {
+          try {
+            if (Date.now() - lastRefreshAt < REFRESH_LOOP_WINDOW_MS) {
+              throw new AppError('SF_UNAVAILABLE', 'Salesforce rejected a freshly obtained session. Try again later.')
+            }
+            lastRefreshAt = Date.now()
+            await repo.invalidateAccess(pool, cred.id, new Date(session.obtainedAt))
+            const fresh = await repo.findCredentialById(pool, cred.id)
+            if (!fresh) throw new AppError('SF_CREDENTIALS_REQUIRED')
+            session = await sessionFor(fresh, new Date(session.obtainedAt))
+            c.instanceUrl = session.instanceUrl
+            callback(null, session.accessToken)
+          } catch (err) {
+            refreshError = err instanceof AppError ? err : translateSalesforceError(err, { phase: 'login' })
+            callback(refreshError)
+          }
+        })()
+      },
+    } as any)
+    try {
+      const result = await fn(conn)
+      void repo.touchSuccess(pool, cred.id).catch(() => {})
+      return result
+    } catch (err) {
+      // jsforce wraps refresh failures in a plain Error: answer with what actually happened.
+      if (refreshError) throw refreshError
+      const appErr = translateSalesforceError(err, { phase: 'api' })
+      if (appErr.code === 'SF_RATE_LIMITED') {
+        await repo.markRateLimited(pool, cred.id, backoffSeconds(cred.failureCount))
+      }
+      throw appErr
+    }
+  }
+
+  return access
+}

@@ -1,0 +1,141 @@
+/** Salesforce credentials and Connect / Sign in with Salesforce (SPEC §6). Thin: the service decides. */
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { CredentialsService, Actor } from './credentials-service.js'
+import { LinkViewSchema } from '../links/routes.js'
+import { SESSION_COOKIE, requireAccount } from '../http/auth.js'
+import { toAppError } from '../http/error-handler.js'
+
+const Environment = Type.String({ minLength: 1, maxLength: 300, description: 'production, sandbox, or a My Domain URL (https://<name>.my.salesforce.com)' })
+const credentialRateLimit = { max: 10, timeWindow: '1 minute' }
+
+function actorOf(request: FastifyRequest): Actor {
+  const auth = requireAccount(request)
+  return { accountId: auth.accountId, linkId: auth.linkId, sessionId: auth.sessionId, canvas: auth.kind === 'canvas', ip: request.ip }
+}
+
+export const salesforceRoutes: FastifyPluginAsyncTypebox<{ service: CredentialsService; secureCookies: boolean }> = async (app, { service, secureCookies }) => {
+  const errors = { 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' }, 422: { $ref: 'Error#' }, 429: { $ref: 'Error#' }, 503: { $ref: 'Error#' } }
+
+  app.put(
+    '/api/salesforce/credentials',
+    {
+      config: { auth: 'session', rateLimit: credentialRateLimit },
+      schema: {
+        tags: ['salesforce'],
+        summary: 'Store a credential after proving it by a real login (username + password + security token, or JWT bearer)',
+        body: Type.Union([
+          Type.Object(
+            {
+              kind: Type.Optional(Type.Literal('password_token')),
+              username: Type.String({ minLength: 3, maxLength: 320 }),
+              password: Type.String({ minLength: 1, maxLength: 1024 }),
+              securityToken: Type.Optional(Type.String({ maxLength: 128 })),
+              environment: Environment,
+            },
+            { additionalProperties: false },
+          ),
+          Type.Object({ kind: Type.Literal('jwt_bearer'), environment: Environment }, { additionalProperties: false }),
+        ]),
+        response: { 200: LinkViewSchema, ...errors },
+      },
+    },
+    async (request) => service.save(actorOf(request), request.body as any),
+  )
+
+  app.patch(
+    '/api/salesforce/credentials',
+    {
+      config: { auth: 'session', rateLimit: credentialRateLimit },
+      schema: {
+        tags: ['salesforce'],
+        summary: 'Update the security token and/or password after a reset (proven by a login first)',
+        body: Type.Object(
+          { securityToken: Type.Optional(Type.String({ maxLength: 128 })), password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: LinkViewSchema, ...errors },
+      },
+    },
+    async (request) => service.update(actorOf(request), request.body),
+  )
+
+  app.delete(
+    '/api/salesforce/credentials',
+    { config: { auth: 'session' }, schema: { tags: ['salesforce'], summary: 'Forget stored Salesforce credentials', response: { 204: Type.Null(), ...errors } } },
+    async (request, reply) => {
+      await service.forget(actorOf(request))
+      return reply.status(204).send(null)
+    },
+  )
+
+  app.post(
+    '/api/salesforce/oauth/ticket',
+    {
+      config: { auth: 'session' },
+      schema: {
+        tags: ['salesforce'],
+        summary: 'A one-time URL that starts Connect with Salesforce in a new window (for the canvas iframe)',
+        body: Type.Optional(Type.Object({ environment: Type.Optional(Environment) })),
+        response: { 200: Type.Object({ url: Type.String() }), ...errors },
+      },
+    },
+    async (request) => ({ url: await service.oauthTicket(actorOf(request), request.body?.environment ?? 'production') }),
+  )
+
+  // Browser navigations: errors become a redirect to a page that explains them, not JSON.
+  const redirectOnError = (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const appErr = toAppError(err)
+    if (!appErr) request.log.error({ err }, 'oauth flow failed')
+    const code = appErr?.code ?? 'SF_OAUTH_FAILED'
+    const intent = (request.query as { intent?: string } | undefined)?.intent
+    return reply.redirect(intent === 'signin' ? `/#/signin?error=${code}` : `/#/settings/link-accounts?error=${code}`, 302)
+  }
+
+  app.get(
+    '/oauth/salesforce/start',
+    {
+      config: { auth: 'optional' },
+      errorHandler: redirectOnError,
+      schema: {
+        tags: ['salesforce'],
+        summary: 'Connect with Salesforce (intent=link, needs a session or a ticket) or Sign in with Salesforce (intent=signin)',
+        querystring: Type.Object({
+          intent: Type.Optional(Type.Union([Type.Literal('link'), Type.Literal('signin')])),
+          environment: Type.Optional(Environment),
+          ticket: Type.Optional(Type.String({ maxLength: 64 })),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const auth = request.auth
+      const actor = auth?.accountId ? { accountId: auth.accountId, linkId: auth.linkId, sessionId: auth.sessionId, canvas: false, ip: request.ip } : null
+      const url = await service.oauthStart({ actor, intent: request.query.intent ?? 'link', environment: request.query.environment ?? 'production', ticket: request.query.ticket })
+      return reply.redirect(url, 302)
+    },
+  )
+
+  app.get(
+    '/oauth/salesforce/callback',
+    {
+      errorHandler: redirectOnError,
+      schema: {
+        tags: ['salesforce'],
+        summary: 'OAuth callback from Salesforce',
+        querystring: Type.Object({
+          code: Type.Optional(Type.String({ maxLength: 2048 })),
+          state: Type.Optional(Type.String({ maxLength: 128 })),
+          error: Type.Optional(Type.String({ maxLength: 256 })),
+          error_description: Type.Optional(Type.String({ maxLength: 2048 })),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const result = await service.oauthCallback(request.query, { ip: request.ip, userAgent: request.headers['user-agent'] })
+      if (result.session) {
+        reply.setCookie(SESSION_COOKIE, result.session.token, { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/', signed: true, expires: new Date(result.session.expiresAt) })
+      }
+      return reply.redirect(result.redirect, 302)
+    },
+  )
+}

@@ -1,0 +1,82 @@
+/**
+ * How each kind of credential logs in. Each strategy returns a fresh access token; the
+ * caller (access.ts) caches it, shares it and guards against lockouts.
+ */
+import jsforce from 'jsforce'
+import jwt from 'jsonwebtoken'
+import { AppError } from '../errors.js'
+
+/** SOAP login() exists up to API 64.0 (SPEC: unavailable from 65.0). */
+export const SOAP_LOGIN_API_VERSION = '64.0'
+
+export interface LoginResult {
+  accessToken: string
+  instanceUrl: string
+  userId: string | null
+  organizationId: string | null
+  /** A rotated refresh token, when the token endpoint returned a new one. */
+  refreshToken?: string | null
+}
+
+export interface OAuthClientConfig {
+  consumerKey: string | null
+  consumerSecret: string | null
+  redirectUri: string
+}
+
+export async function loginWithPassword(opts: { loginUrl: string; username: string; password: string; securityToken: string | null }): Promise<LoginResult> {
+  const conn = new jsforce.Connection({ loginUrl: opts.loginUrl, version: SOAP_LOGIN_API_VERSION })
+  const info = await conn.loginBySoap(opts.username, opts.password + (opts.securityToken ?? ''))
+  return { accessToken: conn.accessToken!, instanceUrl: conn.instanceUrl, userId: info.id, organizationId: info.organizationId }
+}
+
+function oauth2(loginUrl: string, client: OAuthClientConfig): jsforce.OAuth2 {
+  return new jsforce.OAuth2({
+    loginUrl,
+    clientId: client.consumerKey ?? undefined,
+    clientSecret: client.consumerSecret ?? undefined,
+    redirectUri: client.redirectUri,
+  })
+}
+
+/** Salesforce's identity URL ends in /id/<orgId>/<userId>. */
+export function parseIdentityUrl(id: unknown): { organizationId: string | null; userId: string | null } {
+  if (typeof id !== 'string') return { organizationId: null, userId: null }
+  const parts = id.split('/')
+  return { organizationId: parts.at(-2) ?? null, userId: parts.at(-1) ?? null }
+}
+
+function toResult(res: { access_token: string; instance_url: string; id?: string; refresh_token?: string }): LoginResult {
+  return { accessToken: res.access_token, instanceUrl: res.instance_url, ...parseIdentityUrl(res.id), refreshToken: res.refresh_token ?? null }
+}
+
+export async function loginWithRefreshToken(opts: { loginUrl: string; refreshToken: string; client: OAuthClientConfig }): Promise<LoginResult> {
+  const res = (await oauth2(opts.loginUrl, opts.client).refreshToken(opts.refreshToken)) as any
+  return toResult(res)
+}
+
+/** JWT bearer flow: `iss` consumer key, `sub` username, `aud` the login host, `exp` ≤ 3 minutes. */
+export async function loginWithJwt(opts: { loginUrl: string; audience: string; username: string; privateKey: string | null; client: OAuthClientConfig }): Promise<LoginResult> {
+  if (!opts.privateKey || !opts.client.consumerKey) throw new AppError('SF_JWT_NOT_CONFIGURED')
+  const assertion = jwt.sign({}, opts.privateKey, {
+    algorithm: 'RS256',
+    issuer: opts.client.consumerKey,
+    subject: opts.username,
+    audience: opts.audience,
+    expiresIn: 170,
+  })
+  const res = (await oauth2(opts.loginUrl, { ...opts.client, consumerSecret: null }).requestToken({
+    grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+    assertion,
+  } as any)) as any
+  return toResult(res)
+}
+
+export async function exchangeAuthorizationCode(opts: { loginUrl: string; code: string; codeVerifier: string; client: OAuthClientConfig }): Promise<LoginResult & { identityUrl: string | null }> {
+  const res = (await oauth2(opts.loginUrl, opts.client).requestToken(opts.code, { code_verifier: opts.codeVerifier } as any)) as any
+  return { ...toResult(res), identityUrl: res.id ?? null }
+}
+
+export async function revokeToken(opts: { loginUrl: string; token: string; client: OAuthClientConfig }): Promise<void> {
+  await oauth2(opts.loginUrl, opts.client).revokeToken(opts.token)
+}
