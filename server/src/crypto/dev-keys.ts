@@ -16,7 +16,7 @@ interface DevKeysFile {
 export function ensureDevKeys(config: Config): { config: Config; generated: boolean } {
   if (config.encryptionKeys && config.sessionSecret) return { config, generated: false }
   const file = path.join(config.dataDir, 'dev-keys.json')
-  let stored: DevKeysFile | null = null
+  let stored: DevKeysFile
   let generated = false
   if (fs.existsSync(file)) {
     stored = JSON.parse(fs.readFileSync(file, 'utf8')) as DevKeysFile

@@ -17,18 +17,17 @@ export async function startDemoSimulator(config: Config): Promise<{ config: Conf
   const here = path.dirname(fileURLToPath(import.meta.url))
   const entry = pathToFileURL(path.resolve(here, '../../../test/salesforce-simulator/index.ts')).href
   const mod = (await import(entry)) as {
-    createSalesforceSimulator(options: Record<string, unknown>): Promise<{ url: string; close(): Promise<void>; control: any }>
+    createSalesforceSimulator(options: Record<string, unknown>): Promise<{ url: string; consumerKey: string; consumerSecret: string; close(): Promise<void>; control: any }>
   }
   let sim
   try {
-    sim = await mod.createSalesforceSimulator({ port: config.simulatorPort, canvasAppUrl: `${config.publicUrl}/canvas` })
+    sim = await mod.createSalesforceSimulator({ port: config.simulatorPort, canvasAppUrl: `${config.publicUrl}/canvas`, callbackUrls: [`${config.publicUrl}/oauth/salesforce/callback`] })
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err
-    sim = await mod.createSalesforceSimulator({ port: 0, canvasAppUrl: `${config.publicUrl}/canvas` })
+    sim = await mod.createSalesforceSimulator({ port: 0, canvasAppUrl: `${config.publicUrl}/canvas`, callbackUrls: [`${config.publicUrl}/oauth/salesforce/callback`] })
   }
   const control = sim.control
-  const consumerKey: string = control.consumerKey ?? control.options?.consumerKey
-  const consumerSecret: string = control.consumerSecret ?? control.options?.consumerSecret
+  const { consumerKey, consumerSecret } = sim
   const simHost = new URL(sim.url).host
   const next: Config = {
     ...config,
