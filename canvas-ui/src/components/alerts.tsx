@@ -1,0 +1,95 @@
+import type { AriaRole, ComponentChildren } from 'preact'
+import type { ApiError } from '../api.js'
+import { Icon, type IconName } from './icon.js'
+import { href } from '../router.js'
+
+type Tone = 'info' | 'success' | 'warning' | 'error'
+
+const TONE_ICON: Record<Tone, IconName> = { info: 'info', success: 'success', warning: 'warning', error: 'error' }
+
+/**
+ * Full-width SLDS alert banner (`slds-notify_alert`), used at the top of the page.
+ * Errors and warnings are announced (`role="alert"`), the rest politely.
+ */
+export function Banner(props: { tone: Tone; testId?: string; children: ComponentChildren; onClose?: () => void }) {
+  const { tone, testId, children, onClose } = props
+  const toneClass = tone === 'info' ? '' : tone === 'success' ? 'slds-theme_success' : `slds-alert_${tone}`
+  const iconClass = tone === 'warning' ? 'slds-icon slds-icon_x-small slds-icon-text-default' : 'slds-icon slds-icon_x-small'
+  return (
+    <div
+      class={`slds-notify slds-notify_alert sfl-banner ${toneClass}`}
+      role={tone === 'error' || tone === 'warning' ? 'alert' : 'status'}
+      data-testid={testId}
+    >
+      <span class="slds-assistive-text">{tone}</span>
+      <span class="slds-icon_container slds-m-right_x-small sfl-banner__icon">
+        <Icon name={TONE_ICON[tone]} class={iconClass} />
+      </span>
+      <div class="sfl-banner__body">{children}</div>
+      {onClose && (
+        <div class="slds-notify__close">
+          <button type="button" class="slds-button slds-button_icon slds-button_icon-small slds-button_icon-inverse" title="Dismiss" onClick={onClose}>
+            <Icon name="close" class="slds-button__icon" />
+            <span class="slds-assistive-text">Dismiss</span>
+          </button>
+        </div>
+      )}
+    </div>
+  )
+}
+
+/** A boxed message inside a card or next to a form (SLDS scoped notification). */
+export function Notice(props: { tone: Tone; title?: string; children?: ComponentChildren; testId?: string; id?: string; role?: AriaRole }) {
+  const { tone, title, children, testId, id, role } = props
+  return (
+    <div
+      id={id}
+      class={`slds-scoped-notification slds-media slds-media_center sfl-notice sfl-notice_${tone}`}
+      role={role ?? (tone === 'error' ? 'alert' : 'status')}
+      data-testid={testId}
+    >
+      <div class="slds-media__figure">
+        <span class="slds-icon_container">
+          <Icon name={TONE_ICON[tone]} class={`slds-icon slds-icon_small sfl-notice__icon`} />
+          <span class="slds-assistive-text">{tone}</span>
+        </span>
+      </div>
+      <div class="slds-media__body">
+        {title && <p class="slds-text-heading_small sfl-notice__title">{title}</p>}
+        {children}
+      </div>
+    </div>
+  )
+}
+
+const FIX_ON_LINK_ACCOUNTS = new Set([
+  'SF_CREDENTIALS_REQUIRED', 'SF_INVALID_LOGIN', 'SF_SECURITY_TOKEN_REQUIRED', 'SF_LOCKED_OUT',
+  'SF_SOAP_LOGIN_DISABLED', 'SF_PASSWORD_EXPIRED', 'SF_AUTHORIZATION_REVOKED', 'LINK_NOT_FOUND',
+])
+
+/** An API error as a person sees it: the server's message, its code, and a way forward. */
+export function ErrorAlert(props: { error: ApiError; title?: string; onRetry?: () => void; id?: string; hideFixLink?: boolean }) {
+  const { error, title, onRetry, id, hideFixLink } = props
+  return (
+    <Notice tone="error" title={title} id={id} testId="error-alert">
+      <p class="sfl-error-message">{error.message}</p>
+      <p class="slds-text-body_small sfl-error-code">
+        Code: <code data-testid="error-code">{error.code}</code>
+      </p>
+      {(onRetry || (!hideFixLink && FIX_ON_LINK_ACCOUNTS.has(error.code))) && (
+        <p class="slds-m-top_x-small">
+          {!hideFixLink && FIX_ON_LINK_ACCOUNTS.has(error.code) && (
+            <a href={href('/settings/link-accounts')} class="slds-m-right_medium">
+              Go to Link Accounts
+            </a>
+          )}
+          {onRetry && (
+            <button type="button" class="slds-button" onClick={onRetry}>
+              Try again
+            </button>
+          )}
+        </p>
+      )}
+    </Notice>
+  )
+}

@@ -1,0 +1,77 @@
+/**
+ * A real SF Link server on a real port, beside a real Salesforce simulator whose
+ * /canvas-host page frames it, plus Debian's Chromium driven by playwright-core.
+ */
+import fs from 'node:fs'
+import net from 'node:net'
+import path from 'node:path'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../../server/src/app.js'
+import { createSalesforceSimulator, type SalesforceSimulator, type SalesforceSimulatorOptions } from '../salesforce-simulator/index.js'
+import { createTestDatabase, type TestDatabase } from './database.js'
+import { testConfig } from './config.js'
+import { simulatorConfig } from './simulator-app.js'
+import type { Config } from '../../server/src/config.js'
+
+export interface LiveApp {
+  url: string
+  app: FastifyInstance
+  sim: SalesforceSimulator
+  db: TestDatabase
+  close(): Promise<void>
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer()
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port
+      srv.close(() => resolve(port))
+    })
+    srv.on('error', reject)
+  })
+}
+
+export async function startLiveApp(options: { sim?: SalesforceSimulatorOptions; config?: (c: Config) => Config } = {}): Promise<LiveApp> {
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const sim = await createSalesforceSimulator({ canvasAppUrl: `${url}/canvas`, ...options.sim })
+  const db = await createTestDatabase()
+  let config = simulatorConfig(testConfig({ PORT: String(port) }), sim, url)
+  if (options.config) config = options.config(config)
+  const app = await buildApp({
+    config,
+    pool: db.pool,
+    demo: { simulatorUrl: sim.url, users: async () => sim.control.users().map((u) => ({ id: u.id, organizationId: u.organizationId, username: u.username, password: u.password, securityToken: u.securityToken })) },
+  })
+  await app.listen({ host: '127.0.0.1', port })
+  return {
+    url,
+    app,
+    sim,
+    db,
+    async close() {
+      await app.close()
+      await sim.close()
+      await db.close()
+    },
+  }
+}
+
+export const CHROMIUM = '/usr/bin/chromium'
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: apt-get install chromium`)
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+  })
+}
+
+const SCREENSHOTS = path.resolve(import.meta.dirname, '../../test-results/screenshots')
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true })
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true })
+}
