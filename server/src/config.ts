@@ -124,7 +124,8 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const port = intVar(env, 'PORT', 3000, problems)
-  const host = env.HOST || (mode === 'demo' ? '127.0.0.1' : '0.0.0.0')
+  // Demo: 'localhost' makes Fastify listen on both 127.0.0.1 and ::1, whichever localhost resolves to.
+  const host = env.HOST || (mode === 'demo' ? 'localhost' : '0.0.0.0')
   const publicUrl = urlVar(env, 'PUBLIC_URL', problems) ?? `http://localhost:${port}`
   if (mode === 'production' && publicUrl.startsWith('http:')) {
     problems.push('PUBLIC_URL: must be https in production (Salesforce requires https canvas URLs)')
@@ -140,6 +141,17 @@ export function loadConfig(env: Env = process.env): Config {
   const jwtPrivateKey = env.SALESFORCE_JWT_PRIVATE_KEY ? env.SALESFORCE_JWT_PRIVATE_KEY.replace(/\\n/g, '\n') : null
   if (jwtPrivateKey && !jwtPrivateKey.includes('PRIVATE KEY')) {
     problems.push('SALESFORCE_JWT_PRIVATE_KEY: must be a PEM private key')
+  }
+
+  // Extra hosts that count as Salesforce: a simulator run outside demo mode (tests that run
+  // the server as a child process). Never in production: it would widen the SSRF allow-list.
+  const extraHosts = (env.SALESFORCE_EXTRA_HOSTS || '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean)
+  if (mode === 'production' && extraHosts.length > 0) problems.push('SALESFORCE_EXTRA_HOSTS: not allowed when APP_MODE=production')
+  for (const h of extraHosts) {
+    if (!/^[a-z0-9.-]+:\d{1,5}$/.test(h)) problems.push(`SALESFORCE_EXTRA_HOSTS: "${h}" must be host:port`)
   }
 
   const frameAncestorsExtra = (env.FRAME_ANCESTORS_EXTRA || '')
@@ -173,7 +185,7 @@ export function loadConfig(env: Env = process.env): Config {
       consumerSecrets: (env.SALESFORCE_CONSUMER_SECRET || '').split(',').map((s) => s.trim()).filter(Boolean),
       apiVersion,
       jwtPrivateKey,
-      extraHosts: [],
+      extraHosts,
     },
     logLevel,
     trustProxy: env.TRUST_PROXY === 'true' || env.TRUST_PROXY === '1',
