@@ -42,6 +42,17 @@ describe('journeys 1–2 in a real browser, through the simulated Salesforce pag
     await frame.getByText('ada@app.test').first().waitFor({ timeout: 15_000 })
     expect(await frame.getByTestId('welcome').count()).toBe(0)
     await screenshot(page, 'canvas-second-visit')
+
+    // The app session dies (expired or revoked): the UI renews it through the Canvas SDK's
+    // refreshSignedRequest → POST /canvas/session, without a reload or a new sign-in.
+    const renewals: string[] = []
+    page.on('request', (r) => {
+      if (r.url().endsWith('/canvas/session')) renewals.push(r.method())
+    })
+    await live.db.pool.query(`UPDATE sessions SET revoked_at = now() WHERE kind = 'canvas'`)
+    await frame.getByRole('link', { name: 'Link Accounts' }).first().click()
+    await frame.getByTestId('sf-user-id').waitFor({ timeout: 15_000 })
+    expect(renewals).toContain('POST')
     await page.close()
   })
 
