@@ -96,6 +96,20 @@ describe('security token credentials (journeys 3, 4, 5)', () => {
     expect(t.sim.control.counters().logins).toMatchObject({ success: 1, failure: 0 })
   })
 
+  it('a 401 refreshes once and never loops, even when Salesforce keeps rejecting the fresh session', async () => {
+    t.sim.control.resetCounters()
+    t.sim.control.addFault({ pathPrefix: '/services/data', method: 'GET', status: 401, body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }], count: -1 })
+    try {
+      await expect(countContacts(t, accountId)).rejects.toMatchObject({ code: 'SF_UNAVAILABLE' })
+    } finally {
+      t.sim.control.clearFaults()
+    }
+    expect(t.sim.control.counters().logins.success).toBe(1)
+    expect(t.sim.control.counters().faults.served).toBeLessThanOrEqual(2)
+    // And it works again as soon as Salesforce does.
+    expect(await countContacts(t, accountId)).toBeGreaterThan(0)
+  })
+
   it('journey 5: after a token reset the credential needs attention, and no further login is attempted until it changes', async () => {
     const newToken = t.sim.control.resetToken(ada.id)
     t.sim.control.expireSessions()
