@@ -113,9 +113,9 @@ export function createApiClient(options: ApiClientOptions) {
   async function send(method: string, path: string, opts: SendOptions = {}, retried = false): Promise<Response> {
     const headers: Record<string, string> = { Accept: opts.accept ?? 'application/json' }
     if (opts.body !== undefined) headers['Content-Type'] = 'application/json'
+    const sentToken = auth.kind === 'bearer' ? auth.token() : null
     if (auth.kind === 'bearer') {
-      const token = auth.token()
-      if (token) headers.Authorization = `Bearer ${token}`
+      if (sentToken) headers.Authorization = `Bearer ${sentToken}`
     } else if (STATE_CHANGING.has(method) && opts.csrf !== false) {
       headers['X-CSRF-Token'] = await csrf()
     }
@@ -128,7 +128,11 @@ export function createApiClient(options: ApiClientOptions) {
     if (res.ok) return res
 
     if (res.status === 401 && !isAuthEndpoint(path)) {
-      if (auth.kind === 'bearer' && !retried && (await auth.renew())) return send(method, path, opts, true)
+      if (auth.kind === 'bearer' && !retried) {
+        // Another request may already have renewed the token while this one was in flight.
+        const renewed = auth.token() !== sentToken || (await auth.renew())
+        if (renewed) return send(method, path, opts, true)
+      }
       options.onSessionLost?.()
       return res
     }

@@ -48,6 +48,9 @@ export interface BearerSessionOptions {
 // Renew this long before expiry, so a request never leaves with a token about to die.
 const RENEW_AHEAD_MS = 2 * 60_000
 const MIN_DELAY_MS = 5_000
+// Never renew more often than this, even if the client clock is so far ahead of the
+// server's that every token looks expired on arrival.
+const MIN_INTERVAL_AFTER_RENEWAL_MS = 60_000
 const MAX_TIMER_MS = 2_147_483_647
 
 /** The canvas session token, kept in memory and renewed before it expires. */
@@ -75,7 +78,7 @@ export class BearerSession {
   /** Adopt a token the server handed out (e.g. after linking a pending-link session). */
   replace(next: SessionToken): void {
     this.current = next
-    this.schedule()
+    this.schedule(MIN_INTERVAL_AFTER_RENEWAL_MS)
   }
 
   /** Renews now; concurrent callers share one renewal. Resolves false when it failed. */
@@ -106,11 +109,11 @@ export class BearerSession {
     return Number.isFinite(expires) ? expires - this.now() : 0
   }
 
-  private schedule(): void {
+  private schedule(floorMs = MIN_DELAY_MS): void {
     clearTimeout(this.timer)
     const left = this.msLeft()
     // Short-lived tokens: renew at half-life; otherwise a couple of minutes ahead.
     const delay = left > 2 * RENEW_AHEAD_MS ? left - RENEW_AHEAD_MS : left / 2
-    this.timer = setTimeout(() => void this.renew(), Math.min(MAX_TIMER_MS, Math.max(MIN_DELAY_MS, delay)))
+    this.timer = setTimeout(() => void this.renew(), Math.min(MAX_TIMER_MS, Math.max(floorMs, delay)))
   }
 }

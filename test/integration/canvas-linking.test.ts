@@ -28,6 +28,8 @@ describe('canvas entry and account linking (journeys 1–2)', () => {
     const boot = bootstrapOf(res.body)
     expect(boot).toMatchObject({ linked: false, salesforceUserId: '0051t000001qjZ7AAI', organizationId: real.payload.context.organization.organizationId })
     expect(boot.token).toEqual(expect.any(String))
+    expect(boot.client).toEqual({ instanceId: real.payload.client.instanceId, targetOrigin: real.payload.client.targetOrigin })
+    expect(res.body).not.toContain(real.payload.client.oauthToken)
     // The pending-link token is not a normal session.
     const me = await t.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${boot.token}` } })
     expect(me.statusCode).toBe(401)

@@ -26,6 +26,18 @@ const OPERATOR_LABEL: Record<Operator, string> = {
   isNotEmpty: 'is not empty',
 }
 
+// The server types each value against the describe; show the format it expects.
+const VALUE_HINT: Record<string, string> = {
+  date: 'YYYY-MM-DD',
+  datetime: '2025-01-31T09:00:00Z',
+  int: 'whole number',
+  double: 'number',
+  currency: 'number',
+  percent: 'number',
+  id: '18-character Salesforce ID',
+  reference: '18-character Salesforce ID',
+}
+
 const NO_VALUE: ReadonlySet<Operator> = new Set(['isEmpty', 'isNotEmpty'])
 const LIST_VALUE: ReadonlySet<Operator> = new Set(['in', 'notIn'])
 
@@ -143,7 +155,7 @@ export function FilterBuilder({ rows, logic, fields, onRows, onLogic, problem }:
                     label="Value"
                     value={row.text}
                     onValue={(v) => update(row.key, { text: v })}
-                    placeholder={LIST_VALUE.has(row.operator) ? 'value one, value two' : ''}
+                    placeholder={LIST_VALUE.has(row.operator) ? 'value one, value two' : (VALUE_HINT[described?.type ?? ''] ?? '')}
                     help={LIST_VALUE.has(row.operator) ? 'Separate values with commas.' : undefined}
                   />
                 )}

@@ -1,6 +1,6 @@
 // SLDS form elements. Every control has a real <label for>, help and error text are tied
-// to it with aria-describedby, and the required marker is hidden from the accessible
-// name (so a field is announced as "Email", required, not "* Email").
+// to it with aria-describedby, and the required marker stays out of the label (so a
+// field is announced as "Email", required, not "* Email").
 import type { ComponentChildren, PartialInputHTMLAttributes } from 'preact'
 
 interface FieldShell {
@@ -22,12 +22,14 @@ function Shell(props: FieldShell & { children: ComponentChildren }) {
   const { id, label, help, error, required, class: cls, hideLabel, children } = props
   return (
     <div class={`slds-form-element ${error ? 'slds-has-error' : ''} ${cls ?? ''}`}>
+      {/* The marker sits outside <label> so the label's text is exactly the field name
+          (label lookups in tests match on it); `required` tells assistive tech instead. */}
+      {required && !hideLabel && (
+        <abbr class="slds-required sfl-required" title="required" aria-hidden="true">
+          *
+        </abbr>
+      )}
       <label class={`slds-form-element__label ${hideLabel ? 'slds-assistive-text' : ''}`} for={id}>
-        {required && (
-          <abbr class="slds-required" title="required" aria-hidden="true">
-            *{' '}
-          </abbr>
-        )}
         {label}
       </label>
       <div class="slds-form-element__control">{children}</div>

@@ -42,7 +42,7 @@ export function PageHeader({ title, eyebrow, icon, iconTone, actions, children }
         )}
       </div>
       {children && (
-        <div class="slds-page-header__row slds-page-header__row_gap">
+        <div class="slds-page-header__row slds-m-top_x-small">
           <div class="slds-page-header__col-meta slds-text-body_regular sfl-page-description">{children}</div>
         </div>
       )}

@@ -20,6 +20,8 @@ export interface CanvasBootstrap {
   organizationId: string
   instanceUrl: string
   user: { fullName: string; email: string; userName: string }
+  /** What the Canvas SDK needs to talk to its parent (never the tokens). */
+  client: { instanceId: string; targetOrigin: string }
 }
 
 export interface CanvasService {
@@ -66,7 +68,8 @@ export function createCanvasService(deps: {
       const request = verify(raw)
       const identity = identityOf(request)
       const user = { fullName: identity.name, email: identity.email, userName: identity.username }
-      const base = { salesforceUserId: identity.salesforceUserId, organizationId: identity.organizationId, instanceUrl: identity.instanceUrl, user }
+      const client = { instanceId: request.client.instanceId, targetOrigin: request.client.targetOrigin }
+      const base = { salesforceUserId: identity.salesforceUserId, organizationId: identity.organizationId, instanceUrl: identity.instanceUrl, user, client }
       return withTransaction(pool, async (client) => {
         const link = await links.findBySalesforceUser(client, identity.organizationId, identity.salesforceUserId)
         if (link) {
