@@ -10,16 +10,22 @@ import { canvasRoutes } from './canvas/routes.js'
 import { createCanvasPageRenderer } from './canvas/page.js'
 import { linkRoutes } from './links/routes.js'
 import { salesforceRoutes } from './salesforce/routes.js'
+import { connectionRoutes } from './connections/routes.js'
+import { apiKeyRoutes } from './api-keys/routes.js'
+import { unsubscribeRoutes } from './unsubscribes/routes.js'
 
 export async function registerRoutes(
   app: FastifyInstance,
   opts: { config: Config; services: Services; demo: DemoInfo | null; uiDir: string },
 ): Promise<void> {
   const { config, services } = opts
-  registerAuth(app, { pool: services.pool, sessions: services.sessions, secret: config.sessionSecret! })
+  registerAuth(app, { pool: services.pool, sessions: services.sessions, secret: config.sessionSecret!, apiKeys: () => services.apiKeys })
   await app.register(canvasRoutes, { canvas: services.canvas, renderPage: createCanvasPageRenderer(opts.uiDir) })
   await app.register(accountRoutes, { accounts: services.accounts, secret: config.sessionSecret!, secureCookies: config.publicUrl.startsWith('https:') })
   await app.register(linkRoutes, { links: services.links })
   await app.register(salesforceRoutes, { service: services.salesforceCredentials, secureCookies: config.publicUrl.startsWith('https:') })
+  await app.register(connectionRoutes, { connections: services.connections })
+  await app.register(apiKeyRoutes, { apiKeys: services.apiKeys })
+  await app.register(unsubscribeRoutes, { unsubscribes: services.unsubscribes })
   if (opts.demo) await app.register(demoRoutes, { demo: opts.demo })
 }

@@ -12,9 +12,11 @@ import { createAccountService, type AccountService } from './accounts/service.js
 import { createCredentialStore, type CredentialStore } from './salesforce/credential-store.js'
 import { createLinkService, type LinkService } from './links/service.js'
 import { createCanvasService, type CanvasService } from './canvas/service.js'
-import { isSalesforceHost } from './salesforce/hosts.js'
 import { createSalesforceAccess, type SalesforceAccessInternals } from './salesforce/access.js'
 import { createCredentialsService, type CredentialsService } from './salesforce/credentials-service.js'
+import { createConnectionService, type ConnectionService } from './connections/service.js'
+import { createApiKeyService, type ApiKeyService } from './api-keys/service.js'
+import { createUnsubscribeService, type UnsubscribeService } from './unsubscribes/service.js'
 
 export interface JobSender {
   send(queue: string, data: object, options?: { singletonKey?: string; startAfter?: number }): Promise<string | null>
@@ -34,6 +36,9 @@ export interface Services {
   canvas: CanvasService
   salesforce: SalesforceAccessInternals
   salesforceCredentials: CredentialsService
+  connections: ConnectionService
+  apiKeys: ApiKeyService
+  unsubscribes: UnsubscribeService
 }
 
 export interface ServiceDeps {
@@ -61,7 +66,9 @@ export function createServices(deps: ServiceDeps): Services {
   const canvas = createCanvasService({
     pool,
     consumerSecrets: () => config.salesforce.consumerSecrets,
-    isAllowedInstanceHost: (host) => isSalesforceHost(host, config.salesforce.extraHosts),
+    // Only https instance URLs, except the configured extra hosts (the simulator): a plain-http
+    // *.salesforce.com instance URL would send the canvas OAuth token in clear text (SPEC §4).
+    isAllowedInstanceHost: (host) => config.salesforce.extraHosts.includes(host.toLowerCase()),
     sessions,
     links,
     credentials,
@@ -71,5 +78,8 @@ export function createServices(deps: ServiceDeps): Services {
   })
   const salesforce = createSalesforceAccess({ config, pool, links, credentials, audit })
   const salesforceCredentials = createCredentialsService({ config, pool, links, credentials, access: salesforce, secrets, sessions, audit })
-  return { config, pool, box, secrets, audit, jobs: deps.jobs ?? null, sessions, accounts, credentials, links, canvas, salesforce, salesforceCredentials }
+  const connections = createConnectionService({ pool, salesforce })
+  const apiKeys = createApiKeyService({ pool, audit })
+  const unsubscribes = createUnsubscribeService({ pool, salesforce, jobs: deps.jobs ?? null })
+  return { config, pool, box, secrets, audit, jobs: deps.jobs ?? null, sessions, accounts, credentials, links, canvas, salesforce, salesforceCredentials, connections, apiKeys, unsubscribes }
 }

@@ -65,7 +65,7 @@ describe('Salesforce credentials in a real browser', () => {
     live.sim.control.expireSessions()
     // An operation outside Salesforce (a background job would do the same).
     const accountId = (await live.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${apiToken}` } })).json().id
-    await expect(live.app.services.salesforce.withConnection({ accountId, canvas: false }, (c) => c.query('SELECT Id FROM Contact LIMIT 1'))).rejects.toMatchObject({ code: 'SF_INVALID_LOGIN' })
+    await expect(live.app.services.salesforce.withConnection({ accountId, canvas: false }, async (c) => (await c.query('SELECT Id FROM Contact LIMIT 1')).totalSize)).rejects.toMatchObject({ code: 'SF_INVALID_LOGIN' })
     live.sim.control.resetCounters()
 
     for (const route of ['#/connections', '#/sync', '#/settings/link-accounts']) {

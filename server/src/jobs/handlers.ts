@@ -2,7 +2,8 @@
 import type { PgBoss } from 'pg-boss'
 import type { Logger } from 'pino'
 import type { Services } from '../services.js'
+import { registerUnsubscribeJobs } from '../unsubscribes/jobs.js'
 
-export async function registerJobHandlers(_boss: PgBoss, _services: Services, _log: Logger): Promise<void> {
-  // Unsubscribe push/pull handlers are registered here by the unsubscribes domain.
+export async function registerJobHandlers(boss: PgBoss, services: Services, log: Logger): Promise<void> {
+  await registerUnsubscribeJobs(boss, services, log)
 }

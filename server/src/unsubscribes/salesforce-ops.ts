@@ -1,0 +1,170 @@
+/**
+ * What the unsubscribe sync asks of Salesforce, over a jsforce Connection from
+ * `SalesforceAccess.withConnection`: find Contacts and Leads by email, opt them out, and
+ * read opt-outs made in Salesforce. Every value in a query goes through the one SOQL
+ * builder (`buildEmailInClauses`, `formatSoqlValue`), so every value is quoted.
+ */
+import type { Connection } from 'jsforce'
+import { buildEmailInClauses, formatSoqlValue } from '../connections/soql-builder.js'
+import { parseEmail } from './emails.js'
+
+export const PERSON_OBJECTS = ['Contact', 'Lead'] as const
+export type PersonObject = (typeof PERSON_OBJECTS)[number]
+
+/** Salesforce's limit on a SOQL statement. */
+export const MAX_SOQL_LENGTH = 100_000
+/**
+ * A REST query travels in the URL (`GET …/query?q=<encoded SOQL>`), and Salesforce caps a
+ * request's URI plus headers at 16,384 bytes (414/431 beyond). This leaves ~880 bytes for the
+ * path (~36) and the headers (~300 from jsforce, with a 112-character token), so in practice
+ * the URI, not the 100,000 characters of SOQL, decides how many addresses fit in one query.
+ */
+export const MAX_ENCODED_QUERY_LENGTH = 15_500
+/** composite/sobjects takes at most 200 records per call. */
+export const MAX_RECORDS_PER_UPDATE = 200
+
+export interface PersonRecord {
+  sobject: PersonObject
+  id: string
+  /** Normalised as the suppression list keeps it. */
+  email: string
+  optedOut: boolean
+}
+
+export interface WriteResult {
+  id: string
+  success: boolean
+  /** "CODE: message" of the first error, when it failed. */
+  error: string | null
+  errorCode: string | null
+}
+
+const KEPT_IN_QUERY: Record<string, string> = { '%40': '@', '%3A': ':', '%2C': ',', '%2F': '/', '%3F': '?', '%20': '+' }
+
+/**
+ * Encodes SOQL for the `q` parameter, leaving as they are the characters RFC 3986 allows in
+ * a query (`@ : , / ?`) and writing spaces as `+` (Salesforce's documented form). Written
+ * by hand rather than jsforce's `encodeURIComponent` because URI bytes are what limit a
+ * query here: this fits ~15% more addresses per query. Quotes become %27, as the WHATWG URL
+ * parser (fetch) would make them anyway, so the length measured is the length sent.
+ */
+export function encodeQueryValue(soql: string): string {
+  return encodeURIComponent(soql)
+    .replace(/%(?:40|3A|2C|2F|3F|20)/g, (m) => KEPT_IN_QUERY[m]!)
+    .replace(/'/g, '%27')
+}
+
+/**
+ * Queries (full SOQL) that together cover `emails`, each short enough for Salesforce's
+ * SOQL limit and, URL-encoded, for the URI limit. The builder sizes clauses by raw length;
+ * the budget shrinks until every encoded query fits (two or three passes in practice).
+ */
+export function emailQueries(prefix: string, emails: readonly string[], maxEncoded = MAX_ENCODED_QUERY_LENGTH): string[] {
+  if (emails.length === 0) return []
+  let budget = Math.min(MAX_SOQL_LENGTH, maxEncoded)
+  for (let pass = 0; pass < 12; pass++) {
+    const queries = buildEmailInClauses(emails, budget, prefix).map((clause) => `${prefix}${clause}`)
+    const longest = Math.max(...queries.map((q) => encodeQueryValue(q).length))
+    if (longest <= maxEncoded) return queries
+    budget = Math.floor((budget * maxEncoded) / longest) - 32
+  }
+  throw new Error('could not fit the email queries within the URI limit')
+}
+
+interface QueryPage<T> {
+  done: boolean
+  nextRecordsUrl?: string
+  records: T[]
+}
+
+/** Runs a query and follows nextRecordsUrl page by page. */
+async function queryAll<T>(conn: Connection, soql: string, onPage: (records: T[]) => Promise<void> | void): Promise<void> {
+  let page = await conn.request<QueryPage<T>>(`/query?q=${encodeQueryValue(soql)}`)
+  for (;;) {
+    await onPage(page.records)
+    if (page.done || !page.nextRecordsUrl) return
+    page = await conn.request<QueryPage<T>>(page.nextRecordsUrl)
+  }
+}
+
+/**
+ * The Contacts and Leads whose Email is one of `emails` (compared as Salesforce does,
+ * case-insensitively), keyed by the normalised address. HasOptedOutOfEmail comes along so
+ * records already opted out are never updated again (a restarted push re-reads the flag
+ * and skips what the crashed run already did).
+ */
+export async function findPeopleByEmail(conn: Connection, emails: readonly string[]): Promise<Map<string, PersonRecord[]>> {
+  const wanted = new Set(emails)
+  const found = new Map<string, PersonRecord[]>()
+  const seen = new Set<string>()
+  for (const sobject of PERSON_OBJECTS) {
+    for (const soql of emailQueries(`SELECT Id, Email, HasOptedOutOfEmail FROM ${sobject} WHERE `, emails)) {
+      await queryAll<{ Id: string; Email: string | null; HasOptedOutOfEmail: boolean }>(conn, soql, (records) => {
+        for (const r of records) {
+          const email = typeof r.Email === 'string' ? parseEmail(r.Email) : null
+          // Salesforce's case folding may match an address our normalisation keeps apart: only touch what was asked for.
+          if (!email || !wanted.has(email) || seen.has(r.Id)) continue
+          seen.add(r.Id)
+          const list = found.get(email) ?? []
+          list.push({ sobject, id: r.Id, email, optedOut: r.HasOptedOutOfEmail === true })
+          found.set(email, list)
+        }
+      })
+    }
+  }
+  return found
+}
+
+/**
+ * Sets HasOptedOutOfEmail = true on up to 200 records of one type in one composite/sobjects
+ * call, each record on its own (allOrNone false). Never sets it back to false.
+ */
+export async function optOut(conn: Connection, sobject: PersonObject, ids: readonly string[]): Promise<WriteResult[]> {
+  if (ids.length > MAX_RECORDS_PER_UPDATE) throw new Error(`at most ${MAX_RECORDS_PER_UPDATE} records per call`)
+  if (ids.length === 0) return []
+  const results = (await conn.sobject(sobject).update(
+    ids.map((Id) => ({ Id, HasOptedOutOfEmail: true })),
+    { allOrNone: false },
+  )) as unknown as Array<{ id?: string; success: boolean; errors?: Array<{ statusCode?: string; errorCode?: string; message?: string }> }>
+  return ids.map((id, i) => {
+    const r = results[i]
+    if (r?.success) return { id, success: true, error: null, errorCode: null }
+    const first = r?.errors?.[0]
+    const code = first?.statusCode ?? first?.errorCode ?? 'UNKNOWN_ERROR'
+    return { id, success: false, errorCode: code, error: `${code}: ${first?.message ?? 'Salesforce did not say why'}` }
+  })
+}
+
+/** Salesforce writes `2025-01-01T00:00:00.000+0000`; Date wants a colon in the offset. */
+export function parseSalesforceDateTime(value: unknown): Date | null {
+  if (typeof value !== 'string') return null
+  const date = new Date(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'))
+  return Number.isNaN(date.getTime()) ? null : date
+}
+
+/**
+ * Contacts and Leads opted out of email in Salesforce and modified at or after `since`
+ * (all of them when null), page by page: `onPage` gets the addresses and the newest
+ * SystemModstamp of each page.
+ */
+export async function readOptOuts(
+  conn: Connection,
+  since: Date | null,
+  onPage: (page: { emails: string[]; newest: Date | null }) => Promise<void> | void,
+): Promise<void> {
+  const sinceClause = since ? ` AND SystemModstamp >= ${formatSoqlValue(since.toISOString(), 'datetime')}` : ''
+  for (const sobject of PERSON_OBJECTS) {
+    const soql = `SELECT Email, SystemModstamp FROM ${sobject} WHERE HasOptedOutOfEmail = true AND Email != null${sinceClause}`
+    await queryAll<{ Email: string | null; SystemModstamp: string }>(conn, soql, async (records) => {
+      const emails: string[] = []
+      let newest: Date | null = null
+      for (const r of records) {
+        const email = typeof r.Email === 'string' ? parseEmail(r.Email) : null
+        if (email) emails.push(email)
+        const at = parseSalesforceDateTime(r.SystemModstamp)
+        if (at && (!newest || at > newest)) newest = at
+      }
+      await onPage({ emails, newest })
+    })
+  }
+}

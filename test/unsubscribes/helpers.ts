@@ -1,0 +1,130 @@
+/**
+ * The unsubscribe tests' world: a Salesforce simulator (a real HTTP server), a test
+ * database, the app on it, and — when asked — real pg-boss with the unsubscribe workers
+ * (short retry delays, no cron: tests call the sweep themselves).
+ */
+import type { FastifyInstance } from 'fastify'
+import pino from 'pino'
+import { buildApp } from '../../server/src/app.js'
+import type { Config } from '../../server/src/config.js'
+import { startJobs, type RunningJobs } from '../../server/src/jobs/start.js'
+import { createServices, type Services } from '../../server/src/services.js'
+import { registerUnsubscribeJobs, type UnsubscribeJobOptions } from '../../server/src/unsubscribes/jobs.js'
+import type { UnsubscribeSync } from '../../server/src/unsubscribes/sync.js'
+import { createSalesforceSimulator, type SalesforceSimulator, type SalesforceSimulatorOptions } from '../salesforce-simulator/index.js'
+import { testConfig } from '../helpers/config.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { linkedAccount, simulatorConfig } from '../helpers/simulator-app.js'
+
+export interface UnsubscribeEnv {
+  sim: SalesforceSimulator
+  db: TestDatabase
+  config: Config
+  /** The env used to build `config`: a worker in another process needs the same keys. */
+  env: Record<string, string>
+  services: Services
+  app: FastifyInstance
+  jobs: RunningJobs | null
+  /** The worker's sync (null without a worker). */
+  sync: UnsubscribeSync | null
+  close(): Promise<void>
+}
+
+export async function startUnsubscribeEnv(
+  options: { sim?: SalesforceSimulatorOptions; jobs?: boolean; worker?: UnsubscribeJobOptions | false; db?: TestDatabase } = {},
+): Promise<UnsubscribeEnv> {
+  const sim = await createSalesforceSimulator({ callbackUrls: ['http://localhost:3000/oauth/salesforce/callback'], ...options.sim })
+  const db = options.db ?? (await createTestDatabase())
+  const config = simulatorConfig(testConfig(), sim)
+  const env = {
+    ENCRYPTION_KEYS: config.encryptionKeys!.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
+    SESSION_SECRET: config.sessionSecret!,
+  }
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
+  const wantJobs = options.jobs ?? options.worker !== undefined
+  const jobs = wantJobs ? await startJobs({ databaseUrl: db.url, log }) : null
+  const services = createServices({ config, pool: db.pool, jobs: jobs?.sender ?? null, demo: null })
+  const app = await buildApp({ config, pool: db.pool, services })
+  await app.ready()
+  let sync: UnsubscribeSync | null = null
+  if (jobs && options.worker !== undefined && options.worker !== false) {
+    sync = await registerUnsubscribeJobs(jobs.boss, services, log, {
+      retryDelaySeconds: 1,
+      retryDelayMaxSeconds: 5,
+      retryLimit: 30,
+      pollingIntervalSeconds: 0.5,
+      sweepCron: null,
+      sweepAtStart: false,
+      ...options.worker,
+    })
+  }
+  return {
+    sim,
+    db,
+    config,
+    env,
+    services,
+    app,
+    jobs,
+    sync,
+    async close() {
+      await app.close()
+      await jobs?.stop().catch(() => {})
+      if (!options.db) await db.close()
+      await sim.close()
+    },
+  }
+}
+
+export interface TestAccount {
+  /** Standalone bearer session (outside Salesforce). */
+  token: string
+  accountId: string
+  linkId: string
+}
+
+/** A Salesforce user opens SF Link once (the link, and the canvas refresh token when the app has that scope) and creates an account. */
+export async function createLinkedAccount(env: UnsubscribeEnv, user: string, email: string): Promise<TestAccount> {
+  const { standaloneToken } = await linkedAccount(env.app, env.sim, user, email)
+  const { rows } = await env.db.pool.query(
+    `SELECT a.id AS account_id, l.id AS link_id FROM accounts a JOIN salesforce_links l ON l.account_id = a.id WHERE a.email = $1`,
+    [email],
+  )
+  return { token: standaloneToken, accountId: rows[0].account_id, linkId: rows[0].link_id }
+}
+
+export const bearer = (token: string): { authorization: string } => ({ authorization: `Bearer ${token}` })
+
+export async function reportUnsubscribes(app: FastifyInstance, token: string, emails: unknown[]): Promise<{ accepted: number; duplicates: number; invalid: number }> {
+  const res = await app.inject({ method: 'POST', url: '/api/unsubscribes', headers: bearer(token), payload: { emails } })
+  if (res.statusCode !== 202) throw new Error(`POST /api/unsubscribes answered ${res.statusCode}: ${res.body}`)
+  return res.json()
+}
+
+export async function syncStatus(app: FastifyInstance, token: string): Promise<any> {
+  const res = await app.inject({ method: 'GET', url: '/api/unsubscribes/status', headers: bearer(token) })
+  if (res.statusCode !== 200) throw new Error(`GET /api/unsubscribes/status answered ${res.statusCode}: ${res.body}`)
+  return res.json()
+}
+
+/** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000, stepMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  for (;;) {
+    try {
+      const value = await check()
+      if (value !== undefined && value !== false) return value
+    } catch (err) {
+      last = err
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`)
+    await new Promise((r) => setTimeout(r, stepMs))
+  }
+}
+
+/** Records of the simulator's first org with one of these emails. */
+export function recordsByEmail(sim: SalesforceSimulator, emails: Iterable<string>): Array<Record<string, any>> {
+  const wanted = new Set([...emails].map((e) => e.toLowerCase()))
+  return [...sim.control.records('Contact'), ...sim.control.records('Lead')].filter((r) => typeof r.Email === 'string' && wanted.has(r.Email.toLowerCase()))
+}
