@@ -13,6 +13,10 @@ import { createTestDatabase, type TestDatabase } from './database.js'
 import { testConfig } from './config.js'
 import { simulatorConfig } from './simulator-app.js'
 import type { Config } from '../../server/src/config.js'
+import pino from 'pino'
+import { startJobs, type RunningJobs } from '../../server/src/jobs/start.js'
+import { createServices } from '../../server/src/services.js'
+import { registerUnsubscribeJobs } from '../../server/src/unsubscribes/jobs.js'
 
 export interface LiveApp {
   url: string
@@ -33,19 +37,23 @@ export async function freePort(): Promise<number> {
   })
 }
 
-export async function startLiveApp(options: { sim?: SalesforceSimulatorOptions; config?: (c: Config) => Config } = {}): Promise<LiveApp> {
+/** `worker: true` also runs the job worker (pg-boss on the same database), polling fast. */
+export async function startLiveApp(options: { sim?: SalesforceSimulatorOptions; config?: (c: Config) => Config; worker?: boolean } = {}): Promise<LiveApp> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const sim = await createSalesforceSimulator({ canvasAppUrl: `${url}/canvas`, ...options.sim })
   const db = await createTestDatabase()
   let config = simulatorConfig(testConfig({ PORT: String(port) }), sim, url)
   if (options.config) config = options.config(config)
-  const app = await buildApp({
-    config,
-    pool: db.pool,
-    demo: { simulatorUrl: sim.url, users: async () => sim.control.users().map((u) => ({ id: u.id, organizationId: u.organizationId, username: u.username, password: u.password, securityToken: u.securityToken })) },
-  })
+  const demo = { simulatorUrl: sim.url, users: async () => sim.control.users().map((u) => ({ id: u.id, organizationId: u.organizationId, username: u.username, password: u.password, securityToken: u.securityToken })) }
+  let jobs: RunningJobs | null = null
+  if (options.worker) jobs = await startJobs({ databaseUrl: db.url, log: pino({ level: 'silent' }) })
+  const services = createServices({ config, pool: db.pool, jobs: jobs?.sender ?? null, demo })
+  const app = await buildApp({ config, pool: db.pool, demo, services })
   await app.listen({ host: '127.0.0.1', port })
+  if (jobs) {
+    await registerUnsubscribeJobs(jobs.boss, services, pino({ level: 'silent' }), { pollingIntervalSeconds: 0.5, retryDelaySeconds: 1, retryDelayMaxSeconds: 5, sweepCron: null, sweepAtStart: false })
+  }
   return {
     url,
     app,
@@ -53,6 +61,7 @@ export async function startLiveApp(options: { sim?: SalesforceSimulatorOptions; 
     db,
     async close() {
       await app.close()
+      await jobs?.stop()
       await sim.close()
       await db.close()
     },
