@@ -43,7 +43,7 @@ describe('connections against the org: connect, preview, describe, pull (simulat
       method: 'POST',
       url: '/api/connections/preview',
       headers: bearer(ada.canvasToken),
-      payload: { sobject: 'Contact', fields: ['Email'], filters: [{ field: 'Title', operator: '=', value: 'CEO' }], excludeOptedOut: false },
+      payload: { name: '', sobject: 'Contact', fields: ['Email'], filters: [{ field: 'Title', operator: '=', value: 'CEO' }], logic: 'AND', excludeOptedOut: false, requireEmail: false, excludeSuppressed: false },
     })
     expect(res.statusCode).toBe(200)
     expect(res.json().count).toBe(contacts.filter((r) => r.Title === 'CEO').length)

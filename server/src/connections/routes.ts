@@ -37,7 +37,8 @@ const definitionProperties = {
 
 export const ConnectionCreateSchema = Type.Object(definitionProperties)
 export const ConnectionPatchSchema = Type.Partial(Type.Object(definitionProperties))
-export const ConnectionPreviewSchema = Type.Object({ ...definitionProperties, name: Type.Optional(definitionProperties.name) })
+// The editor previews before the connection has a name.
+export const ConnectionPreviewSchema = Type.Object({ ...definitionProperties, name: Type.Optional(Type.String({ maxLength: MAX_NAME_LENGTH })) })
 
 export const ConnectionSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),

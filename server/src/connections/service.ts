@@ -335,7 +335,7 @@ export function createConnectionService(deps: { pool: Pool; salesforce: Salesfor
         out.begin({ contentType: formatter.contentType, contentDisposition: contentDisposition(def.name, format) })
         try {
           if (formatter.header && !(await out.write(formatter.header))) return
-          // Page by page (queryMore on nextRecordsUrl), never more than one page held: memory stays flat at any size.
+          // Page by page (queryMore on nextRecordsUrl): at most the page being written and the next one in hand, so memory stays flat at any size.
           while (page) {
             const records = def.excludeSuppressed ? await withoutSuppressed(target.accountId, page.records) : page.records
             const next: string | null = page.done ? null : (page.nextRecordsUrl ?? null)
