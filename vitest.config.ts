@@ -9,8 +9,9 @@ export default defineConfig({
     env: { NODE_ENV: 'test' },
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Generous: heavy tests (100k-record syncs, browsers) share 2 cores with everything else in CI.
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
     reporters: ['default'],
   },
 })

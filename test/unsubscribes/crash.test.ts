@@ -83,7 +83,7 @@ describe.skipIf(!databaseUrl)('a worker killed mid-push', () => {
     return worker
   }
 
-  it('is finished by the next worker: every address synced once, no record updated twice', { timeout: 120_000 }, async () => {
+  it('is finished by the next worker: every address synced once, no record updated twice', { timeout: 300_000 }, async () => {
     const everyone = [...env.sim.control.records('Contact'), ...env.sim.control.records('Lead')]
     const targets = everyone.filter((_, i) => i % 5 === 1).slice(0, ADDRESSES)
     const targetIds = new Set(targets.map((r) => r.Id))

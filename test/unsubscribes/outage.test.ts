@@ -18,7 +18,7 @@ afterAll(async () => {
   await env?.close()
 })
 
-it('rides out 503s and a rate limit, then completes on its own', { timeout: 90_000 }, async () => {
+it('rides out 503s and a rate limit, then completes on its own', { timeout: 300_000 }, async () => {
   const emails = [...env.sim.control.records('Contact').slice(0, 5), ...env.sim.control.records('Lead').slice(0, 5)].map((r) => String(r.Email))
   env.sim.control.addFault({ pattern: '/services/data/v[0-9.]+/query', status: 503, count: 3 })
   env.sim.control.addFault({ pattern: '/services/data/v[0-9.]+/query', status: 403, count: 1 }) // REQUEST_LIMIT_EXCEEDED
