@@ -1,14 +1,9 @@
 /** Signed requests for tests: the real one from the conformance folder, and synthetic ones shaped like it. */
-import fs from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { signCanvasRequest } from '../../server/src/canvas/signed-request.js'
-
-const here = path.dirname(fileURLToPath(import.meta.url))
+import { realSignedRequest } from './conformance.js'
 
 export function conformanceRequest(): { consumerSecret: string; signedRequest: string; payload: any } {
-  const file = path.resolve(here, '../../../shared/conformance/canvas/real-signed-request-1.json')
-  const data = JSON.parse(fs.readFileSync(file, 'utf8'))
+  const data = realSignedRequest()
   const payload = JSON.parse(Buffer.from(data.signedRequest.split('.')[1], 'base64').toString('utf8'))
   return { consumerSecret: data.consumerSecret, signedRequest: data.signedRequest, payload }
 }

@@ -4,6 +4,7 @@ import { createHmac } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { Connection, OAuth2 } from 'jsforce'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { conformanceFile } from '../helpers/conformance.js'
 import {
   buildSignedRequest,
   createSalesforceSimulator,
@@ -14,7 +15,7 @@ import {
   type SalesforceSimulator,
 } from '../salesforce-simulator/index.js'
 
-const conformance = JSON.parse(readFileSync(new URL('../../../shared/conformance/canvas/real-signed-request-1.json', import.meta.url), 'utf8')) as {
+const conformance = JSON.parse(readFileSync(conformanceFile('canvas/real-signed-request-1.json'), 'utf8')) as {
   consumerSecret: string
   signedRequest: string
 }

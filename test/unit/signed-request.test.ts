@@ -3,10 +3,10 @@ import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { signCanvasRequest, verifySignedRequest, type VerifyResult } from '../../server/src/canvas/signed-request.js'
+import { conformanceFile } from '../helpers/conformance.js'
 
-// test/unit → <clone>/test/unit; the shared conformance files sit beside the clone.
 const conformance = JSON.parse(
-  readFileSync(new URL('../../../shared/conformance/canvas/real-signed-request-1.json', import.meta.url), 'utf8'),
+  readFileSync(conformanceFile('canvas/real-signed-request-1.json'), 'utf8'),
 ) as {
   consumerSecret: string
   signedRequest: string

@@ -29,8 +29,19 @@ function codeForStatus(status: number): ErrorCode {
   return 'MALFORMED_REQUEST'
 }
 
+// The database is away (restarting, failing over, unreachable): a temporary condition, so 503.
+const DATABASE_UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006'])
+
+function isDatabaseUnavailable(err: { code?: string; message?: string }): boolean {
+  if (err.code && DATABASE_UNAVAILABLE_CODES.has(err.code)) return true
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(err.message ?? '')
+}
+
 export function toAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err
+  if (err && typeof err === 'object' && isDatabaseUnavailable(err as { code?: string })) {
+    return new AppError('SERVICE_UNAVAILABLE', 'SF Link cannot reach its database right now. Try again in a moment.', { cause: err })
+  }
   const e = err as FastifyError & { validation?: unknown }
   if (e && typeof e === 'object') {
     if (e.validation) {

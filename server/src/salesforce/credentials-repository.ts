@@ -181,7 +181,9 @@ export async function touchSuccess(db: Queryable, id: string): Promise<void> {
 export async function tryTakeLoginLease(db: Queryable, id: string, version: number, owner: string, seconds: number): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE salesforce_credentials SET login_lease_until = now() + make_interval(secs => $4), login_lease_owner = $3
-     WHERE id = $1 AND version = $2 AND (login_lease_until IS NULL OR login_lease_until < now())`,
+     WHERE id = $1 AND version = $2 AND (login_lease_until IS NULL OR login_lease_until < now())
+       -- Re-checked here, atomically: a login that failed a moment ago must stop every other caller.
+       AND status <> 'needs_attention' AND (retry_after IS NULL OR retry_after < now())`,
     [id, version, owner, seconds],
   )
   return rowCount === 1
