@@ -52,7 +52,10 @@ describe('journeys 1–2 in a real browser, through the simulated Salesforce pag
     await live.db.pool.query(`UPDATE sessions SET revoked_at = now() WHERE kind = 'canvas'`)
     await frame.getByRole('link', { name: 'Link Accounts' }).first().click()
     await frame.getByTestId('sf-user-id').waitFor({ timeout: 15_000 })
-    expect(renewals).toContain('POST')
+    await frame.getByRole('button', { name: 'Refresh' }).click() // asks the server again with the dead token
+    await expect.poll(() => renewals, { timeout: 15_000 }).toContain('POST')
+    await frame.getByTestId('sf-user-id').waitFor({ timeout: 15_000 })
+    expect(await frame.getByTestId('welcome').count()).toBe(0)
     await page.close()
   })
 
