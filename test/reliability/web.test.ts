@@ -13,7 +13,7 @@ import { conformanceRequest } from '../helpers/canvas.js'
 import { linkedAccount, simulatorConfig } from '../helpers/simulator-app.js'
 import { createSalesforceSimulator, type SalesforceSimulator } from '../salesforce-simulator/index.js'
 import { createPool } from '../../server/src/db/pool.js'
-import { signSessionToken } from '../../server/src/accounts/session-tokens.js'
+import { sessionKey, signSessionToken } from '../../server/src/accounts/session-tokens.js'
 import { SALESFORCE_FRAME_ANCESTORS } from '../../server/src/http/security-headers.js'
 import type { JobSender } from '../../server/src/services.js'
 import { ConfigError, loadConfig } from '../../server/src/config.js'
@@ -275,7 +275,7 @@ describe('web security', () => {
     const pool = createPool({ connectionString: 'postgres://postgres@127.0.0.1:1/nowhere' })
     const broken = await createTestApp({ db: { url: 'postgres://127.0.0.1:1/nowhere', pool, embedded: false, close: () => pool.end() }, env: { SALESFORCE_CONSUMER_SECRET: real.consumerSecret } })
     try {
-      const token = signSessionToken(broken.config.sessionSecret!, { sid: crypto.randomUUID(), knd: 'cookie' }, new Date(Date.now() + 60_000))
+      const token = signSessionToken(sessionKey(broken.config.sessionSecret!), { sid: crypto.randomUUID(), knd: 'cookie' }, new Date(Date.now() + 60_000))
       const cases: Array<[TestApp, InjectOptions]> = [
         [broken, { url: '/api/me', headers: { authorization: `Bearer ${token}` } }],
         [broken, { method: 'POST', url: '/api/auth/login', payload: { email: 'x@app.test', password: 'whatever password' } }],

@@ -2,7 +2,7 @@
 import type { Queryable } from '../db/pool.js'
 import * as repo from './repository.js'
 import type { PendingIdentity, SessionKind, SessionRow } from './repository.js'
-import { signSessionToken, verifySessionToken } from './session-tokens.js'
+import { sessionKey, signSessionToken, verifySessionToken } from './session-tokens.js'
 
 export interface IssuedSession {
   session: SessionRow
@@ -22,18 +22,19 @@ export interface SessionService {
 
 export function createSessionService({ secret, canvasMinutes, cookieHours }: { secret: string; canvasMinutes: number; cookieHours: number }): SessionService {
   const ttlSeconds = (kind: SessionKind) => (kind === 'cookie' ? cookieHours * 3600 : canvasMinutes * 60)
+  const key = sessionKey(secret)
   return {
     ttlSeconds,
     async issue(db, s) {
       const session = await repo.insertSession(db, { ...s, ttlSeconds: ttlSeconds(s.kind) })
       return {
         session,
-        token: signSessionToken(secret, { sid: session.id, knd: session.kind }, session.expiresAt),
+        token: signSessionToken(key, { sid: session.id, knd: session.kind }, session.expiresAt),
         expiresAt: session.expiresAt.toISOString(),
       }
     },
     async resolve(db, token) {
-      const claims = verifySessionToken(secret, token)
+      const claims = verifySessionToken(key, token)
       if (!claims) return null
       const session = await repo.findLiveSession(db, claims.sid)
       return session && session.kind === claims.knd ? session : null

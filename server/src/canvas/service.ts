@@ -71,9 +71,8 @@ export function createCanvasService(deps: {
       const client = { instanceId: request.client.instanceId, targetOrigin: request.client.targetOrigin }
       const base = { salesforceUserId: identity.salesforceUserId, organizationId: identity.organizationId, instanceUrl: identity.instanceUrl, user, client }
       return withTransaction(pool, async (client) => {
-        const link = await links.findBySalesforceUser(client, identity.organizationId, identity.salesforceUserId)
+        const link = await links.visit(client, identity)
         if (link) {
-          await links.touch(client, link.id, identity)
           await credentials.saveCanvasTokens(client, link.id, {
             oauthToken: request.client.oauthToken,
             refreshToken: request.client.refreshToken ?? null,

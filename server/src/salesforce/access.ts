@@ -112,6 +112,12 @@ export function createSalesforceAccess(deps: {
       }
       if (await repo.tryTakeLoginLease(pool, current.id, current.version, instanceId, LEASE_SECONDS)) {
         try {
+          // Another caller may have logged in between our read and taking the lease: use its token.
+          const fresh = await repo.findCredentialById(pool, current.id)
+          if (fresh && fresh.accessVersion === fresh.version && fresh.accessObtainedAt && (!staleObtainedAt || fresh.accessObtainedAt > staleObtainedAt)) {
+            const token = await credentials.secret(pool, fresh.id, 'accessToken')
+            if (token) return { accessToken: token, instanceUrl: fresh.accessInstanceUrl!, obtainedAt: fresh.accessObtainedAt.getTime() }
+          }
           const link = await links.byId(current.linkId)
           let result: strategies.LoginResult
           try {

@@ -66,16 +66,9 @@ export function createCredentialStore({ secrets }: { secrets: SecretStore }): Cr
       await repo.recordLoginSuccess(db, cred.id, cred.version, login.instanceUrl)
     },
     async saveCanvasTokens(db, linkId, t) {
-      await store.save(db, {
-        linkId,
-        kind: 'canvas',
-        username: t.username,
-        instanceUrl: t.instanceUrl,
-        loginUrl: t.instanceUrl,
-        expiresAt: new Date(Date.now() + t.ttlSeconds * 1000),
-        succeeded: true,
-        secrets: { accessToken: t.oauthToken },
-      })
+      // Every verified visit lands here, so it is kept to two statements: the row and its one secret.
+      const id = await repo.upsertCanvasCredential(db, { linkId, username: t.username, instanceUrl: t.instanceUrl, ttlSeconds: t.ttlSeconds })
+      await secrets.put(db, 'credential', id, 'accessToken', t.oauthToken)
       if (!t.refreshToken) return
       // The same refresh token on every visit: keep the row (and its cached session) as is.
       const existing = await repo.findCredential(db, linkId, 'oauth_refresh')

@@ -106,6 +106,24 @@ export async function upsertCredential(
   return toRow(rows[0])
 }
 
+/**
+ * The live canvas token of a verified visit: a new session each time, so the row is
+ * refreshed in place (status ok, fresh expiry) and its id returned for the secret.
+ */
+export async function upsertCanvasCredential(db: Queryable, c: { linkId: string; username: string; instanceUrl: string; ttlSeconds: number }): Promise<string> {
+  const { rows } = await db.query(
+    `INSERT INTO salesforce_credentials (link_id, kind, username, instance_url, login_url, expires_at, last_success_at)
+     VALUES ($1, 'canvas', $2, $3, $3, now() + make_interval(secs => $4), now())
+     ON CONFLICT (link_id, kind) DO UPDATE SET
+       username = EXCLUDED.username, instance_url = EXCLUDED.instance_url, login_url = EXCLUDED.login_url,
+       expires_at = EXCLUDED.expires_at, last_success_at = now(), status = 'ok', reason = NULL,
+       version = salesforce_credentials.version + 1, updated_at = now()
+     RETURNING id`,
+    [c.linkId, c.username, c.instanceUrl, c.ttlSeconds],
+  )
+  return rows[0].id
+}
+
 /** The person changed part of the credential (new token after a reset): same effects as a replacement. */
 export async function bumpCredentialVersion(db: Queryable, id: string, succeeded: boolean): Promise<CredentialRow> {
   const { rows } = await db.query(
