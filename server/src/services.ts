@@ -70,11 +70,11 @@ export function createServices(deps: ServiceDeps): Services {
     // *.salesforce.com instance URL would send the canvas OAuth token in clear text (SPEC §4).
     isAllowedInstanceHost: (host) => config.salesforce.extraHosts.includes(host.toLowerCase()),
     sessions,
-    links,
     credentials,
     secrets,
     audit,
     canvasTokenTtlSeconds: CANVAS_TOKEN_TTL_SECONDS,
+    box,
   })
   const salesforce = createSalesforceAccess({ config, pool, links, credentials, audit })
   const salesforceCredentials = createCredentialsService({ config, pool, links, credentials, access: salesforce, secrets, sessions, audit })

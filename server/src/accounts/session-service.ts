@@ -15,6 +15,8 @@ export interface SessionService {
     db: Queryable,
     s: { accountId: string | null; kind: SessionKind; linkId?: string | null; pendingIdentity?: PendingIdentity | null; ip?: string; userAgent?: string },
   ): Promise<IssuedSession>
+  /** The token for a session row inserted elsewhere (the canvas visit's combined statement). */
+  tokenFor(session: SessionRow): IssuedSession
   resolve(db: Queryable, token: string): Promise<SessionRow | null>
   revoke(db: Queryable, sessionId: string): Promise<void>
   ttlSeconds(kind: SessionKind): number
@@ -25,13 +27,15 @@ export function createSessionService({ secret, canvasMinutes, cookieHours }: { s
   const key = sessionKey(secret)
   return {
     ttlSeconds,
-    async issue(db, s) {
-      const session = await repo.insertSession(db, { ...s, ttlSeconds: ttlSeconds(s.kind) })
+    tokenFor(session) {
       return {
         session,
         token: signSessionToken(key, { sid: session.id, knd: session.kind }, session.expiresAt),
         expiresAt: session.expiresAt.toISOString(),
       }
+    },
+    async issue(db, s) {
+      return this.tokenFor(await repo.insertSession(db, { ...s, ttlSeconds: ttlSeconds(s.kind) }))
     },
     async resolve(db, token) {
       const claims = verifySessionToken(key, token)

@@ -8,9 +8,12 @@ import { AppError } from '../errors.js'
 import type { AuditLog } from '../audit/audit-log.js'
 import type { SecretStore } from '../crypto/secret-store.js'
 import type { CredentialStore } from '../salesforce/credential-store.js'
-import type { LinkService, LinkIdentity } from '../links/service.js'
+import type { LinkIdentity } from '../links/service.js'
 import type { SessionService } from '../accounts/session-service.js'
 import { verifySignedRequest, type CanvasRequest } from './signed-request.js'
+import * as repo from './repository.js'
+import type { SecretBox } from '../crypto/secret-box.js'
+import { associatedData } from '../crypto/secret-store.js'
 
 export interface CanvasBootstrap {
   token: string
@@ -46,13 +49,13 @@ export function createCanvasService(deps: {
   consumerSecrets: () => readonly string[]
   isAllowedInstanceHost: (host: string, protocol: string) => boolean
   sessions: SessionService
-  links: LinkService
   credentials: CredentialStore
   secrets: SecretStore
   audit: AuditLog
   canvasTokenTtlSeconds: number
+  box: SecretBox
 }): CanvasService {
-  const { pool, sessions, links, credentials, secrets, audit } = deps
+  const { pool, sessions, credentials, secrets, audit, box } = deps
 
   function verify(raw: unknown): CanvasRequest {
     const result = verifySignedRequest(raw, deps.consumerSecrets(), { allowedInstanceHosts: deps.isAllowedInstanceHost })
@@ -70,20 +73,25 @@ export function createCanvasService(deps: {
       const user = { fullName: identity.name, email: identity.email, userName: identity.username }
       const client = { instanceId: request.client.instanceId, targetOrigin: request.client.targetOrigin }
       const base = { salesforceUserId: identity.salesforceUserId, organizationId: identity.organizationId, instanceUrl: identity.instanceUrl, user, client }
-      return withTransaction(pool, async (client) => {
-        const link = await links.visit(client, identity)
-        if (link) {
-          await credentials.saveCanvasTokens(client, link.id, {
-            oauthToken: request.client.oauthToken,
-            refreshToken: request.client.refreshToken ?? null,
-            instanceUrl: identity.instanceUrl,
-            username: identity.username,
-            ttlSeconds: deps.canvasTokenTtlSeconds,
-          })
-          const issued = await sessions.issue(client, { accountId: link.accountId, kind: 'canvas', linkId: link.id, ip: ctx.ip, userAgent: ctx.userAgent })
-          await audit.record({ event: 'canvas.visit', outcome: 'success', accountId: link.accountId, linkId: link.id, ip: ctx.ip, detail: { linked: true } }, client)
-          return { token: issued.token, expiresAt: issued.expiresAt, linked: true, ...base }
+      // A linked user: two statements, each atomic (see repository.ts); no transaction needed.
+      const visit = await repo.recordLinkedVisit(pool, identity, deps.canvasTokenTtlSeconds)
+      if (visit) {
+        const { link, canvasCredentialId } = visit
+        const sealed = box.seal(request.client.oauthToken, associatedData('credential', canvasCredentialId, 'accessToken'))
+        const session = await repo.saveVisit(pool, {
+          token: { credentialId: canvasCredentialId, keyId: sealed.keyId, ciphertext: sealed.ciphertext },
+          session: { accountId: link.accountId, linkId: link.id, ttlSeconds: sessions.ttlSeconds('canvas'), ip: ctx.ip ?? null, userAgent: ctx.userAgent ?? null },
+          audit: { ip: ctx.ip ?? null },
+        })
+        const refreshToken = request.client.refreshToken
+        if (refreshToken) {
+          await withTransaction(pool, (c) => credentials.captureRefreshToken(c, link.id, { refreshToken, instanceUrl: identity.instanceUrl, username: identity.username }))
         }
+        const issued = sessions.tokenFor(session)
+        return { token: issued.token, expiresAt: issued.expiresAt, linked: true, ...base }
+      }
+      // Not linked yet: a pending-link session holds the tokens until sign-in or sign-up.
+      return withTransaction(pool, async (client) => {
         const issued = await sessions.issue(client, { accountId: null, kind: 'pending_link', pendingIdentity: identity, ip: ctx.ip, userAgent: ctx.userAgent })
         await secrets.put(client, 'canvas', issued.session.id, 'oauthToken', request.client.oauthToken)
         if (request.client.refreshToken) await secrets.put(client, 'canvas', issued.session.id, 'refreshToken', request.client.refreshToken)

@@ -76,23 +76,3 @@ export async function insertLink(db: Queryable, accountId: string, identity: Lin
   )
   return toLink(rows[0])
 }
-
-/** A verified visit by a linked user: refresh what Salesforce told us, in one statement; null when not linked. */
-export async function touchLinkBySalesforceUser(db: Queryable, identity: LinkIdentity): Promise<LinkRow | null> {
-  const { rows } = await db.query(
-    `UPDATE salesforce_links SET instance_url = $3, username = $4, email = $5, name = $6, last_seen_at = now()
-     WHERE organization_id = $1 AND salesforce_user_id = $2 RETURNING ${cols}`,
-    [identity.organizationId, identity.salesforceUserId, identity.instanceUrl, identity.username, identity.email, identity.name],
-  )
-  return rows[0] ? toLink(rows[0]) : null
-}
-
-/** A verified visit: refresh what Salesforce told us about the user. */
-export async function touchLink(db: Queryable, linkId: string, identity: LinkIdentity): Promise<LinkRow> {
-  const { rows } = await db.query(
-    `UPDATE salesforce_links SET instance_url = $2, username = $3, email = $4, name = $5, last_seen_at = now()
-     WHERE id = $1 RETURNING ${cols}`,
-    [linkId, identity.instanceUrl, identity.username, identity.email, identity.name],
-  )
-  return toLink(rows[0])
-}

@@ -46,9 +46,6 @@ export interface LinkService {
   /** Internal lookups (jobs, the Salesforce module): not scoped to a signed-in account. */
   byId(linkId: string): Promise<LinkRow | null>
   create(db: Queryable, accountId: string, identity: LinkIdentity): Promise<LinkRow>
-  touch(db: Queryable, linkId: string, identity: LinkIdentity): Promise<LinkRow>
-  /** The linked user's visit (updates name, email, last seen), or null for an unknown Salesforce user. */
-  visit(db: Queryable, identity: LinkIdentity): Promise<LinkRow | null>
   view(accountId: string, opts: { preferredLinkId?: string | null; canvasLive: boolean }): Promise<LinkView>
 }
 
@@ -94,8 +91,6 @@ export function createLinkService({ pool, credentials }: { pool: Pool; credentia
         throw err
       }
     },
-    touch: (db, linkId, identity) => repo.touchLink(db, linkId, identity),
-    visit: (db, identity) => repo.touchLinkBySalesforceUser(db, identity),
     async view(accountId, opts) {
       const link = await this.currentLink(accountId, opts.preferredLinkId)
       if (!link) throw new AppError('LINK_NOT_FOUND')

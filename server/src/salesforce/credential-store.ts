@@ -23,6 +23,8 @@ export interface CredentialStore {
   remove(db: Queryable, linkId: string, kinds: CredentialKind[]): Promise<void>
   /** Caches a fresh access token for the credential's current version (and a rotated refresh token). */
   cacheAccessToken(db: Queryable, cred: CredentialRow, login: { accessToken: string; instanceUrl: string; refreshToken?: string | null }): Promise<void>
+  /** Keeps the refresh token a signed request carries as the link's oauth_refresh credential (no-op when unchanged). */
+  captureRefreshToken(db: Queryable, linkId: string, t: { refreshToken: string; instanceUrl: string; username: string }): Promise<void>
   /** Stores the canvas session token of a verified visit, and the refresh token when it carries one. */
   saveCanvasTokens(
     db: Queryable,
@@ -69,7 +71,9 @@ export function createCredentialStore({ secrets }: { secrets: SecretStore }): Cr
       // Every verified visit lands here, so it is kept to two statements: the row and its one secret.
       const id = await repo.upsertCanvasCredential(db, { linkId, username: t.username, instanceUrl: t.instanceUrl, ttlSeconds: t.ttlSeconds })
       await secrets.put(db, 'credential', id, 'accessToken', t.oauthToken)
-      if (!t.refreshToken) return
+      if (t.refreshToken) await store.captureRefreshToken(db, linkId, { refreshToken: t.refreshToken, instanceUrl: t.instanceUrl, username: t.username })
+    },
+    async captureRefreshToken(db, linkId, t) {
       // The same refresh token on every visit: keep the row (and its cached session) as is.
       const existing = await repo.findCredential(db, linkId, 'oauth_refresh')
       if (existing && existing.status === 'ok') {
