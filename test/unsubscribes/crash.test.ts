@@ -29,7 +29,9 @@ interface Worker {
 }
 
 function startWorker(env: UnsubscribeEnv): Worker {
-  const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'server/src/server.ts', '--worker-only'], {
+  // Node runs the server itself (tsx as a loader, not the tsx CLI, which would put the server
+  // in a grandchild process that SIGKILL would not reach).
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/server.ts', '--worker-only'], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
@@ -128,6 +130,6 @@ describe.skipIf(!databaseUrl)('a worker killed mid-push', () => {
       }
     }
     second.child.kill('SIGTERM')
-    await second.exited
+    expect(await second.exited).toBe(0) // a graceful stop
   })
 })
