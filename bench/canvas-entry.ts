@@ -199,7 +199,7 @@ export async function runCanvasEntryBenchmark(ctx: BenchContext, options: Canvas
         met: ratioMet,
         details:
           `full ${formatNumber(full100.requestsPerSecond)} req/s vs bare ${formatNumber(bare100.requestsPerSecond)} req/s at 100 connections.` +
-          ` Each full entry runs one transaction of ${statements.linked} Postgres statements for a linked user (link lookup and touch, canvas token saved encrypted, session, audit) and ${statements.firstVisit} for a first visit (pending session, encrypted tokens, audit), BEGIN/COMMIT included; the bare route none.` +
+          ` Each full entry runs ${statements.linked} Postgres statements for a linked user (link and canvas credential in one statement; encrypted token, session and audit in another; two reads checking the refresh token the request carries is the one already stored) and ${statements.firstVisit} for a first visit (one transaction: pending session, encrypted tokens, audit), BEGIN/COMMIT counted; the bare route none.` +
           ` Server CPU per request at 100 connections: full ${formatNumber(full100.serverCpuMsPerRequest, 2)} ms, bare ${formatNumber(bare100.serverCpuMsPerRequest, 2)} ms (${formatNumber(cpuRatio, 2)}×; at 10 connections ${formatNumber(full10.serverCpuMsPerRequest, 2)} vs ${formatNumber(bare10.serverCpuMsPerRequest, 2)} ms), Postgres's own work not counted.` +
           (ratioMet
             ? ''

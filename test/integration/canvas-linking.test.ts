@@ -88,6 +88,15 @@ describe('canvas entry and account linking (journeys 1–2)', () => {
     expect(link.json().credential).toMatchObject({ kind: 'oauth_refresh', status: 'ok' })
     const dump = await t.db.pool.query(`SELECT ciphertext::text AS c FROM encrypted_secrets`)
     expect(dump.rows.some((r) => r.c.includes('refresh-token-value'))).toBe(false)
+    const version = async () => (await t.db.pool.query(`SELECT version FROM salesforce_credentials WHERE kind = 'oauth_refresh'`)).rows[0].version
+    // The same refresh token on the next visit leaves the credential as it is; a new one replaces it.
+    const before = await version()
+    await t.app.inject(form(sr))
+    expect(await version()).toBe(before)
+    await t.app.inject(form(makeSignedRequest(real.consumerSecret, { userId: '005000000000001AAA', orgId: '00D000000000001EAA', userName: 'ops@acme.test', refreshToken: '5Aep861-a-newer-refresh-token' })))
+    expect(await version()).toBe(before + 1)
+    const cred = (await t.db.pool.query(`SELECT id FROM salesforce_credentials WHERE kind = 'oauth_refresh'`)).rows[0].id
+    expect(await t.app.services.credentials.secret(t.db.pool, cred, 'refreshToken')).toBe('5Aep861-a-newer-refresh-token')
   })
 
   it('one Salesforce user per org per account, and a Salesforce user links only once', async () => {

@@ -84,7 +84,8 @@ export function createCanvasService(deps: {
           audit: { ip: ctx.ip ?? null },
         })
         const refreshToken = request.client.refreshToken
-        if (refreshToken) {
+        // Usually the same refresh token as last time: checked with two reads, saved (atomically) only when new.
+        if (refreshToken && !(await credentials.hasRefreshToken(pool, link.id, refreshToken))) {
           await withTransaction(pool, (c) => credentials.captureRefreshToken(c, link.id, { refreshToken, instanceUrl: identity.instanceUrl, username: identity.username }))
         }
         const issued = sessions.tokenFor(session)

@@ -23,6 +23,8 @@ export interface CredentialStore {
   remove(db: Queryable, linkId: string, kinds: CredentialKind[]): Promise<void>
   /** Caches a fresh access token for the credential's current version (and a rotated refresh token). */
   cacheAccessToken(db: Queryable, cred: CredentialRow, login: { accessToken: string; instanceUrl: string; refreshToken?: string | null }): Promise<void>
+  /** Is this already the link's working oauth_refresh token? (Reads only: no transaction needed.) */
+  hasRefreshToken(db: Queryable, linkId: string, refreshToken: string): Promise<boolean>
   /** Keeps the refresh token a signed request carries as the link's oauth_refresh credential (no-op when unchanged). */
   captureRefreshToken(db: Queryable, linkId: string, t: { refreshToken: string; instanceUrl: string; username: string }): Promise<void>
   /** Stores the canvas session token of a verified visit, and the refresh token when it carries one. */
@@ -73,13 +75,14 @@ export function createCredentialStore({ secrets }: { secrets: SecretStore }): Cr
       await secrets.put(db, 'credential', id, 'accessToken', t.oauthToken)
       if (t.refreshToken) await store.captureRefreshToken(db, linkId, { refreshToken: t.refreshToken, instanceUrl: t.instanceUrl, username: t.username })
     },
+    async hasRefreshToken(db, linkId, refreshToken) {
+      const existing = await repo.findCredential(db, linkId, 'oauth_refresh')
+      if (!existing || existing.status !== 'ok') return false
+      return (await secrets.get(db, 'credential', existing.id, 'refreshToken').catch(() => null)) === refreshToken
+    },
     async captureRefreshToken(db, linkId, t) {
       // The same refresh token on every visit: keep the row (and its cached session) as is.
-      const existing = await repo.findCredential(db, linkId, 'oauth_refresh')
-      if (existing && existing.status === 'ok') {
-        const current = await secrets.get(db, 'credential', existing.id, 'refreshToken').catch(() => null)
-        if (current === t.refreshToken) return
-      }
+      if (await store.hasRefreshToken(db, linkId, t.refreshToken)) return
       await store.save(db, {
         linkId,
         kind: 'oauth_refresh',
