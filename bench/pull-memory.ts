@@ -209,7 +209,7 @@ export async function runPullBenchmark(ctx?: { database?: DatabaseTarget; log?: 
       ...base,
       salesforce: { ...base.salesforce, loginUrl: sim.url, consumerKey: DEFAULT_CONSUMER_KEY, consumerSecrets: [DEFAULT_CONSUMER_SECRET], extraHosts: [new URL(sim.url).host] },
     }
-    const services = createServices({ config, pool: db.pool, jobs: null, demo: null })
+    const services = createServices({ config, pool: db.pool, jobs: null })
     app = await buildApp({ config, pool: db.pool, services })
     await app.listen({ host: '127.0.0.1', port: 0 })
     const appUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`

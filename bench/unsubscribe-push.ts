@@ -53,7 +53,7 @@ export async function runUnsubscribeBenchmark(options: UnsubscribeBenchmarkOptio
   const sim = await createSalesforceSimulator({ data: { contacts, leads, campaigns: 0 } })
   const db = options.database ? await createBenchDatabase(options.database) : await createTestDatabase()
   const config = simulatorConfig(testConfig(), sim)
-  const services = createServices({ config, pool: db.pool, jobs: null, demo: null })
+  const services = createServices({ config, pool: db.pool, jobs: null })
   const app = await buildApp({ config, pool: db.pool, services })
   try {
     await app.ready()

@@ -70,7 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  const services = deps.services ?? createServices({ config, pool: deps.pool, jobs: deps.jobs, demo: deps.demo ?? null })
+  const services = deps.services ?? createServices({ config, pool: deps.pool, jobs: deps.jobs })
   app.decorate('services', services)
   app.decorate('config', config)
 

@@ -131,9 +131,6 @@ export class AppError extends Error {
   }
 }
 
-export function appError(code: ErrorCode, message?: string, options?: { cause?: unknown; details?: unknown }): AppError {
-  return new AppError(code, message, options)
-}
 
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
 
   const database = await openDatabase(config, { runMigrations: true, log: (m) => log.warn(m) })
   const jobs = await startJobs({ databaseUrl: database.url, log })
-  const services = createServices({ config, pool: database.pool, jobs: jobs.sender, demo: simulator })
+  const services = createServices({ config, pool: database.pool, jobs: jobs.sender })
 
   let app: Awaited<ReturnType<typeof buildApp>> | null = null
   if (!workerOnly) {

@@ -45,7 +45,6 @@ export interface ServiceDeps {
   config: Config
   pool: Pool
   jobs?: JobSender | null
-  demo: unknown
 }
 
 /** How long a canvas OAuth token is trusted after a visit before the UI renews it. */

@@ -48,7 +48,7 @@ export async function startLiveApp(options: { sim?: SalesforceSimulatorOptions; 
   const demo = { simulatorUrl: sim.url, users: async () => sim.control.users().map((u) => ({ id: u.id, organizationId: u.organizationId, username: u.username, password: u.password, securityToken: u.securityToken })) }
   let jobs: RunningJobs | null = null
   if (options.worker) jobs = await startJobs({ databaseUrl: db.url, log: pino({ level: 'silent' }) })
-  const services = createServices({ config, pool: db.pool, jobs: jobs?.sender ?? null, demo })
+  const services = createServices({ config, pool: db.pool, jobs: jobs?.sender ?? null })
   const app = await buildApp({ config, pool: db.pool, demo, services })
   await app.listen({ host: '127.0.0.1', port })
   if (jobs) {

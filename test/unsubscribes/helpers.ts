@@ -43,7 +43,7 @@ export async function startUnsubscribeEnv(
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
   const wantJobs = options.jobs ?? options.worker !== undefined
   const jobs = wantJobs ? await startJobs({ databaseUrl: db.url, log }) : null
-  const services = createServices({ config, pool: db.pool, jobs: jobs?.sender ?? null, demo: null })
+  const services = createServices({ config, pool: db.pool, jobs: jobs?.sender ?? null })
   const app = await buildApp({ config, pool: db.pool, services })
   await app.ready()
   let sync: UnsubscribeSync | null = null

@@ -9,10 +9,3 @@ export async function insertAuditEntry(db: Queryable, e: AuditEntry): Promise<vo
   )
 }
 
-export async function listAuditEntries(db: Queryable, accountId: string, limit = 50): Promise<Array<AuditEntry & { at: Date }>> {
-  const { rows } = await db.query(
-    `SELECT at, account_id, link_id, event, outcome, ip, detail FROM audit_log WHERE account_id = $1 ORDER BY id DESC LIMIT $2`,
-    [accountId, limit],
-  )
-  return rows.map((r) => ({ at: r.at, accountId: r.account_id, linkId: r.link_id, event: r.event, outcome: r.outcome, ip: r.ip, detail: r.detail }))
-}

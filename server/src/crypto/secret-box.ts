@@ -62,6 +62,3 @@ export function createSecretBox(keys: readonly EncryptionKey[]): SecretBox {
   }
 }
 
-export function generateEncryptionKey(): string {
-  return crypto.randomBytes(32).toString('base64')
-}

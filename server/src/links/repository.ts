@@ -63,10 +63,6 @@ export async function listLinksForAccount(db: Queryable, accountId: string): Pro
   return rows.map(toLink)
 }
 
-export async function listAllLinkIds(db: Queryable): Promise<Array<{ id: string; accountId: string }>> {
-  const { rows } = await db.query(`SELECT id, account_id FROM salesforce_links`)
-  return rows.map((r) => ({ id: r.id, accountId: r.account_id }))
-}
 
 export async function insertLink(db: Queryable, accountId: string, identity: LinkIdentity): Promise<LinkRow> {
   const { rows } = await db.query(

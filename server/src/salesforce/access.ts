@@ -123,7 +123,7 @@ export function createSalesforceAccess(deps: {
           try {
             result = await performLogin(current, link)
           } catch (raw) {
-            const err = translateSalesforceError(raw, { phase: 'login' })
+            const err = translateSalesforceError(raw)
             await audit.record({ event: 'salesforce.login', outcome: 'failure', accountId: link?.accountId, linkId: current.linkId, detail: { kind: current.kind, code: err.code } })
             await recordFailure(current, err)
             throw err
@@ -240,7 +240,7 @@ export function createSalesforceAccess(deps: {
         try {
           return await runWith(cred, fn)
         } catch (err) {
-          const appErr = err instanceof AppError ? err : translateSalesforceError(err, { phase: 'api' })
+          const appErr = err instanceof AppError ? err : translateSalesforceError(err)
           // Fall through to the next credential only when this one cannot log in at all.
           if (CREDENTIAL_ERROR_CODES.has(appErr.code) || appErr.code === 'SESSION_EXPIRED') {
             lastError = appErr
@@ -275,7 +275,7 @@ export function createSalesforceAccess(deps: {
             c.instanceUrl = session.instanceUrl
             callback(null, session.accessToken)
           } catch (err) {
-            refreshError = err instanceof AppError ? err : translateSalesforceError(err, { phase: 'login' })
+            refreshError = err instanceof AppError ? err : translateSalesforceError(err)
             callback(refreshError)
           }
         })()
@@ -288,7 +288,7 @@ export function createSalesforceAccess(deps: {
     } catch (err) {
       // jsforce wraps refresh failures in a plain Error: answer with what actually happened.
       if (refreshError) throw refreshError
-      const appErr = translateSalesforceError(err, { phase: 'api' })
+      const appErr = translateSalesforceError(err)
       if (appErr.code === 'SF_RATE_LIMITED') {
         await repo.markRateLimited(pool, cred.id, backoffSeconds(cred.failureCount))
       }

@@ -220,7 +220,3 @@ export async function invalidateAccess(db: Queryable, id: string, obtainedAt: Da
   )
 }
 
-export async function listCredentialsWithSecrets(db: Queryable): Promise<Array<{ id: string; kind: CredentialKind }>> {
-  const { rows } = await db.query(`SELECT id, kind FROM salesforce_credentials`)
-  return rows
-}

@@ -74,7 +74,7 @@ export function createCredentialsService(deps: {
     try {
       result = await attempt()
     } catch (raw) {
-      const err = translateSalesforceError(raw, { phase: 'login' })
+      const err = translateSalesforceError(raw)
       await audit.record({ event: 'salesforce.login', outcome: 'failure', accountId: actor.accountId, linkId: link.id, ip: actor.ip, detail: { kind, code: err.code, proving: true } })
       await audit.record({ event: 'credential.rejected', outcome: 'failure', accountId: actor.accountId, linkId: link.id, ip: actor.ip, detail: { kind, code: err.code } })
       throw err
@@ -213,7 +213,7 @@ export function createCredentialsService(deps: {
       try {
         result = await strategies.exchangeAuthorizationCode({ loginUrl: state.loginUrl, code: q.code, codeVerifier: verifier, client: access.oauthClient() })
       } catch (raw) {
-        const err = translateSalesforceError(raw, { phase: 'login' })
+        const err = translateSalesforceError(raw)
         await audit.record({ event: 'salesforce.login', outcome: 'failure', accountId: state.accountId, ip: ctx.ip, detail: { kind: 'oauth_code', code: err.code } })
         return { redirect: failTo(state.intent, err.code) }
       }

@@ -29,22 +29,15 @@ function codeFromMessage(message: string): string | null {
   return m ? m[1]! : null
 }
 
-export interface TranslateContext {
-  /** 'login' for logins and token requests, 'api' for REST calls. */
-  phase: 'login' | 'api'
-}
-
-export function translateSalesforceError(err: unknown, ctx: TranslateContext): AppError {
+export function translateSalesforceError(err: unknown): AppError {
   if (err instanceof AppError) return err
   const e = (err ?? {}) as { name?: string; message?: string; errorCode?: string; code?: string; statusCode?: number; cause?: { code?: string } }
   const message = typeof e.message === 'string' ? e.message : ''
   const wrap = (code: ErrorCode) => new AppError(code, undefined, { cause: err })
 
   // OAuth token endpoint
-  if (e.name === 'invalid_grant') {
-    if (/authentication failure/i.test(message) && ctx.phase === 'login') return wrap('SF_AUTHORIZATION_REVOKED')
-    return wrap('SF_AUTHORIZATION_REVOKED')
-  }
+  // invalid_grant: expired or revoked refresh token, or a refused grant ("authentication failure").
+  if (e.name === 'invalid_grant') return wrap('SF_AUTHORIZATION_REVOKED')
   if (e.name === 'invalid_client' || e.name === 'invalid_client_id') return wrap('SF_AUTHORIZATION_REVOKED')
   if (e.name === 'inactive_user' || e.name === 'inactive_org') return wrap('SF_API_DISABLED')
   if (e.name === 'rate_limit_exceeded') return wrap('SF_RATE_LIMITED')

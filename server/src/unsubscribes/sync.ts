@@ -120,7 +120,7 @@ export function createUnsubscribeSync(deps: {
     return null
   }
 
-  const asAppError = (err: unknown): AppError => (err instanceof AppError ? err : translateSalesforceError(err, { phase: 'api' }))
+  const asAppError = (err: unknown): AppError => (err instanceof AppError ? err : translateSalesforceError(err))
 
   /**
    * One round: find the records, opt out those still opted in, 200 per call, and record each
