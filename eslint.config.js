@@ -10,13 +10,27 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through server/src/config.ts only.' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration through server/src/config.ts only.' },
+      ],
     },
   },
   {
     // Config is the one place that reads the environment; scripts and tests pass it in.
-    files: ['server/src/config.ts', 'test/**', 'bench/**', '.ci/**', 'vitest.config.ts', 'sfdx-project/scripts/**', 'canvas-ui/vite.config.ts'],
+    files: [
+      'server/src/config.ts',
+      'test/**',
+      'bench/**',
+      '.ci/**',
+      'vitest.config.ts',
+      'sfdx-project/scripts/**',
+      'canvas-ui/vite.config.ts',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
 )

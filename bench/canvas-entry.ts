@@ -44,7 +44,10 @@ function signedRequestOfLength(request: Record<string, any>, secret: string, len
   let padding = Math.max(0, Math.floor(((length - unpadded.length) * 3) / 4) - 40)
   for (let attempt = 0; attempt < 8; attempt++) {
     const params = { recordId: '0035g00000BenchAAA', view: 'mailing-lists', filter: 'x'.repeat(padding) }
-    const padded = { ...request, context: { ...request.context, environment: { ...request.context.environment, parameters: params } } }
+    const padded = {
+      ...request,
+      context: { ...request.context, environment: { ...request.context.environment, parameters: params } },
+    }
     const signed = buildSignedRequest(padded, secret)
     if (Math.abs(signed.length - length) <= 4 || padding === 0) return signed
     padding = Math.max(0, padding + Math.round(((length - signed.length) * 3) / 4))
@@ -52,13 +55,22 @@ function signedRequestOfLength(request: Record<string, any>, secret: string, len
   throw new Error('could not pad the signed request to the wanted length')
 }
 
-async function bareServer(secrets: readonly string[], extraHosts: readonly string[]): Promise<{ app: FastifyInstance; url: string }> {
+async function bareServer(
+  secrets: readonly string[],
+  extraHosts: readonly string[],
+): Promise<{ app: FastifyInstance; url: string }> {
   const app = Fastify({ logger: false })
   await app.register(formbody)
   app.post('/canvas-bare', { bodyLimit: CANVAS_BODY_LIMIT }, async (request, reply) => {
     const raw = (request.body as Record<string, unknown> | undefined)?.signed_request
-    const result = verifySignedRequest(raw, secrets, { allowedInstanceHosts: (host) => isSalesforceHost(host, extraHosts) })
-    if (!result.ok) return reply.status(result.reason === 'bad_signature' ? 401 : 400).type('text/plain').send(result.reason)
+    const result = verifySignedRequest(raw, secrets, {
+      allowedInstanceHosts: (host) => isSalesforceHost(host, extraHosts),
+    })
+    if (!result.ok)
+      return reply
+        .status(result.reason === 'bad_signature' ? 401 : 400)
+        .type('text/plain')
+        .send(result.reason)
     return reply.type('text/plain').send(result.request.userId)
   })
   const url = await app.listen({ host: '127.0.0.1', port: 0 })
@@ -79,7 +91,11 @@ async function statementsPerEntry(url: string, body: string): Promise<number> {
     return original.apply(this, args)
   }
   try {
-    const res = await fetch(`${url}/canvas`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body })
+    const res = await fetch(`${url}/canvas`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    })
     await res.arrayBuffer()
     if (res.status !== 200) throw new Error(`/canvas answered ${res.status} to a valid signed request`)
     return count
@@ -107,11 +123,15 @@ function describe(s: LoadSummary): string {
   const codes = Object.entries(s.statusCodes)
     .map(([c, n]) => `${c}×${n}`)
     .join(' ')
-  const problems = s.non2xx + s.errors + s.timeouts > 0 ? `; non-2xx ${s.non2xx}, errors ${s.errors}, timeouts ${s.timeouts}` : ''
+  const problems =
+    s.non2xx + s.errors + s.timeouts > 0 ? `; non-2xx ${s.non2xx}, errors ${s.errors}, timeouts ${s.timeouts}` : ''
   return `${formatNumber(s.requestsPerSecond)} req/s, p50 ${s.latency.p50} ms, p99 ${s.latency.p99} ms, max ${s.latency.max} ms; ${s.total} responses in ${s.durationSeconds.toFixed(1)} s over ${s.slices} slices (${codes || 'none'})${problems}; server CPU ${formatNumber(s.serverCpuMsPerRequest, 2)} ms per request${s.serverLoopBusy === undefined ? '' : `, event loop ${Math.round(s.serverLoopBusy * 100)} % busy`}; ${describeCpu(s.cpu)}`
 }
 
-export async function runCanvasEntryBenchmark(ctx: BenchContext, options: CanvasEntryOptions = {}): Promise<BenchmarkResult[]> {
+export async function runCanvasEntryBenchmark(
+  ctx: BenchContext,
+  options: CanvasEntryOptions = {},
+): Promise<BenchmarkResult[]> {
   const userCount = options.users ?? 500
   const linkedFraction = options.linkedFraction ?? 0.5
   const duration = options.durationSeconds ?? 10
@@ -120,23 +140,44 @@ export async function runCanvasEntryBenchmark(ctx: BenchContext, options: Canvas
   const length = options.signedRequestLength ?? 4_469
 
   const db = await createBenchDatabase(ctx.database)
-  const t = await createSimApp({ db, sim: { orgs: [{ name: 'Bench Org A', users: [], data: false }, { name: 'Bench Org B', users: [], data: false }] } })
+  const t = await createSimApp({
+    db,
+    sim: {
+      orgs: [
+        { name: 'Bench Org A', users: [], data: false },
+        { name: 'Bench Org B', users: [], data: false },
+      ],
+    },
+  })
   let bare: FastifyInstance | null = null
   try {
     const { control } = t.sim
     const [orgA, orgB] = control.orgs()
     const users = Array.from({ length: userCount }, (_, i) => {
       const org = i < userCount / 2 ? orgA! : orgB!
-      return control.createUser({ organizationId: org.id, username: `bench.user${i}@${org === orgA ? 'org-a' : 'org-b'}.bench.test`, firstName: 'Bench', lastName: `User ${i}` })
+      return control.createUser({
+        organizationId: org.id,
+        username: `bench.user${i}@${org === orgA ? 'org-a' : 'org-b'}.bench.test`,
+        firstName: 'Bench',
+        lastName: `User ${i}`,
+      })
     })
-    const signedRequests = users.map((u) => signedRequestOfLength(control.canvasRequest(u.id) as unknown as Record<string, any>, t.sim.consumerSecret, length))
+    const signedRequests = users.map((u) =>
+      signedRequestOfLength(
+        control.canvasRequest(u.id) as unknown as Record<string, any>,
+        t.sim.consumerSecret,
+        length,
+      ),
+    )
     const bodies = signedRequests.map(canvasForm)
 
     // Every other user (in both orgs) is linked beforehand: the rotation alternates the two paths.
     const linkedIndexes = users.map((_, i) => i).filter((i) => i % Math.round(1 / linkedFraction) === 0)
     ctx.log(`canvas-entry: ${userCount} users created; linking ${linkedIndexes.length} through /canvas + signup…`)
     const linkStarted = Date.now()
-    await mapConcurrent(linkedIndexes, 8, (i) => linkThroughCanvas(t.app, signedRequests[i]!, `bench${i}@customer.test`, addressFor(i)))
+    await mapConcurrent(linkedIndexes, 8, (i) =>
+      linkThroughCanvas(t.app, signedRequests[i]!, `bench${i}@customer.test`, addressFor(i)),
+    )
     ctx.log(`canvas-entry: linked in ${((Date.now() - linkStarted) / 1000).toFixed(1)} s`)
 
     const appUrl = await t.app.listen({ host: '127.0.0.1', port: 0 })
@@ -148,7 +189,11 @@ export async function runCanvasEntryBenchmark(ctx: BenchContext, options: Canvas
       [appUrl, '/canvas'],
       [bareSrv.url, '/canvas-bare'],
     ] as const) {
-      const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: bodies[1]! })
+      const res = await fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: bodies[1]!,
+      })
       if (res.status !== 200) throw new Error(`${path} answered ${res.status} to a valid signed request`)
       await res.arrayBuffer()
     }
@@ -156,7 +201,10 @@ export async function runCanvasEntryBenchmark(ctx: BenchContext, options: Canvas
     const linkedSet = new Set(linkedIndexes)
     const linkedProbe = linkedIndexes[0]!
     const firstVisitProbe = users.findIndex((_, i) => !linkedSet.has(i))
-    const statements = { linked: await statementsPerEntry(appUrl, bodies[linkedProbe]!), firstVisit: await statementsPerEntry(appUrl, bodies[firstVisitProbe]!) }
+    const statements = {
+      linked: await statementsPerEntry(appUrl, bodies[linkedProbe]!),
+      firstVisit: await statementsPerEntry(appUrl, bodies[firstVisitProbe]!),
+    }
 
     const targets = [
       { name: 'full', url: appUrl, path: '/canvas' },
@@ -169,26 +217,35 @@ export async function runCanvasEntryBenchmark(ctx: BenchContext, options: Canvas
 
     ctx.log(`canvas-entry: warming up (${warmup} s each)…`)
     await measure(100, warmup, 1, 0)
-    ctx.log(`canvas-entry: measuring full and bare, ${duration} s each in ${rounds} alternating slices, at 100 then 10 connections…`)
+    ctx.log(
+      `canvas-entry: measuring full and bare, ${duration} s each in ${rounds} alternating slices, at 100 then 10 connections…`,
+    )
     const at100 = await measure(100, duration, rounds, 100)
     const at10 = await measure(10, duration, rounds, 300)
     const [full100, bare100, full10, bare10] = [at100.full, at100.bare, at10.full, at10.bare]
 
-    const { rows: paths } = await db.pool.query<{ kind: string; n: number }>(`SELECT kind, count(*)::int AS n FROM sessions GROUP BY kind ORDER BY kind`).catch(() => ({ rows: [] as { kind: string; n: number }[] }))
+    const { rows: paths } = await db.pool
+      .query<{ kind: string; n: number }>(`SELECT kind, count(*)::int AS n FROM sessions GROUP BY kind ORDER BY kind`)
+      .catch(() => ({ rows: [] as { kind: string; n: number }[] }))
     const avgBody = Math.round(bodies.reduce((n, b) => n + b.length, 0) / bodies.length)
     const conditions =
       `${userCount} simulator users in 2 orgs, ${linkedIndexes.length} linked beforehand (requests alternate linked / first visit); ` +
       `signed requests ${formatNumber(Math.round(signedRequests.reduce((n, s) => n + s.length, 0) / signedRequests.length))} chars (form body ${formatNumber(avgBody)} bytes); ` +
       `app on 127.0.0.1, logger off, pg pool 10, ${db.embedded ? 'EMBEDDED PGlite' : 'real Postgres'}; autocannon in a worker thread, ${duration} s per endpoint and concurrency in ${rounds} slices alternating full/bare, after ${warmup} s warm-up; ` +
       `bare = separate minimal Fastify (formbody + verifySignedRequest) in the same process` +
-      (paths.length ? `; sessions issued during setup+runs by kind: ${paths.map((p) => `${p.kind} ${p.n}`).join(', ')}` : '')
+      (paths.length
+        ? `; sessions issued during setup+runs by kind: ${paths.map((p) => `${p.kind} ${p.n}`).join(', ')}`
+        : '')
 
     const ratio = bare100.requestsPerSecond > 0 ? full100.requestsPerSecond / bare100.requestsPerSecond : 0
-    const cpuRatio = bare100.serverCpuMsPerRequest > 0 ? full100.serverCpuMsPerRequest / bare100.serverCpuMsPerRequest : 0
-    const fullErrors = full100.non2xx + full100.errors + full100.timeouts + full10.non2xx + full10.errors + full10.timeouts
+    const cpuRatio =
+      bare100.serverCpuMsPerRequest > 0 ? full100.serverCpuMsPerRequest / bare100.serverCpuMsPerRequest : 0
+    const fullErrors =
+      full100.non2xx + full100.errors + full100.timeouts + full10.non2xx + full10.errors + full10.timeouts
     const ratioMet = ratio >= THROUGHPUT_RATIO_TARGET && fullErrors === 0
     const p99Met = full10.latency.p99 <= P99_TARGET_MS && full10.non2xx + full10.errors + full10.timeouts === 0
-    const errorNote = fullErrors > 0 ? ` Full entry had ${fullErrors} failed responses, so the figures do not count as met.` : ''
+    const errorNote =
+      fullErrors > 0 ? ` Full entry had ${fullErrors} failed responses, so the figures do not count as met.` : ''
 
     return [
       {
@@ -215,16 +272,48 @@ export async function runCanvasEntryBenchmark(ctx: BenchContext, options: Canvas
         met: p99Met,
         details:
           `full at 10 connections: ${describe(full10)}.` +
-          (p99Met ? '' : ` Missed: p99 ${full10.latency.p99} ms > ${P99_TARGET_MS} ms (p50 ${full10.latency.p50} ms).${saturationNote(full10, 10)}`),
+          (p99Met
+            ? ''
+            : ` Missed: p99 ${full10.latency.p99} ms > ${P99_TARGET_MS} ms (p50 ${full10.latency.p50} ms).${saturationNote(full10, 10)}`),
       },
-      { name: 'canvas-entry: full @100 conn', value: Math.round(full100.requestsPerSecond), unit: 'req/s', target: null, met: null, details: describe(full100) },
-      { name: 'canvas-entry: bare @100 conn', value: Math.round(bare100.requestsPerSecond), unit: 'req/s', target: null, met: null, details: describe(bare100) },
-      { name: 'canvas-entry: full @10 conn', value: Math.round(full10.requestsPerSecond), unit: 'req/s', target: null, met: null, details: describe(full10) },
-      { name: 'canvas-entry: bare @10 conn', value: Math.round(bare10.requestsPerSecond), unit: 'req/s', target: null, met: null, details: describe(bare10) },
+      {
+        name: 'canvas-entry: full @100 conn',
+        value: Math.round(full100.requestsPerSecond),
+        unit: 'req/s',
+        target: null,
+        met: null,
+        details: describe(full100),
+      },
+      {
+        name: 'canvas-entry: bare @100 conn',
+        value: Math.round(bare100.requestsPerSecond),
+        unit: 'req/s',
+        target: null,
+        met: null,
+        details: describe(bare100),
+      },
+      {
+        name: 'canvas-entry: full @10 conn',
+        value: Math.round(full10.requestsPerSecond),
+        unit: 'req/s',
+        target: null,
+        met: null,
+        details: describe(full10),
+      },
+      {
+        name: 'canvas-entry: bare @10 conn',
+        value: Math.round(bare10.requestsPerSecond),
+        unit: 'req/s',
+        target: null,
+        met: null,
+        details: describe(bare10),
+      },
     ]
   } finally {
     await bare?.close().catch(() => {})
     await t.close().catch(() => {})
-    await db.close().catch((err: unknown) => ctx.log(`canvas-entry: could not drop the bench database: ${(err as Error).message}`))
+    await db
+      .close()
+      .catch((err: unknown) => ctx.log(`canvas-entry: could not drop the bench database: ${(err as Error).message}`))
   }
 }

@@ -43,7 +43,12 @@ interface Round {
 type SimApp = Awaited<ReturnType<typeof createSimApp>>
 
 /** One round: every session dies, then `operations` spread over the links by `callers` concurrent callers. */
-async function round(t: SimApp, accountIds: string[], users: { id: string }[], o: { operations: number; callers: number; expireAt: number[] }): Promise<Round> {
+async function round(
+  t: SimApp,
+  accountIds: string[],
+  users: { id: string }[],
+  o: { operations: number; callers: number; expireAt: number[] },
+): Promise<Round> {
   const { control } = t.sim
   const logins = () => control.counters().logins.success + control.counters().logins.failure
   control.expireSessions()
@@ -65,7 +70,10 @@ async function round(t: SimApp, accountIds: string[], users: { id: string }[], o
         }
         const t0 = performance.now()
         try {
-          await t.app.services.salesforce.withConnection({ accountId: accountIds[i % accountIds.length]!, canvas: false }, async (conn) => (await conn.query('SELECT Id FROM Contact LIMIT 1')).totalSize)
+          await t.app.services.salesforce.withConnection(
+            { accountId: accountIds[i % accountIds.length]!, canvas: false },
+            async (conn) => (await conn.query('SELECT Id FROM Contact LIMIT 1')).totalSize,
+          )
         } catch (err) {
           failed++
           const code = (err as { code?: string }).code ?? (err as Error).message
@@ -122,7 +130,10 @@ function mergeFailures(rounds: Round[]): string {
   return [...all].map(([c, n]) => `${c}×${n}`).join(', ')
 }
 
-export async function runLoginsPerWorkBenchmark(ctx: BenchContext, options: LoginsPerWorkOptions = {}): Promise<BenchmarkResult[]> {
+export async function runLoginsPerWorkBenchmark(
+  ctx: BenchContext,
+  options: LoginsPerWorkOptions = {},
+): Promise<BenchmarkResult[]> {
   const linkCount = options.links ?? 10
   const operations = options.operations ?? 1_000
   const callers = options.callers ?? 20
@@ -135,7 +146,11 @@ export async function runLoginsPerWorkBenchmark(ctx: BenchContext, options: Logi
       // No refresh token in signed requests: the stored password + token is the only way in.
       canvasRefreshToken: false,
       orgName: 'Bench Logins Org',
-      users: Array.from({ length: linkCount }, (_, i) => ({ username: `logins.user${i}@bench.test`, firstName: 'Logins', lastName: `User ${i}` })),
+      users: Array.from({ length: linkCount }, (_, i) => ({
+        username: `logins.user${i}@bench.test`,
+        firstName: 'Logins',
+        lastName: `User ${i}`,
+      })),
       data: { contacts: 20, leads: 0, campaigns: 0 },
     },
   })
@@ -146,15 +161,26 @@ export async function runLoginsPerWorkBenchmark(ctx: BenchContext, options: Logi
     const accountIds: string[] = []
     for (const [i, user] of users.entries()) {
       const remoteAddress = addressFor(i)
-      const { token, accountId } = await linkThroughCanvas(t.app, control.signedRequest(user.id), `logins${i}@customer.test`, remoteAddress)
+      const { token, accountId } = await linkThroughCanvas(
+        t.app,
+        control.signedRequest(user.id),
+        `logins${i}@customer.test`,
+        remoteAddress,
+      )
       const saved = await t.app.inject({
         method: 'PUT',
         url: '/api/salesforce/credentials',
         headers: { authorization: `Bearer ${token}` },
-        payload: { username: user.username, password: user.password, securityToken: user.securityToken, environment: 'production' },
+        payload: {
+          username: user.username,
+          password: user.password,
+          securityToken: user.securityToken,
+          environment: 'production',
+        },
         remoteAddress,
       })
-      if (saved.statusCode !== 200) throw new Error(`saving credentials answered ${saved.statusCode}: ${saved.body.slice(0, 200)}`)
+      if (saved.statusCode !== 200)
+        throw new Error(`saving credentials answered ${saved.statusCode}: ${saved.body.slice(0, 200)}`)
       accountIds.push(accountId)
     }
 
@@ -204,6 +230,8 @@ export async function runLoginsPerWorkBenchmark(ctx: BenchContext, options: Logi
     ]
   } finally {
     await t.close().catch(() => {})
-    await db.close().catch((err: unknown) => ctx.log(`logins-per-work: could not drop the bench database: ${(err as Error).message}`))
+    await db
+      .close()
+      .catch((err: unknown) => ctx.log(`logins-per-work: could not drop the bench database: ${(err as Error).message}`))
   }
 }

@@ -93,7 +93,12 @@ const liveBytes = (): number => {
 }
 
 /** Fetches a pull and counts its lines and bytes while sampling memory; keeps nothing of the body. */
-async function measurePull(url: string, token: string, sampleEveryMs: number, mode: 'rss' | 'live' = 'rss'): Promise<Omit<PullRunFigures, 'queryCalls'>> {
+async function measurePull(
+  url: string,
+  token: string,
+  sampleEveryMs: number,
+  mode: 'rss' | 'live' = 'rss',
+): Promise<Omit<PullRunFigures, 'queryCalls'>> {
   const gc = garbageCollector()
   gc()
   await new Promise((r) => setTimeout(r, 200))
@@ -158,7 +163,9 @@ interface SimulatorProcess {
 
 async function startSimulatorProcess(): Promise<SimulatorProcess> {
   const cli = fileURLToPath(new URL('../test/salesforce-simulator/cli.ts', import.meta.url))
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', cli, '--port', '0', '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', cli, '--port', '0', '--host', '127.0.0.1'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   const url = await new Promise<string>((resolve, reject) => {
     let out = ''
     const onData = (chunk: Buffer) => {
@@ -177,7 +184,11 @@ async function startSimulatorProcess(): Promise<SimulatorProcess> {
   return {
     url,
     async control<T>(method: string, path: string, body?: unknown): Promise<T> {
-      const res = await fetch(`${url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+      const res = await fetch(`${url}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
       if (!res.ok) throw new Error(`simulator ${method} ${path} answered ${res.status}: ${await res.text()}`)
       const text = await res.text()
       return (text ? JSON.parse(text) : undefined) as T
@@ -191,7 +202,10 @@ async function startSimulatorProcess(): Promise<SimulatorProcess> {
   }
 }
 
-export async function runPullBenchmark(ctx?: { database?: DatabaseTarget; log?: (message: string) => void }, options: PullBenchmarkOptions = {}): Promise<PullBenchmarkResult> {
+export async function runPullBenchmark(
+  ctx?: { database?: DatabaseTarget; log?: (message: string) => void },
+  options: PullBenchmarkOptions = {},
+): Promise<PullBenchmarkResult> {
   const orgRecords = options.orgRecords ?? 100_000
   const smallPull = options.smallPull ?? 10_000
   const sampleEveryMs = options.sampleEveryMs ?? 50
@@ -202,12 +216,23 @@ export async function runPullBenchmark(ctx?: { database?: DatabaseTarget; log?: 
   let db: Awaited<ReturnType<typeof createBenchDatabase>> | null = null
   let app: Awaited<ReturnType<typeof buildApp>> | null = null
   try {
-    await sim.control('POST', '/_sim/seed', { contacts: orgRecords, leads: smallPull, campaigns: 0, optedOutFraction: 0 })
+    await sim.control('POST', '/_sim/seed', {
+      contacts: orgRecords,
+      leads: smallPull,
+      campaigns: 0,
+      optedOutFraction: 0,
+    })
     db = await createBenchDatabase(target)
     const base = testConfig()
     const config = {
       ...base,
-      salesforce: { ...base.salesforce, loginUrl: sim.url, consumerKey: DEFAULT_CONSUMER_KEY, consumerSecrets: [DEFAULT_CONSUMER_SECRET], extraHosts: [new URL(sim.url).host] },
+      salesforce: {
+        ...base.salesforce,
+        loginUrl: sim.url,
+        consumerKey: DEFAULT_CONSUMER_KEY,
+        consumerSecrets: [DEFAULT_CONSUMER_SECRET],
+        extraHosts: [new URL(sim.url).host],
+      },
     }
     const services = createServices({ config, pool: db.pool, jobs: null })
     app = await buildApp({ config, pool: db.pool, services })
@@ -216,16 +241,36 @@ export async function runPullBenchmark(ctx?: { database?: DatabaseTarget; log?: 
 
     // Enter through the canvas as the first simulator user and create the account: a canvas session.
     const [user] = await sim.control<Array<{ id: string }>>('GET', '/_sim/users')
-    const { signedRequest } = await sim.control<{ signedRequest: string }>('GET', `/_sim/signed-request?user=${user!.id}`)
-    const page = await app.inject({ method: 'POST', url: '/canvas', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `signed_request=${encodeURIComponent(signedRequest)}` })
-    const boot = JSON.parse(/<script type="application\/json" id="canvas-bootstrap">([\s\S]*?)<\/script>/.exec(page.body)![1]!)
-    const signup = await app.inject({ method: 'POST', url: '/api/auth/signup', headers: { authorization: `Bearer ${boot.token}` }, payload: { email: 'bench@mailer.test', password: 'a long app password' } })
+    const { signedRequest } = await sim.control<{ signedRequest: string }>(
+      'GET',
+      `/_sim/signed-request?user=${user!.id}`,
+    )
+    const page = await app.inject({
+      method: 'POST',
+      url: '/canvas',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `signed_request=${encodeURIComponent(signedRequest)}`,
+    })
+    const boot = JSON.parse(
+      /<script type="application\/json" id="canvas-bootstrap">([\s\S]*?)<\/script>/.exec(page.body)![1]!,
+    )
+    const signup = await app.inject({
+      method: 'POST',
+      url: '/api/auth/signup',
+      headers: { authorization: `Bearer ${boot.token}` },
+      payload: { email: 'bench@mailer.test', password: 'a long app password' },
+    })
     if (signup.statusCode !== 201) throw new Error(`signup answered ${signup.statusCode}: ${signup.body}`)
     const token: string = signup.json().token
 
     const fields = ['Email', 'FirstName', 'LastName', 'Title', 'Phone']
     const create = async (name: string, sobject: string, filters: unknown[]): Promise<string> => {
-      const res = await app!.inject({ method: 'POST', url: '/api/connections', headers: { authorization: `Bearer ${token}` }, payload: { name, sobject, fields, filters, excludeOptedOut: false } })
+      const res = await app!.inject({
+        method: 'POST',
+        url: '/api/connections',
+        headers: { authorization: `Bearer ${token}` },
+        payload: { name, sobject, fields, filters, excludeOptedOut: false },
+      })
       if (res.statusCode !== 201) throw new Error(`create answered ${res.statusCode}: ${res.body}`)
       return res.json().id
     }
@@ -238,7 +283,8 @@ export async function runPullBenchmark(ctx?: { database?: DatabaseTarget; log?: 
       await sim.control('POST', '/_sim/counters/reset')
       const run = await measurePull(urlOf(id), token, sampleEveryMs, mode)
       if (run.records !== expected) throw new Error(`pulled ${run.records} records, expected ${expected}`)
-      const calls = (await sim.control<{ apiCalls: { byEndpoint: Record<string, number> } }>('GET', '/_sim/counters')).apiCalls.byEndpoint
+      const calls = (await sim.control<{ apiCalls: { byEndpoint: Record<string, number> } }>('GET', '/_sim/counters'))
+        .apiCalls.byEndpoint
       return { ...run, queryCalls: (calls.query ?? 0) + (calls.queryMore ?? 0) }
     }
 
@@ -257,7 +303,11 @@ export async function runPullBenchmark(ctx?: { database?: DatabaseTarget; log?: 
     const ratio = ratioOf(small.peakRssGrowthBytes, large.peakRssGrowthBytes)
     const liveRatio = ratioOf(liveSmall.meanLiveGrowthBytes ?? 0, liveLarge.meanLiveGrowthBytes ?? 0)
     const mib = (b = 0) => Math.round((b / MiB) * 10) / 10
-    const live = (r: PullRunFigures) => ({ records: r.records, meanLiveGrowthMiB: mib(r.meanLiveGrowthBytes), peakLiveGrowthMiB: mib(r.peakLiveGrowthBytes) })
+    const live = (r: PullRunFigures) => ({
+      records: r.records,
+      meanLiveGrowthMiB: mib(r.meanLiveGrowthBytes),
+      peakLiveGrowthMiB: mib(r.peakLiveGrowthBytes),
+    })
     return {
       runs: [small, large],
       rssGrowthRatio: Math.round(ratio * 100) / 100,

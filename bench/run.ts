@@ -17,7 +17,14 @@ import { runLoginsPerWorkBenchmark } from './logins-per-work.js'
 import { resolveDatabaseTarget } from './lib/database.js'
 import { loadOptional, mapPullResult, mapUnsubscribeResult, unavailable } from './lib/external.js'
 import { cpuShare, cpuSnapshot, describeCpu, type CpuShare } from './lib/cpu.js'
-import { describeMachine, machineLine, renderTable, type BenchContext, type BenchmarkResult, type BenchReport } from './lib/report.js'
+import {
+  describeMachine,
+  machineLine,
+  renderTable,
+  type BenchContext,
+  type BenchmarkResult,
+  type BenchReport,
+} from './lib/report.js'
 
 interface Entry {
   id: string
@@ -49,8 +56,15 @@ function parseOnly(argv: string[]): Set<string> | null {
   const i = argv.indexOf('--only')
   const value = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--only='))?.slice('--only='.length)
   if (!value) return null
-  const ids = new Set(value.split(',').map((s) => s.trim()).filter(Boolean))
-  for (const id of ids) if (!entries.some((e) => e.id === id)) throw new Error(`unknown benchmark ${id} (known: ${entries.map((e) => e.id).join(', ')})`)
+  const ids = new Set(
+    value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
+  for (const id of ids)
+    if (!entries.some((e) => e.id === id))
+      throw new Error(`unknown benchmark ${id} (known: ${entries.map((e) => e.id).join(', ')})`)
   return ids
 }
 
@@ -105,11 +119,22 @@ async function main(): Promise<number> {
     } catch (err) {
       crashed++
       log(`${entry.id} failed: ${(err as Error).stack ?? String(err)}`)
-      rows = [{ name: entry.id, value: null, unit: '', target: null, met: false, details: `the benchmark failed to run: ${(err as Error).message}` }]
+      rows = [
+        {
+          name: entry.id,
+          value: null,
+          unit: '',
+          target: null,
+          met: false,
+          details: `the benchmark failed to run: ${(err as Error).message}`,
+        },
+      ]
     }
     const seconds = (Date.now() - t0) / 1000
     const measured = rows.some((r) => r.value !== null)
-    const note = measured ? ` Took ${seconds.toFixed(1)} s with setup.${loadNote(loadBefore, cpuShare(cpuBefore), machine.cores)}` : ''
+    const note = measured
+      ? ` Took ${seconds.toFixed(1)} s with setup.${loadNote(loadBefore, cpuShare(cpuBefore), machine.cores)}`
+      : ''
     benchmarks.push(...rows.map((r, i) => (i === 0 ? { ...r, details: `${r.details}${note}` } : r)))
     log(`${entry.id} took ${seconds.toFixed(1)} s`)
   }
@@ -127,7 +152,9 @@ async function main(): Promise<number> {
   const file = path.join(dir, only ? 'partial.json.tmp' : 'latest.json')
   fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`)
 
-  process.stdout.write(`${renderTable({ ...report, benchmarks })}\n\nWritten to ${path.relative(process.cwd(), file)}\n`)
+  process.stdout.write(
+    `${renderTable({ ...report, benchmarks })}\n\nWritten to ${path.relative(process.cwd(), file)}\n`,
+  )
   return crashed > 0 ? 1 : 0
 }
 

@@ -44,7 +44,9 @@ export interface UnsubscribeBenchmarkResult {
   details: string
 }
 
-export async function runUnsubscribeBenchmark(options: UnsubscribeBenchmarkOptions = {}): Promise<UnsubscribeBenchmarkResult> {
+export async function runUnsubscribeBenchmark(
+  options: UnsubscribeBenchmarkOptions = {},
+): Promise<UnsubscribeBenchmarkResult> {
   const addresses = options.addresses ?? 10_000
   const contacts = options.contacts ?? 50_000
   const leads = options.leads ?? 50_000
@@ -59,7 +61,9 @@ export async function runUnsubscribeBenchmark(options: UnsubscribeBenchmarkOptio
     await app.ready()
     const user = sim.control.users()[0]!
     const { standaloneToken } = await linkedAccount(app, sim, user.id, 'bench@mailer.test')
-    const { rows } = await db.pool.query(`SELECT l.id FROM salesforce_links l JOIN accounts a ON a.id = l.account_id WHERE a.email = 'bench@mailer.test'`)
+    const { rows } = await db.pool.query(
+      `SELECT l.id FROM salesforce_links l JOIN accounts a ON a.id = l.account_id WHERE a.email = 'bench@mailer.test'`,
+    )
     const linkId: string = rows[0].id
 
     // Every n-th record of the org: addresses spread over Contacts and Leads.

@@ -21,8 +21,19 @@ export default function setup(): void {
   const ui = path.join(root, 'canvas-ui')
   const built = path.join(ui, 'dist', 'index.html')
   if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= newestMtime(ui)) return
-  execFileSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'canvas-ui/vite.config.ts', '--logLevel', 'warn'], {
-    cwd: root,
-    stdio: 'inherit',
-  })
+  execFileSync(
+    process.execPath,
+    [
+      path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'build',
+      '--config',
+      'canvas-ui/vite.config.ts',
+      '--logLevel',
+      'warn',
+    ],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  )
 }

@@ -18,8 +18,19 @@ export function addressFor(index: number): string {
 }
 
 /** First visit + signup: returns the linked (canvas) session token and the account ID. */
-export async function linkThroughCanvas(app: FastifyInstance, signedRequest: string, email: string, remoteAddress: string): Promise<{ token: string; accountId: string }> {
-  const entry = await app.inject({ method: 'POST', url: '/canvas', headers: { 'content-type': FORM }, payload: canvasForm(signedRequest), remoteAddress })
+export async function linkThroughCanvas(
+  app: FastifyInstance,
+  signedRequest: string,
+  email: string,
+  remoteAddress: string,
+): Promise<{ token: string; accountId: string }> {
+  const entry = await app.inject({
+    method: 'POST',
+    url: '/canvas',
+    headers: { 'content-type': FORM },
+    payload: canvasForm(signedRequest),
+    remoteAddress,
+  })
   if (entry.statusCode !== 200) throw new Error(`canvas entry answered ${entry.statusCode}`)
   const boot = bootstrapOf(entry.body)
   if (boot.linked) throw new Error(`${email}: this Salesforce user is already linked`)
@@ -38,7 +49,11 @@ export async function linkThroughCanvas(app: FastifyInstance, signedRequest: str
 }
 
 /** Runs `fn` over `items` with at most `concurrency` at once. */
-export async function mapConcurrent<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapConcurrent<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length)
   let next = 0
   const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {

@@ -79,7 +79,8 @@ export function cpuDelta(from: CpuSnapshot, to: CpuSnapshot = cpuSnapshot()): Cp
     ownMicros: to.own.user - from.own.user + (to.own.system - from.own.system),
     machineBusy: machine ? to.machine!.busy - from.machine!.busy : null,
     machineTotal: machine ? to.machine!.total - from.machine!.total : null,
-    postgres: machine && from.postgres !== null && to.postgres !== null ? Math.max(0, to.postgres - from.postgres) : null,
+    postgres:
+      machine && from.postgres !== null && to.postgres !== null ? Math.max(0, to.postgres - from.postgres) : null,
   }
 }
 
@@ -115,6 +116,7 @@ const pct = (x: number) => `${Math.round(x * 100)} %`
 
 export function describeCpu(share: CpuShare): string {
   if (share.machineBusy === null) return `CPU: this process ${pct(share.own)} of all cores`
-  if (share.postgres === null) return `CPU of all cores: ${pct(share.machineBusy)} busy — this process ${pct(share.own)}, everything else (Postgres included) ${pct(share.others!)}`
+  if (share.postgres === null)
+    return `CPU of all cores: ${pct(share.machineBusy)} busy — this process ${pct(share.own)}, everything else (Postgres included) ${pct(share.others!)}`
   return `CPU of all cores: ${pct(share.machineBusy)} busy — this process ${pct(share.own)}, Postgres ${pct(share.postgres)}, other work on the machine ${pct(share.others!)}`
 }

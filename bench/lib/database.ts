@@ -48,12 +48,18 @@ function redact(url: string): string {
 }
 
 export async function resolveDatabaseTarget(env: { DATABASE_URL?: string } = process.env): Promise<DatabaseTarget> {
-  const candidates = env.DATABASE_URL ? [{ url: env.DATABASE_URL, why: 'DATABASE_URL' }] : [{ url: DEFAULT_DATABASE_URL, why: 'DATABASE_URL unset; local default answered' }]
+  const candidates = env.DATABASE_URL
+    ? [{ url: env.DATABASE_URL, why: 'DATABASE_URL' }]
+    : [{ url: DEFAULT_DATABASE_URL, why: 'DATABASE_URL unset; local default answered' }]
   const failures: string[] = []
   for (const { url, why } of candidates) {
     try {
       const label = await serverVersion(url)
-      return { baseUrl: url, label, note: `real Postgres at ${redact(url)} (${why}); a fresh database per benchmark, dropped after` }
+      return {
+        baseUrl: url,
+        label,
+        note: `real Postgres at ${redact(url)} (${why}); a fresh database per benchmark, dropped after`,
+      }
     } catch (err) {
       failures.push(`${redact(url)}: ${(err as Error).message}`)
     }
@@ -65,7 +71,10 @@ export async function resolveDatabaseTarget(env: { DATABASE_URL?: string } = pro
   }
 }
 
-export async function createBenchDatabase(target: DatabaseTarget, options: { poolMax?: number } = {}): Promise<BenchDatabase> {
+export async function createBenchDatabase(
+  target: DatabaseTarget,
+  options: { poolMax?: number } = {},
+): Promise<BenchDatabase> {
   let url: string
   let cleanup: () => Promise<void>
   if (target.baseUrl) {
@@ -96,7 +105,11 @@ export async function createBenchDatabase(target: DatabaseTarget, options: { poo
     cleanup = () => embedded.close()
   }
   // The production default (server/src/db/open.ts): 10 connections per instance, 8 embedded.
-  const pool = createPool({ connectionString: url, max: options.poolMax ?? (target.baseUrl ? 10 : 8), applicationName: 'sf-link-bench' })
+  const pool = createPool({
+    connectionString: url,
+    max: options.poolMax ?? (target.baseUrl ? 10 : 8),
+    applicationName: 'sf-link-bench',
+  })
   try {
     const client = await pool.connect()
     try {

@@ -43,7 +43,8 @@ export async function loadOptional(file: string, exportName: string): Promise<Lo
   if (!fs.existsSync(url)) return { ok: false, reason: `not yet available (bench/${file} does not exist)` }
   const mod = (await import(url.href)) as Record<string, unknown>
   const fn = mod[exportName] ?? (mod.default as Record<string, unknown> | undefined)?.[exportName]
-  if (typeof fn !== 'function') return { ok: false, reason: `not yet available (bench/${file} exports no ${exportName}())` }
+  if (typeof fn !== 'function')
+    return { ok: false, reason: `not yet available (bench/${file} exports no ${exportName}())` }
   return { ok: true, fn: fn as (ctx: BenchContext) => Promise<unknown> }
 }
 
@@ -87,7 +88,11 @@ function otherFigures(raw: unknown, skip: readonly string[]): string {
     if (typeof v === 'number') parts.push(`${key} ${formatNumber(v, 2)}`)
     else if (typeof v === 'string' || typeof v === 'boolean') parts.push(`${key} ${v}`)
     else if (isRecord(v) && Object.values(v).every((x) => typeof x === 'number')) {
-      parts.push(`${key} {${Object.entries(v).map(([k, x]) => `${k}: ${x}`).join(', ')}}`)
+      parts.push(
+        `${key} {${Object.entries(v)
+          .map(([k, x]) => `${k}: ${x}`)
+          .join(', ')}}`,
+      )
     }
   }
   return parts.length ? ` Also reported: ${parts.join('; ')}.` : ''
@@ -95,7 +100,11 @@ function otherFigures(raw: unknown, skip: readonly string[]): string {
 
 /** A module that already answers in the report's shape. */
 function asBenchmarkRows(value: unknown): BenchmarkResult[] | null {
-  const list = Array.isArray(value) ? value : isRecord(value) && Array.isArray(value.benchmarks) ? value.benchmarks : null
+  const list = Array.isArray(value)
+    ? value
+    : isRecord(value) && Array.isArray(value.benchmarks)
+      ? value.benchmarks
+      : null
   if (!list || list.length === 0) return null
   if (!list.every((b) => isRecord(b) && typeof b.name === 'string' && 'value' in b)) return null
   return list.map((b: Record<string, unknown>) => ({
@@ -120,8 +129,20 @@ export function mapUnsubscribeResult(raw: unknown): BenchmarkResult[] {
   let wallMs = num(raw, 'wallMs', 'wallTimeMs', 'durationMs', 'elapsedMs', 'ms')
   const wallSeconds = num(raw, 'wallSeconds', 'wallTimeSeconds', 'durationSeconds', 'seconds', 'elapsedSeconds')
   if (wallMs === null && wallSeconds !== null) wallMs = wallSeconds * 1000
-  if (apiCalls === null) return [{ name: 'unsubscribe-push: API calls', value: null, unit: 'calls', target: `≤ ${UNSUBSCRIBE_CALLS_TARGET}`, met: false, details: `result not understood (no apiCalls): ${excerpt(raw)}` }]
-  const perThousand = num(raw, 'callsPer1000', 'callsPerThousand', 'apiCallsPer1000') ?? (addresses ? (apiCalls / addresses) * 1000 : null)
+  if (apiCalls === null)
+    return [
+      {
+        name: 'unsubscribe-push: API calls',
+        value: null,
+        unit: 'calls',
+        target: `≤ ${UNSUBSCRIBE_CALLS_TARGET}`,
+        met: false,
+        details: `result not understood (no apiCalls): ${excerpt(raw)}`,
+      },
+    ]
+  const perThousand =
+    num(raw, 'callsPer1000', 'callsPerThousand', 'apiCallsPer1000') ??
+    (addresses ? (apiCalls / addresses) * 1000 : null)
   const extra = str(raw, 'details')
   const met = apiCalls <= UNSUBSCRIBE_CALLS_TARGET
   const rows: BenchmarkResult[] = [
@@ -139,8 +160,24 @@ export function mapUnsubscribeResult(raw: unknown): BenchmarkResult[] {
         otherFigures(raw, ['apiCalls', 'addresses', 'wallMs', 'callsPer1000']),
     },
   ]
-  if (wallMs !== null) rows.push({ name: 'unsubscribe-push: wall time', value: Math.round(wallMs) / 1000, unit: 's', target: null, met: null, details: 'the push itself (queries, updates, outcomes recorded), as bench/unsubscribe-push.ts measures it' })
-  if (perThousand !== null) rows.push({ name: 'unsubscribe-push: calls per 1,000 addresses', value: Math.round(perThousand * 10) / 10, unit: 'calls', target: null, met: null, details: addresses === null ? 'as reported' : `${apiCalls} calls / ${formatNumber(addresses)} addresses × 1,000` })
+  if (wallMs !== null)
+    rows.push({
+      name: 'unsubscribe-push: wall time',
+      value: Math.round(wallMs) / 1000,
+      unit: 's',
+      target: null,
+      met: null,
+      details: 'the push itself (queries, updates, outcomes recorded), as bench/unsubscribe-push.ts measures it',
+    })
+  if (perThousand !== null)
+    rows.push({
+      name: 'unsubscribe-push: calls per 1,000 addresses',
+      value: Math.round(perThousand * 10) / 10,
+      unit: 'calls',
+      target: null,
+      met: null,
+      details: addresses === null ? 'as reported' : `${apiCalls} calls / ${formatNumber(addresses)} addresses × 1,000`,
+    })
   return rows
 }
 
@@ -157,7 +194,15 @@ function pullRuns(raw: unknown): PullRun[] | null {
   for (const r of list) {
     const records = num(r, 'records', 'count', 'size', 'n')
     let growth = num(r, 'peakRssGrowthBytes', 'rssGrowthBytes', 'peakRssDeltaBytes', 'peakRssGrowth', 'rssGrowth')
-    const growthMb = num(r, 'peakRssGrowthMB', 'peakRssGrowthMb', 'peakRssGrowthMiB', 'rssGrowthMB', 'rssGrowthMb', 'rssGrowthMiB')
+    const growthMb = num(
+      r,
+      'peakRssGrowthMB',
+      'peakRssGrowthMb',
+      'peakRssGrowthMiB',
+      'rssGrowthMB',
+      'rssGrowthMb',
+      'rssGrowthMiB',
+    )
     if (growth === null && growthMb !== null) growth = growthMb * 2 ** 20
     let rate = num(r, 'recordsPerSecond', 'recordsPerSec', 'rate', 'throughput')
     const wallMs = num(r, 'wallMs', 'durationMs', 'elapsedMs', 'ms')
@@ -175,7 +220,16 @@ export function mapPullResult(raw: unknown): BenchmarkResult[] {
   if (direct) return direct
   const runs = pullRuns(raw)
   if (!runs || runs.length < 2) {
-    return [{ name: 'pull: peak RSS growth 100k / 10k', value: null, unit: '×', target: `≤ ${PULL_RSS_RATIO_TARGET}×`, met: false, details: `result not understood (need runs with records, recordsPerSecond, peakRssGrowthBytes): ${excerpt(raw)}` }]
+    return [
+      {
+        name: 'pull: peak RSS growth 100k / 10k',
+        value: null,
+        unit: '×',
+        target: `≤ ${PULL_RSS_RATIO_TARGET}×`,
+        met: false,
+        details: `result not understood (need runs with records, recordsPerSecond, peakRssGrowthBytes): ${excerpt(raw)}`,
+      },
+    ]
   }
   const small = runs[0]!
   const large = runs[runs.length - 1]!
@@ -194,13 +248,32 @@ export function mapPullResult(raw: unknown): BenchmarkResult[] {
       met,
       details:
         `peak RSS growth ${mib(small.peakRssGrowthBytes)} at ${label(small.records)} records vs ${mib(large.peakRssGrowthBytes)} at ${label(large.records)} (growths under 1 MiB counted as 1 MiB).` +
-        (met ? '' : ` Missed: memory grows with the record count (${formatNumber(ratio, 2)}× for ${formatNumber(large.records / small.records)}× the records).`) +
+        (met
+          ? ''
+          : ` Missed: memory grows with the record count (${formatNumber(ratio, 2)}× for ${formatNumber(large.records / small.records)}× the records).`) +
         (extra ? ` ${sentence(extra)}` : '') +
         otherFigures(raw, ['rssGrowthRatio', 'target', 'met']),
     },
     ...runs.flatMap((r) => [
-      { name: `pull: ${label(r.records)} records`, value: Math.round(r.recordsPerSecond), unit: 'records/s', target: null, met: null, details: r.wallMs === undefined ? 'as reported' : `${formatNumber(r.records)} records in ${formatNumber(r.wallMs / 1000, 2)} s` },
-      { name: `pull: ${label(r.records)} peak RSS growth`, value: Math.round((r.peakRssGrowthBytes / 2 ** 20) * 10) / 10, unit: 'MiB', target: null, met: null, details: 'peak RSS during the pull minus RSS before it' },
+      {
+        name: `pull: ${label(r.records)} records`,
+        value: Math.round(r.recordsPerSecond),
+        unit: 'records/s',
+        target: null,
+        met: null,
+        details:
+          r.wallMs === undefined
+            ? 'as reported'
+            : `${formatNumber(r.records)} records in ${formatNumber(r.wallMs / 1000, 2)} s`,
+      },
+      {
+        name: `pull: ${label(r.records)} peak RSS growth`,
+        value: Math.round((r.peakRssGrowthBytes / 2 ** 20) * 10) / 10,
+        unit: 'MiB',
+        target: null,
+        met: null,
+        details: 'peak RSS during the pull minus RSS before it',
+      },
     ]),
   ]
 }

@@ -112,10 +112,21 @@ async function run(job: LoadJob): Promise<Record<string, LoadSummary>> {
       timeouts: result.timeouts,
       durationSeconds,
       slices: list.length,
-      latency: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max, mean: result.latency.mean },
+      latency: {
+        p50: result.latency.p50,
+        p90: result.latency.p90,
+        p99: result.latency.p99,
+        max: result.latency.max,
+        mean: result.latency.mean,
+      },
       statusCodes,
       cpu: cpuShareOf(cpu.get(target.name)!),
-      serverCpuMsPerRequest: result.requests.total > 0 ? Math.max(0, cpu.get(target.name)!.ownMicros - (loadGenMicros.get(target.name) ?? 0)) / result.requests.total / 1000 : 0,
+      serverCpuMsPerRequest:
+        result.requests.total > 0
+          ? Math.max(0, cpu.get(target.name)!.ownMicros - (loadGenMicros.get(target.name) ?? 0)) /
+            result.requests.total /
+            1000
+          : 0,
     }
   }
   return out
@@ -125,6 +136,11 @@ if (parentPort) {
   const port = parentPort
   run(workerData as LoadJob).then(
     (summaries) => port.postMessage({ type: 'done', ok: true, summaries }),
-    (err: unknown) => port.postMessage({ type: 'done', ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
+    (err: unknown) =>
+      port.postMessage({
+        type: 'done',
+        ok: false,
+        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+      }),
   )
 }

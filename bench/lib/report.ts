@@ -70,10 +70,19 @@ function pad(s: string, n: number): string {
 }
 
 export function renderTable(report: BenchReport): string {
-  const rows = report.benchmarks.map((b) => [b.name, b.value === null ? '—' : `${formatNumber(b.value, 2)} ${b.unit}`, b.target ?? '', status(b)])
+  const rows = report.benchmarks.map((b) => [
+    b.name,
+    b.value === null ? '—' : `${formatNumber(b.value, 2)} ${b.unit}`,
+    b.target ?? '',
+    status(b),
+  ])
   const header = ['benchmark', 'value', 'target', 'met']
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
-  const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i]!)).join('  ').trimEnd()
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => pad(c, widths[i]!))
+      .join('  ')
+      .trimEnd()
   const m = report.machine
   const out = [
     `Machine: ${m.cores} cores, ${m.cpuModel}; Node ${m.node}; ${m.platform}`,

@@ -6,9 +6,23 @@
 //    state-changing request.
 // Every non-2xx answer becomes an ApiError carrying the server's stable `code`.
 import type {
-  ApiKey, Connection, ConnectionInput, ConnectionList, Credential, CredentialsInput, CredentialsPatch,
-  DemoInfo, Describe, Me, NewApiKey, PreviewResult, SalesforceLink, SessionToken, Suppression,
-  UnsubscribeResult, UnsubscribeStatus,
+  ApiKey,
+  Connection,
+  ConnectionInput,
+  ConnectionList,
+  Credential,
+  CredentialsInput,
+  CredentialsPatch,
+  DemoInfo,
+  Describe,
+  Me,
+  NewApiKey,
+  PreviewResult,
+  SalesforceLink,
+  SessionToken,
+  Suppression,
+  UnsubscribeResult,
+  UnsubscribeStatus,
 } from './types.js'
 import { saveBlob } from './download.js'
 
@@ -91,7 +105,8 @@ export function createApiClient(options: ApiClientOptions) {
         const res = await rawFetch('/api/csrf', { method: 'GET', headers: { Accept: 'application/json' } })
         if (!res.ok) throw await errorFromResponse(res)
         const body = (await res.json()) as { csrfToken?: unknown }
-        if (typeof body.csrfToken !== 'string') throw new ApiError('CSRF_UNAVAILABLE', 'SF Link did not hand out a CSRF token.', res.status)
+        if (typeof body.csrfToken !== 'string')
+          throw new ApiError('CSRF_UNAVAILABLE', 'SF Link did not hand out a CSRF token.', res.status)
         csrfToken = body.csrfToken
         return csrfToken
       } finally {
@@ -164,7 +179,8 @@ export function createApiClient(options: ApiClientOptions) {
   }
 
   const get = <T>(path: string, signal?: AbortSignal) => request<T>('GET', path, { signal })
-  const post = <T>(path: string, body?: unknown, signal?: AbortSignal) => request<T>('POST', path, { body: body ?? {}, signal })
+  const post = <T>(path: string, body?: unknown, signal?: AbortSignal) =>
+    request<T>('POST', path, { body: body ?? {}, signal })
 
   return {
     authKind: auth.kind,
@@ -191,22 +207,28 @@ export function createApiClient(options: ApiClientOptions) {
 
     // Salesforce link and credentials
     link: (signal?: AbortSignal) => get<SalesforceLink>('/api/salesforce/link', signal),
-    saveCredentials: (body: CredentialsInput) => request<{ credential: Credential }>('PUT', '/api/salesforce/credentials', { body }),
-    updateCredentials: (body: CredentialsPatch) => request<{ credential: Credential }>('PATCH', '/api/salesforce/credentials', { body }),
+    saveCredentials: (body: CredentialsInput) =>
+      request<{ credential: Credential }>('PUT', '/api/salesforce/credentials', { body }),
+    updateCredentials: (body: CredentialsPatch) =>
+      request<{ credential: Credential }>('PATCH', '/api/salesforce/credentials', { body }),
     forgetCredentials: () => request<void>('DELETE', '/api/salesforce/credentials'),
     oauthTicket: () => post<{ url: string }>('/api/salesforce/oauth/ticket'),
-    describe: (sobject: string, signal?: AbortSignal) => get<Describe>(`/api/salesforce/describe/${id(sobject)}`, signal),
+    describe: (sobject: string, signal?: AbortSignal) =>
+      get<Describe>(`/api/salesforce/describe/${id(sobject)}`, signal),
 
     // Connections
     connections: (signal?: AbortSignal) => get<ConnectionList>('/api/connections', signal),
-    connection: (connectionId: string, signal?: AbortSignal) => get<Connection>(`/api/connections/${id(connectionId)}`, signal),
+    connection: (connectionId: string, signal?: AbortSignal) =>
+      get<Connection>(`/api/connections/${id(connectionId)}`, signal),
     createConnection: (body: ConnectionInput) => post<Connection>('/api/connections', body),
     updateConnection: (connectionId: string, body: Partial<ConnectionInput>) =>
       request<Connection>('PATCH', `/api/connections/${id(connectionId)}`, { body }),
     deleteConnection: (connectionId: string) => request<void>('DELETE', `/api/connections/${id(connectionId)}`),
     copyConnection: (connectionId: string) => post<Connection>(`/api/connections/${id(connectionId)}/copy`),
-    testConnection: (connectionId: string, signal?: AbortSignal) => post<PreviewResult>(`/api/connections/${id(connectionId)}/test`, {}, signal),
-    previewConnection: (body: ConnectionInput, signal?: AbortSignal) => post<PreviewResult>('/api/connections/preview', body, signal),
+    testConnection: (connectionId: string, signal?: AbortSignal) =>
+      post<PreviewResult>(`/api/connections/${id(connectionId)}/test`, {}, signal),
+    previewConnection: (body: ConnectionInput, signal?: AbortSignal) =>
+      post<PreviewResult>('/api/connections/preview', body, signal),
     /** Pulls all records with this page's credentials and saves them as a file (both contexts: no navigation needed). */
     downloadRecords: async (connectionId: string, format: 'csv' | 'ndjson', fileName: string) => {
       const path = `/api/connections/${id(connectionId)}/records?format=${format}`
@@ -238,7 +260,9 @@ export function createApiClient(options: ApiClientOptions) {
 export type ApiClient = ReturnType<typeof createApiClient>
 
 /** `GET /demo.json`: demo information, or null outside demo mode (or on any failure: it is only a hint). */
-export async function fetchDemoInfo(doFetch: typeof fetch = globalThis.fetch.bind(globalThis)): Promise<DemoInfo | null> {
+export async function fetchDemoInfo(
+  doFetch: typeof fetch = globalThis.fetch.bind(globalThis),
+): Promise<DemoInfo | null> {
   try {
     const res = await doFetch('/demo.json', { headers: { Accept: 'application/json' }, credentials: 'omit' })
     if (!res.ok) return null
@@ -293,7 +317,11 @@ export async function errorFromResponse(res: Response): Promise<ApiError> {
   if (body && typeof body === 'object') {
     const { code, message } = body as { code?: unknown; message?: unknown }
     if (typeof code === 'string' && code) {
-      return new ApiError(code, typeof message === 'string' && message ? message : fallbackMessage(res.status), res.status)
+      return new ApiError(
+        code,
+        typeof message === 'string' && message ? message : fallbackMessage(res.status),
+        res.status,
+      )
     }
   }
   return new ApiError(`HTTP_${res.status}`, fallbackMessage(res.status), res.status)

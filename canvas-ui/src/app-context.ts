@@ -13,8 +13,7 @@ export type LinkState =
 
 /** Where the page runs: inside the Salesforce iframe (bearer token) or on its own (cookie). */
 export type Runtime =
-  | { mode: 'canvas'; bootstrap: CanvasBootstrap; session: BearerSession; bridge: CanvasBridge }
-  | { mode: 'standalone' }
+  { mode: 'canvas'; bootstrap: CanvasBootstrap; session: BearerSession; bridge: CanvasBridge } | { mode: 'standalone' }
 
 export interface AppContextValue {
   api: ApiClient

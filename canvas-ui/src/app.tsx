@@ -47,7 +47,10 @@ export function App({ runtime }: { runtime: Runtime }) {
   const reloadLink = useCallback(() => setLinkVersion((v) => v + 1), [])
 
   // The API client calls back into the current render's state through this ref.
-  const handlers = useRef({ sessionLost: () => undefined as void, error: (_e: ApiError, _path: string) => undefined as void })
+  const handlers = useRef({
+    sessionLost: () => undefined as void,
+    error: (_e: ApiError, _path: string) => undefined as void,
+  })
   const [api] = useState(() =>
     createApiClient({
       auth: authFor(runtime),
@@ -84,7 +87,8 @@ export function App({ runtime }: { runtime: Runtime }) {
       (e: unknown) => {
         if (isAbortError(e)) return
         const error = toApiError(e)
-        if (error.status === 401) setAuth(runtime.mode === 'canvas' ? { status: 'session-lost' } : { status: 'signed-out' })
+        if (error.status === 401)
+          setAuth(runtime.mode === 'canvas' ? { status: 'session-lost' } : { status: 'signed-out' })
         else setAuth({ status: 'error', error })
       },
     )
@@ -149,7 +153,16 @@ export function App({ runtime }: { runtime: Runtime }) {
   }, [api, toast])
 
   const context = useMemo<AppContextValue>(
-    () => ({ api, runtime, me: auth.status === 'signed-in' ? auth.me : null, link, reloadLink, demo, completeSignIn, signOut }),
+    () => ({
+      api,
+      runtime,
+      me: auth.status === 'signed-in' ? auth.me : null,
+      link,
+      reloadLink,
+      demo,
+      completeSignIn,
+      signOut,
+    }),
     [api, runtime, auth, link, reloadLink, demo, completeSignIn, signOut],
   )
 
@@ -195,7 +208,12 @@ function Screen({ auth, route, returnTo, onRetry, onReload }: ScreenProps) {
     case 'session-lost':
       return (
         <AuthFrame>
-          <Notice tone="warning" title="Your Salesforce session for SF Link has ended" role="alert" testId="session-lost">
+          <Notice
+            tone="warning"
+            title="Your Salesforce session for SF Link has ended"
+            role="alert"
+            testId="session-lost"
+          >
             <p>Salesforce needs to open SF Link again. Nothing you saved is lost.</p>
             <p class="slds-m-top_x-small">
               <button type="button" class="slds-button slds-button_brand" onClick={onReload}>

@@ -91,7 +91,10 @@ export function createCanvasBridge(bootstrapClient: CanvasClient | undefined): C
       if (!framed) throw new Error('Not inside Salesforce: there is no Canvas parent to ask.')
       const sdk = await loadCanvasSdk()
       return new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('Salesforce did not answer the signed-request refresh.')), timeoutMs)
+        const timer = setTimeout(
+          () => reject(new Error('Salesforce did not answer the signed-request refresh.')),
+          timeoutMs,
+        )
         try {
           sdk.refreshSignedRequest((data) => {
             clearTimeout(timer)

@@ -27,7 +27,8 @@ export function readCanvasBootstrap(doc: Document = document): CanvasBootstrap |
   if (typeof bootstrap.token !== 'string' || !bootstrap.token) return null
   return {
     token: bootstrap.token,
-    expiresAt: typeof bootstrap.expiresAt === 'string' ? bootstrap.expiresAt : new Date(Date.now() + 10 * 60_000).toISOString(),
+    expiresAt:
+      typeof bootstrap.expiresAt === 'string' ? bootstrap.expiresAt : new Date(Date.now() + 10 * 60_000).toISOString(),
     linked: bootstrap.linked === true,
     salesforceUserId: String(bootstrap.salesforceUserId ?? ''),
     organizationId: String(bootstrap.organizationId ?? ''),

@@ -59,7 +59,18 @@ export const SOBJECTS = ['Contact', 'Lead', 'CampaignMember'] as const
 export type SObjectName = (typeof SOBJECTS)[number]
 
 export const OPERATORS = [
-  '=', '!=', '<', '<=', '>', '>=', 'contains', 'startsWith', 'in', 'notIn', 'isEmpty', 'isNotEmpty',
+  '=',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'contains',
+  'startsWith',
+  'in',
+  'notIn',
+  'isEmpty',
+  'isNotEmpty',
 ] as const
 export type Operator = (typeof OPERATORS)[number]
 

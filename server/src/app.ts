@@ -24,7 +24,9 @@ import { registerRoutes } from './routes.js'
 
 export interface DemoInfo {
   simulatorUrl: string
-  users(): Promise<Array<{ id: string; organizationId: string; username: string; password: string; securityToken: string }>>
+  users(): Promise<
+    Array<{ id: string; organizationId: string; username: string; password: string; securityToken: string }>
+  >
 }
 
 export interface AppDeps {
@@ -44,7 +46,11 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 
 export function defaultUiDir(): string {
   // server/src → ../../canvas-ui/dist; compiled: dist/server/src → ../../../canvas-ui/dist
-  const candidates = [path.resolve(here, '../../canvas-ui/dist'), path.resolve(here, '../../../canvas-ui/dist'), path.resolve('canvas-ui/dist')]
+  const candidates = [
+    path.resolve(here, '../../canvas-ui/dist'),
+    path.resolve(here, '../../../canvas-ui/dist'),
+    path.resolve('canvas-ui/dist'),
+  ]
   return candidates.find((c) => fs.existsSync(path.join(c, 'index.html'))) ?? candidates[0]!
 }
 
@@ -86,7 +92,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'SF Link API', version: '0.1.0', description: 'The Salesforce side of SF Link: canvas entry, accounts, credentials, connections, unsubscribes.' },
+      info: {
+        title: 'SF Link API',
+        version: '0.1.0',
+        description: 'The Salesforce side of SF Link: canvas entry, accounts, credentials, connections, unsubscribes.',
+      },
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'Session token (canvas) or API key (sfl_…)' },
@@ -102,14 +112,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerRoutes(app, { config, services, demo: deps.demo ?? null, uiDir })
 
   if (fs.existsSync(path.join(uiDir, 'index.html'))) {
-    await app.register(fastifyStatic, { root: uiDir, index: false, wildcard: false, serve: true, prefix: '/', decorateReply: true })
+    await app.register(fastifyStatic, {
+      root: uiDir,
+      index: false,
+      wildcard: false,
+      serve: true,
+      prefix: '/',
+      decorateReply: true,
+    })
   }
   app.get('/', { schema: { hide: true } }, async (_request, reply) => {
     const index = path.join(uiDir, 'index.html')
     if (!fs.existsSync(index)) {
       return reply.type('text/plain').send('SF Link API is running. The UI is not built: run `npm run build:ui`.')
     }
-    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(fs.readFileSync(index, 'utf8'))
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(fs.readFileSync(index, 'utf8'))
   })
 
   return app

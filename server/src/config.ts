@@ -59,7 +59,10 @@ const PRODUCTION_REQUIRED = [
 
 export function parseEncryptionKeys(raw: string, problems: string[]): EncryptionKey[] {
   const keys: EncryptionKey[] = []
-  for (const part of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const sep = part.indexOf(':')
     const id = sep > 0 ? part.slice(0, sep) : ''
     const b64 = sep > 0 ? part.slice(sep + 1) : ''
@@ -149,14 +152,13 @@ export function loadConfig(env: Env = process.env): Config {
     .split(',')
     .map((h) => h.trim().toLowerCase())
     .filter(Boolean)
-  if (mode === 'production' && extraHosts.length > 0) problems.push('SALESFORCE_EXTRA_HOSTS: not allowed when APP_MODE=production')
+  if (mode === 'production' && extraHosts.length > 0)
+    problems.push('SALESFORCE_EXTRA_HOSTS: not allowed when APP_MODE=production')
   for (const h of extraHosts) {
     if (!/^[a-z0-9.-]+:\d{1,5}$/.test(h)) problems.push(`SALESFORCE_EXTRA_HOSTS: "${h}" must be host:port`)
   }
 
-  const frameAncestorsExtra = (env.FRAME_ANCESTORS_EXTRA || '')
-    .split(/[,\s]+/)
-    .filter(Boolean)
+  const frameAncestorsExtra = (env.FRAME_ANCESTORS_EXTRA || '').split(/[,\s]+/).filter(Boolean)
   for (const origin of frameAncestorsExtra) {
     if (!/^https:\/\/[A-Za-z0-9*.-]+(:\d+)?$/.test(origin)) {
       problems.push(`FRAME_ANCESTORS_EXTRA: "${origin}" must be an https origin`)
@@ -182,7 +184,10 @@ export function loadConfig(env: Env = process.env): Config {
     salesforce: {
       loginUrl,
       consumerKey: env.SALESFORCE_CONSUMER_KEY || null,
-      consumerSecrets: (env.SALESFORCE_CONSUMER_SECRET || '').split(',').map((s) => s.trim()).filter(Boolean),
+      consumerSecrets: (env.SALESFORCE_CONSUMER_SECRET || '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       apiVersion,
       jwtPrivateKey,
       extraHosts,

@@ -27,7 +27,10 @@ export const ERRORS = {
   // Sessions and accounts
   UNAUTHENTICATED: { status: 401, message: 'Sign in to continue.' },
   SESSION_EXPIRED: { status: 401, message: 'Your session has ended. Sign in again.' },
-  CSRF_INVALID: { status: 403, message: 'The security token of this page is missing or stale. Reload the page and try again.' },
+  CSRF_INVALID: {
+    status: 403,
+    message: 'The security token of this page is missing or stale. Reload the page and try again.',
+  },
   FORBIDDEN: { status: 403, message: 'You are not allowed to do that.' },
   INVALID_CREDENTIALS: { status: 401, message: 'That email and password do not match an account.' },
   EMAIL_TAKEN: { status: 409, message: 'An account with this email already exists. Sign in instead.' },
@@ -37,13 +40,26 @@ export const ERRORS = {
 
   // Canvas
   CANVAS_MALFORMED: { status: 400, message: 'The signed request from Salesforce could not be read.' },
-  CANVAS_BAD_SIGNATURE: { status: 401, message: 'The signed request from Salesforce could not be verified. Check the consumer secret configured in SF Link.' },
-  CANVAS_INVALID_PAYLOAD: { status: 400, message: 'The signed request from Salesforce is missing required information.' },
+  CANVAS_BAD_SIGNATURE: {
+    status: 401,
+    message:
+      'The signed request from Salesforce could not be verified. Check the consumer secret configured in SF Link.',
+  },
+  CANVAS_INVALID_PAYLOAD: {
+    status: 400,
+    message: 'The signed request from Salesforce is missing required information.',
+  },
 
   // Linking
-  LINK_NOT_FOUND: { status: 404, message: 'No Salesforce user is linked yet. Open SF Link inside Salesforce once to link it.' },
+  LINK_NOT_FOUND: {
+    status: 404,
+    message: 'No Salesforce user is linked yet. Open SF Link inside Salesforce once to link it.',
+  },
   LINK_CONFLICT: { status: 409, message: 'This Salesforce user is already linked to another SF Link account.' },
-  LINK_ORG_TAKEN: { status: 409, message: 'Your SF Link account is already linked to another user of this Salesforce org.' },
+  LINK_ORG_TAKEN: {
+    status: 409,
+    message: 'Your SF Link account is already linked to another user of this Salesforce org.',
+  },
 
   // Salesforce (SPEC §5)
   SF_INVALID_LOGIN: {
@@ -56,35 +72,47 @@ export const ERRORS = {
     status: 422,
     retry: 'never',
     message:
-      'Salesforce requires the security token because SF Link is outside your org\'s trusted IP ranges. Add your security token.',
+      "Salesforce requires the security token because SF Link is outside your org's trusted IP ranges. Add your security token.",
   },
   SF_LOCKED_OUT: {
     status: 422,
     retry: 'never',
-    message: 'Salesforce has locked this user after too many failed logins. Wait for the lockout to end or ask your Salesforce admin to unlock you.',
+    message:
+      'Salesforce has locked this user after too many failed logins. Wait for the lockout to end or ask your Salesforce admin to unlock you.',
   },
   SF_API_DISABLED: {
     status: 422,
     retry: 'no',
-    message: 'Your Salesforce org or profile does not allow API access. Ask your Salesforce admin to enable "API Enabled".',
+    message:
+      'Your Salesforce org or profile does not allow API access. Ask your Salesforce admin to enable "API Enabled".',
   },
   SF_SOAP_LOGIN_DISABLED: {
     status: 422,
     retry: 'no',
-    message: 'Your org has SOAP login() turned off, so username, password and token cannot be used. Use Connect with Salesforce instead.',
+    message:
+      'Your org has SOAP login() turned off, so username, password and token cannot be used. Use Connect with Salesforce instead.',
   },
   SF_PASSWORD_EXPIRED: {
     status: 422,
     retry: 'no',
-    message: 'Your Salesforce password has expired. Change it in Salesforce, then enter the new security token Salesforce emails you.',
+    message:
+      'Your Salesforce password has expired. Change it in Salesforce, then enter the new security token Salesforce emails you.',
   },
   SF_AUTHORIZATION_REVOKED: {
     status: 422,
     retry: 'no',
     message: 'Salesforce access was revoked or has expired. Connect with Salesforce again.',
   },
-  SF_RATE_LIMITED: { status: 429, retry: 'backoff', message: 'Salesforce limits were reached. SF Link will retry later.' },
-  SF_UNAVAILABLE: { status: 503, retry: 'backoff', message: 'Salesforce could not be reached. SF Link will retry later.' },
+  SF_RATE_LIMITED: {
+    status: 429,
+    retry: 'backoff',
+    message: 'Salesforce limits were reached. SF Link will retry later.',
+  },
+  SF_UNAVAILABLE: {
+    status: 503,
+    retry: 'backoff',
+    message: 'Salesforce could not be reached. SF Link will retry later.',
+  },
   SF_REQUEST_FAILED: { status: 502, retry: 'no', message: 'Salesforce refused the request.' },
   SF_CREDENTIALS_REQUIRED: {
     status: 403,
@@ -93,16 +121,21 @@ export const ERRORS = {
   },
   SF_ENVIRONMENT_NOT_ALLOWED: {
     status: 400,
-    message: 'The environment must be production, sandbox or a Salesforce My Domain URL (https://<name>.my.salesforce.com).',
+    message:
+      'The environment must be production, sandbox or a Salesforce My Domain URL (https://<name>.my.salesforce.com).',
   },
   SF_OAUTH_FAILED: { status: 400, message: 'Connecting with Salesforce did not complete. Try again.' },
   SF_JWT_NOT_CONFIGURED: { status: 400, message: 'JWT bearer access is not configured on this SF Link server.' },
   SF_NOT_LINKED: { status: 404, message: 'No SF Link account is linked to that Salesforce user.' },
   SF_USER_MISMATCH: {
     status: 422,
-    message: 'These Salesforce credentials belong to a different Salesforce user than the one linked to your SF Link account. Use the login of the linked user.',
+    message:
+      'These Salesforce credentials belong to a different Salesforce user than the one linked to your SF Link account. Use the login of the linked user.',
   },
-  CREDENTIAL_NOT_FOUND: { status: 404, message: 'No Salesforce username and password are stored yet. Enter them and choose Save.' },
+  CREDENTIAL_NOT_FOUND: {
+    status: 404,
+    message: 'No Salesforce username and password are stored yet. Enter them and choose Save.',
+  },
 
   // Connections
   CONNECTION_INVALID: { status: 400, message: 'The connection definition is not valid.' },
@@ -130,7 +163,6 @@ export class AppError extends Error {
       : { code: this.code, message: this.message, details: this.details }
   }
 }
-
 
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError

@@ -19,11 +19,23 @@ export async function registerRoutes(
   opts: { config: Config; services: Services; demo: DemoInfo | null; uiDir: string },
 ): Promise<void> {
   const { config, services } = opts
-  registerAuth(app, { pool: services.pool, sessions: services.sessions, secret: config.sessionSecret!, apiKeys: () => services.apiKeys })
+  registerAuth(app, {
+    pool: services.pool,
+    sessions: services.sessions,
+    secret: config.sessionSecret!,
+    apiKeys: () => services.apiKeys,
+  })
   await app.register(canvasRoutes, { canvas: services.canvas, renderPage: createCanvasPageRenderer(opts.uiDir) })
-  await app.register(accountRoutes, { accounts: services.accounts, secret: config.sessionSecret!, secureCookies: config.publicUrl.startsWith('https:') })
+  await app.register(accountRoutes, {
+    accounts: services.accounts,
+    secret: config.sessionSecret!,
+    secureCookies: config.publicUrl.startsWith('https:'),
+  })
   await app.register(linkRoutes, { links: services.links })
-  await app.register(salesforceRoutes, { service: services.salesforceCredentials, secureCookies: config.publicUrl.startsWith('https:') })
+  await app.register(salesforceRoutes, {
+    service: services.salesforceCredentials,
+    secureCookies: config.publicUrl.startsWith('https:'),
+  })
   await app.register(connectionRoutes, { connections: services.connections })
   await app.register(apiKeyRoutes, { apiKeys: services.apiKeys })
   await app.register(unsubscribeRoutes, { unsubscribes: services.unsubscribes })

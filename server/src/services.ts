@@ -58,10 +58,22 @@ export function createServices(deps: ServiceDeps): Services {
   const box = createSecretBox(config.encryptionKeys)
   const secrets = createSecretStore(box)
   const audit = createAuditLog({ db: pool })
-  const sessions = createSessionService({ secret: config.sessionSecret, canvasMinutes: config.canvasSessionMinutes, cookieHours: config.cookieSessionHours })
+  const sessions = createSessionService({
+    secret: config.sessionSecret,
+    canvasMinutes: config.canvasSessionMinutes,
+    cookieHours: config.cookieSessionHours,
+  })
   const credentials = createCredentialStore({ secrets })
   const links = createLinkService({ pool, credentials })
-  const accounts = createAccountService({ pool, sessions, links, credentials, secrets, audit, canvasTokenTtlSeconds: CANVAS_TOKEN_TTL_SECONDS })
+  const accounts = createAccountService({
+    pool,
+    sessions,
+    links,
+    credentials,
+    secrets,
+    audit,
+    canvasTokenTtlSeconds: CANVAS_TOKEN_TTL_SECONDS,
+  })
   const canvas = createCanvasService({
     pool,
     consumerSecrets: () => config.salesforce.consumerSecrets,
@@ -76,9 +88,35 @@ export function createServices(deps: ServiceDeps): Services {
     box,
   })
   const salesforce = createSalesforceAccess({ config, pool, links, credentials, audit })
-  const salesforceCredentials = createCredentialsService({ config, pool, links, credentials, access: salesforce, secrets, sessions, audit })
+  const salesforceCredentials = createCredentialsService({
+    config,
+    pool,
+    links,
+    credentials,
+    access: salesforce,
+    secrets,
+    sessions,
+    audit,
+  })
   const connections = createConnectionService({ pool, salesforce })
   const apiKeys = createApiKeyService({ pool, audit })
   const unsubscribes = createUnsubscribeService({ pool, salesforce, jobs: deps.jobs ?? null })
-  return { config, pool, box, secrets, audit, jobs: deps.jobs ?? null, sessions, accounts, credentials, links, canvas, salesforce, salesforceCredentials, connections, apiKeys, unsubscribes }
+  return {
+    config,
+    pool,
+    box,
+    secrets,
+    audit,
+    jobs: deps.jobs ?? null,
+    sessions,
+    accounts,
+    credentials,
+    links,
+    canvas,
+    salesforce,
+    salesforceCredentials,
+    connections,
+    apiKeys,
+    unsubscribes,
+  }
 }

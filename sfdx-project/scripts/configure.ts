@@ -36,21 +36,28 @@ export function parseHost(input: string): string {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(rest)
   if (scheme) {
     if (scheme[1].toLowerCase() !== 'https') {
-      throw new ConfigureError(`--host ${input}: Salesforce requires https for canvas apps and OAuth callbacks; give the host only, e.g. --host app.example.com`)
+      throw new ConfigureError(
+        `--host ${input}: Salesforce requires https for canvas apps and OAuth callbacks; give the host only, e.g. --host app.example.com`,
+      )
     }
     rest = rest.slice(scheme[0].length).replace(/\/$/, '')
   }
   if (/[/?#]/.test(rest)) {
-    throw new ConfigureError(`--host ${input}: give the host only, without a path (the metadata adds ${CANVAS_PATH} and ${CALLBACK_PATH})`)
+    throw new ConfigureError(
+      `--host ${input}: give the host only, without a path (the metadata adds ${CANVAS_PATH} and ${CALLBACK_PATH})`,
+    )
   }
   if (rest.includes('@')) throw new ConfigureError(`--host ${input}: no user name or password in the host`)
 
   const match = /^([^:]+)(?::(\d{1,5}))?$/.exec(rest)
-  if (!match) throw new ConfigureError(`--host ${input}: not a host name (expected e.g. app.example.com or app.example.com:8443)`)
+  if (!match)
+    throw new ConfigureError(`--host ${input}: not a host name (expected e.g. app.example.com or app.example.com:8443)`)
   const hostname = match[1].toLowerCase().replace(/\.$/, '')
   const labels = hostname.split('.')
   if (hostname.length > 253 || labels.length < 2 || !labels.every((label) => LABEL.test(label))) {
-    throw new ConfigureError(`--host ${input}: not a valid public host name (letters, digits and hyphens, at least one dot)`)
+    throw new ConfigureError(
+      `--host ${input}: not a valid public host name (letters, digits and hyphens, at least one dot)`,
+    )
   }
   if (/^\d+$/.test(labels[labels.length - 1])) {
     throw new ConfigureError(`--host ${input}: use the host name the TLS certificate is issued for, not an IP address`)
@@ -130,9 +137,16 @@ export async function configureProject(options: ConfigureOptions): Promise<Confi
   }
 
   if (found.canvasUrl === 0 || found.callbackUrl === 0) {
-    throw new ConfigureError(`no <canvasUrl> or <callbackUrl> found under ${projectDir}: is this SF Link's sfdx-project folder?`)
+    throw new ConfigureError(
+      `no <canvasUrl> or <callbackUrl> found under ${projectDir}: is this SF Link's sfdx-project folder?`,
+    )
   }
-  return { host, canvasUrl: `https://${host}${CANVAS_PATH}`, callbackUrl: `https://${host}${CALLBACK_PATH}`, changedFiles }
+  return {
+    host,
+    canvasUrl: `https://${host}${CANVAS_PATH}`,
+    callbackUrl: `https://${host}${CALLBACK_PATH}`,
+    changedFiles,
+  }
 }
 
 const USAGE = `Usage: npm run sfdx:configure -- --host <public host> [--contact-email <email>] [--project-dir <dir>]
@@ -174,8 +188,14 @@ async function main(argv: string[]): Promise<number> {
     })
     console.log(`Canvas URL:   ${result.canvasUrl}`)
     console.log(`Callback URL: ${result.callbackUrl}`)
-    console.log(result.changedFiles.length === 0 ? 'Metadata already up to date.' : `Updated:\n  ${result.changedFiles.join('\n  ')}`)
-    console.log(`\nNext: set PUBLIC_URL=https://${result.host} for SF Link, then deploy (see sfdx-project/README.md):\n  cd sfdx-project && sf project deploy start --source-dir force-app --target-org <your org alias>`)
+    console.log(
+      result.changedFiles.length === 0
+        ? 'Metadata already up to date.'
+        : `Updated:\n  ${result.changedFiles.join('\n  ')}`,
+    )
+    console.log(
+      `\nNext: set PUBLIC_URL=https://${result.host} for SF Link, then deploy (see sfdx-project/README.md):\n  cd sfdx-project && sf project deploy start --source-dir force-app --target-org <your org alias>`,
+    )
     return 0
   } catch (error) {
     if (error instanceof ConfigureError) {

@@ -65,7 +65,10 @@ describe('journeys 1–2 in a real browser, through the simulated Salesforce pag
     await page.setContent(
       `<form id="f" method="post" action="${live.url}/canvas"><input type="hidden" name="signed_request" value="${forged}"></form>`,
     )
-    const [response] = await Promise.all([page.waitForNavigation(), page.evaluate(() => (document.getElementById('f') as HTMLFormElement).submit())])
+    const [response] = await Promise.all([
+      page.waitForNavigation(),
+      page.evaluate(() => (document.getElementById('f') as HTMLFormElement).submit()),
+    ])
     expect(response?.status()).toBe(401)
     await expect.poll(() => page.textContent('#error-code')).toBe('CANVAS_BAD_SIGNATURE')
     expect(await page.content()).not.toContain(forged.split('.')[1]!.slice(0, 40))

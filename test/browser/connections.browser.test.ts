@@ -43,13 +43,17 @@ describe('database connections in a real browser', () => {
     expect(await lastName.getAttribute('aria-selected')).toBe('false')
     expect(await frame.getByRole('option', { name: 'Email', exact: true }).getAttribute('aria-selected')).toBe('true')
     const expected = live.sim.control.records('Contact').filter((r) => r.HasOptedOutOfEmail === false).length
-    await expect.poll(() => frame.getByTestId('live-count-value').textContent(), { timeout: 15_000 }).toBe(expected.toLocaleString('en-US'))
+    await expect
+      .poll(() => frame.getByTestId('live-count-value').textContent(), { timeout: 15_000 })
+      .toBe(expected.toLocaleString('en-US'))
     await screenshot(page, 'connection-editor')
     await frame.getByRole('button', { name: 'Save', exact: true }).click()
     await frame.getByTestId('connection-row').first().waitFor({ timeout: 15_000 })
 
     await frame.getByTestId('connection-row').first().getByRole('button', { name: 'Connect', exact: true }).click()
-    await expect.poll(() => frame.getByTestId('preview-count').textContent(), { timeout: 15_000 }).toContain(expected.toLocaleString('en-US'))
+    await expect
+      .poll(() => frame.getByTestId('preview-count').textContent(), { timeout: 15_000 })
+      .toContain(expected.toLocaleString('en-US'))
     expect(await frame.locator('table tbody tr').count()).toBe(10)
     await screenshot(page, 'connection-preview-inside')
     await page.close()
@@ -81,14 +85,24 @@ describe('database connections in a real browser', () => {
     await expect.poll(() => standalone.getByTestId('connection-row').count(), { timeout: 15_000 }).toBe(1)
 
     // Whatever the UI does, the server enforces the rule.
-    const token = (await live.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'ada@app.test', password: 'a long app password' } })).json().token
+    const token = (
+      await live.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { email: 'ada@app.test', password: 'a long app password' },
+      })
+    ).json().token
     const id = await standalone.getByTestId('connection-row').first().getAttribute('data-connection-id')
     for (const [method, url] of [
       ['POST', `/api/connections/${id}/test`],
       ['PATCH', `/api/connections/${id}`],
       ['GET', `/api/connections/${id}/records?format=csv`],
     ] as const) {
-      const res = await fetch(`${live.url}${url}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: method === 'PATCH' ? JSON.stringify({ name: 'x' }) : method === 'POST' ? '{}' : undefined })
+      const res = await fetch(`${live.url}${url}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: method === 'PATCH' ? JSON.stringify({ name: 'x' }) : method === 'POST' ? '{}' : undefined,
+      })
       expect(res.status, `${method} ${url}`).toBe(403)
       expect((await res.json()).code).toBe('SF_CREDENTIALS_REQUIRED')
     }
@@ -100,7 +114,9 @@ describe('database connections in a real browser', () => {
     await standalone.locator('#sf-password').fill(ada.password)
     await standalone.locator('#sf-token').fill(ada.securityToken)
     await standalone.getByRole('button', { name: 'Save', exact: true }).click()
-    await expect.poll(() => standalone.getByTestId('credential-status').getAttribute('data-status'), { timeout: 15_000 }).toBe('ok')
+    await expect
+      .poll(() => standalone.getByTestId('credential-status').getAttribute('data-status'), { timeout: 15_000 })
+      .toBe('ok')
 
     // Sign out and back in: the stored credential is what reaches Salesforce now.
     await standalone.getByRole('button', { name: 'Sign out' }).click()
@@ -117,10 +133,15 @@ describe('database connections in a real browser', () => {
     await row.getByRole('button', { name: 'Connect' }).click()
     const expected = live.sim.control.records('Contact').filter((r) => r.HasOptedOutOfEmail === false).length
     expect(expected).toBeGreaterThanOrEqual(5000)
-    await expect.poll(() => standalone.getByTestId('preview-count').textContent(), { timeout: 15_000 }).toContain(expected.toLocaleString('en-US'))
+    await expect
+      .poll(() => standalone.getByTestId('preview-count').textContent(), { timeout: 15_000 })
+      .toContain(expected.toLocaleString('en-US'))
     await screenshot(standalone, 'connection-preview-standalone')
 
-    const [download] = await Promise.all([standalone.waitForEvent('download', { timeout: 30_000 }), standalone.getByRole('button', { name: 'Export CSV' }).click()])
+    const [download] = await Promise.all([
+      standalone.waitForEvent('download', { timeout: 30_000 }),
+      standalone.getByRole('button', { name: 'Export CSV' }).click(),
+    ])
     const csv = fs.readFileSync((await download.path())!, 'utf8')
     const lines = csv.split('\r\n').filter((l) => l.length > 0)
     expect(lines[0]).toBe('Id,Email,FirstName')

@@ -22,10 +22,28 @@ describe('Salesforce credentials in a real browser', () => {
     ada = live.sim.control.users()[0]!
     // First visit inside Salesforce (journey 1) through the API, then sign in standalone in the browser.
     const boot = (await import('../helpers/canvas.js')).bootstrapOf(
-      (await live.app.inject({ method: 'POST', url: '/canvas', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `signed_request=${encodeURIComponent(live.sim.control.signedRequest(ada.id))}` })).body,
+      (
+        await live.app.inject({
+          method: 'POST',
+          url: '/canvas',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          payload: `signed_request=${encodeURIComponent(live.sim.control.signedRequest(ada.id))}`,
+        })
+      ).body,
     )
-    await live.app.inject({ method: 'POST', url: '/api/auth/signup', headers: { authorization: `Bearer ${boot.token}` }, payload: { email: 'ada@app.test', password: 'a long app password' } })
-    apiToken = (await live.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'ada@app.test', password: 'a long app password' } })).json().token
+    await live.app.inject({
+      method: 'POST',
+      url: '/api/auth/signup',
+      headers: { authorization: `Bearer ${boot.token}` },
+      payload: { email: 'ada@app.test', password: 'a long app password' },
+    })
+    apiToken = (
+      await live.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { email: 'ada@app.test', password: 'a long app password' },
+      })
+    ).json().token
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 } })
     await page.goto(`${live.url}/`)
     await page.locator('#signin-email').fill('ada@app.test')
@@ -46,12 +64,16 @@ describe('Salesforce credentials in a real browser', () => {
     await page.locator('#sf-password').fill(ada.password)
     await page.locator('#sf-token').fill('WRONGTOKENWRONGTOKEN1234')
     await page.getByRole('button', { name: 'Save', exact: true }).click()
-    await expect.poll(() => page.locator('#credential-error').textContent(), { timeout: 15_000 }).toMatch(/SF_INVALID_LOGIN|security token/)
+    await expect
+      .poll(() => page.locator('#credential-error').textContent(), { timeout: 15_000 })
+      .toMatch(/SF_INVALID_LOGIN|security token/)
     expect(await status()).toBe('none')
 
     await page.locator('#sf-token').fill('')
     await page.getByRole('button', { name: 'Save', exact: true }).click()
-    await expect.poll(() => page.locator('#credential-error').textContent(), { timeout: 15_000 }).toMatch(/SF_SECURITY_TOKEN_REQUIRED|trusted IP/)
+    await expect
+      .poll(() => page.locator('#credential-error').textContent(), { timeout: 15_000 })
+      .toMatch(/SF_SECURITY_TOKEN_REQUIRED|trusted IP/)
     await screenshot(page, 'link-accounts-token-required')
 
     await page.locator('#sf-token').fill(ada.securityToken)
@@ -64,8 +86,15 @@ describe('Salesforce credentials in a real browser', () => {
     const newToken = live.sim.control.resetToken(ada.id)
     live.sim.control.expireSessions()
     // An operation outside Salesforce (a background job would do the same).
-    const accountId = (await live.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${apiToken}` } })).json().id
-    await expect(live.app.services.salesforce.withConnection({ accountId, canvas: false }, async (c) => (await c.query('SELECT Id FROM Contact LIMIT 1')).totalSize)).rejects.toMatchObject({ code: 'SF_INVALID_LOGIN' })
+    const accountId = (
+      await live.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${apiToken}` } })
+    ).json().id
+    await expect(
+      live.app.services.salesforce.withConnection(
+        { accountId, canvas: false },
+        async (c) => (await c.query('SELECT Id FROM Contact LIMIT 1')).totalSize,
+      ),
+    ).rejects.toMatchObject({ code: 'SF_INVALID_LOGIN' })
     live.sim.control.resetCounters()
 
     for (const route of ['#/connections', '#/sync', '#/settings/link-accounts']) {
@@ -89,7 +118,10 @@ describe('Salesforce credentials in a real browser', () => {
 
   it('Connect with Salesforce through the simulator authorize pages stores a refresh token', async () => {
     await openLinkAccounts()
-    await page.getByRole('button', { name: /Connect with Salesforce/ }).first().click()
+    await page
+      .getByRole('button', { name: /Connect with Salesforce/ })
+      .first()
+      .click()
     await page.locator('#username').waitFor({ timeout: 15_000 })
     await screenshot(page, 'oauth-simulator-login')
     await page.locator('#username').fill(ada.username)
@@ -97,7 +129,9 @@ describe('Salesforce credentials in a real browser', () => {
     await page.getByRole('button', { name: 'Log In' }).click()
     await page.getByRole('button', { name: 'Allow' }).click()
     await page.getByTestId('oauth-connected').waitFor({ timeout: 15_000 })
-    const link = (await live.app.inject({ url: '/api/salesforce/link', headers: { authorization: `Bearer ${apiToken}` } })).json()
+    const link = (
+      await live.app.inject({ url: '/api/salesforce/link', headers: { authorization: `Bearer ${apiToken}` } })
+    ).json()
     expect(link.credential).toMatchObject({ kind: 'oauth_refresh', status: 'ok' })
     await screenshot(page, 'link-accounts-oauth-connected')
   })

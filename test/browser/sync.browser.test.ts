@@ -20,9 +20,35 @@ describe('Sync page and API keys in a real browser', () => {
       .slice(0, 3)
       .map((r) => String(r.Email))
     // Linked inside Salesforce, with a stored credential so the worker can reach Salesforce later.
-    const boot = bootstrapOf((await live.app.inject({ method: 'POST', url: '/canvas', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `signed_request=${encodeURIComponent(live.sim.control.signedRequest(ada.id))}` })).body)
-    const token = (await live.app.inject({ method: 'POST', url: '/api/auth/signup', headers: { authorization: `Bearer ${boot.token}` }, payload: { email: 'ada@app.test', password: 'a long app password' } })).json().token
-    const put = await live.app.inject({ method: 'PUT', url: '/api/salesforce/credentials', headers: { authorization: `Bearer ${token}` }, payload: { username: ada.username, password: ada.password, securityToken: ada.securityToken, environment: 'production' } })
+    const boot = bootstrapOf(
+      (
+        await live.app.inject({
+          method: 'POST',
+          url: '/canvas',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          payload: `signed_request=${encodeURIComponent(live.sim.control.signedRequest(ada.id))}`,
+        })
+      ).body,
+    )
+    const token = (
+      await live.app.inject({
+        method: 'POST',
+        url: '/api/auth/signup',
+        headers: { authorization: `Bearer ${boot.token}` },
+        payload: { email: 'ada@app.test', password: 'a long app password' },
+      })
+    ).json().token
+    const put = await live.app.inject({
+      method: 'PUT',
+      url: '/api/salesforce/credentials',
+      headers: { authorization: `Bearer ${token}` },
+      payload: {
+        username: ada.username,
+        password: ada.password,
+        securityToken: ada.securityToken,
+        environment: 'production',
+      },
+    })
     expect(put.statusCode).toBe(200)
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 } })
     await page.goto(`${live.url}/`)
@@ -67,7 +93,10 @@ describe('Sync page and API keys in a real browser', () => {
         async () => {
           await page.reload()
           await page.getByTestId('count-synced').waitFor({ timeout: 15_000 })
-          return [await page.getByTestId('count-synced').textContent(), await page.getByTestId('count-no-match').textContent()]
+          return [
+            await page.getByTestId('count-synced').textContent(),
+            await page.getByTestId('count-no-match').textContent(),
+          ]
         },
         { timeout: 30_000, interval: 1_000 },
       )
@@ -82,7 +111,9 @@ describe('Sync page and API keys in a real browser', () => {
     const ada = live.sim.control.users()[0]!
     live.sim.control.resetToken(ada.id)
     live.sim.control.expireSessions()
-    const other = live.sim.control.records('Contact').find((r) => r.HasOptedOutOfEmail === false && typeof r.Email === 'string')!
+    const other = live.sim.control
+      .records('Contact')
+      .find((r) => r.HasOptedOutOfEmail === false && typeof r.Email === 'string')!
     await page.goto(`${live.url}/#/sync`)
     await page.locator('#unsubscribe-emails').fill(String(other.Email))
     await page.getByRole('button', { name: 'Add to suppression list' }).click()

@@ -11,6 +11,8 @@ describe('download file name of a pull', () => {
   })
 
   it('keeps a non-ASCII name exactly in filename* (RFC 6266)', () => {
-    expect(contentDisposition('Kunden München', 'csv')).toBe(`attachment; filename="Kunden M_nchen.csv"; filename*=UTF-8''Kunden%20M%C3%BCnchen.csv`)
+    expect(contentDisposition('Kunden München', 'csv')).toBe(
+      `attachment; filename="Kunden M_nchen.csv"; filename*=UTF-8''Kunden%20M%C3%BCnchen.csv`,
+    )
   })
 })

@@ -12,7 +12,9 @@ describe('connections against the org: connect, preview, describe, pull (simulat
   const ids = (records: SimRecord[]) => records.map((r) => r.Id).sort()
 
   beforeAll(async () => {
-    t = await createSimApp({ sim: { canvasRefreshToken: false, data: { contacts: 5000, leads: 30, campaigns: 1, optedOutFraction: 0.05 } } })
+    t = await createSimApp({
+      sim: { canvasRefreshToken: false, data: { contacts: 5000, leads: 30, campaigns: 1, optedOutFraction: 0.05 } },
+    })
     ada = await linkedAccount(t.app, t.sim, t.sim.control.users()[0]!.id, 'ada@app.test')
     contacts = t.sim.control.records('Contact')
     expect(contacts).toHaveLength(5000)
@@ -22,8 +24,15 @@ describe('connections against the org: connect, preview, describe, pull (simulat
   })
 
   it('connect (test) answers the count of matching records, at most 10 rows and the SOQL', async () => {
-    const c = await createConnection(t.app, ada.canvasToken, { name: 'Knuths', filters: [{ field: 'LastName', operator: '=', value: 'Knuth' }] })
-    const res = await t.app.inject({ method: 'POST', url: `/api/connections/${c.id}/test`, headers: bearer(ada.canvasToken) })
+    const c = await createConnection(t.app, ada.canvasToken, {
+      name: 'Knuths',
+      filters: [{ field: 'LastName', operator: '=', value: 'Knuth' }],
+    })
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/connections/${c.id}/test`,
+      headers: bearer(ada.canvasToken),
+    })
     expect(res.statusCode).toBe(200)
     const body = res.json()
     const expected = contacts.filter((r) => r.LastName === 'Knuth' && !r.HasOptedOutOfEmail)
@@ -35,7 +44,9 @@ describe('connections against the org: connect, preview, describe, pull (simulat
       expect(row.LastName).toBe('Knuth')
       expect(ids(expected)).toContain(row.Id)
     }
-    expect(body.soql).toBe("SELECT Id, Email, FirstName, LastName FROM Contact WHERE (LastName = 'Knuth') AND HasOptedOutOfEmail = false")
+    expect(body.soql).toBe(
+      "SELECT Id, Email, FirstName, LastName FROM Contact WHERE (LastName = 'Knuth') AND HasOptedOutOfEmail = false",
+    )
   })
 
   it("the editor's preview counts an unsaved definition", async () => {
@@ -43,37 +54,93 @@ describe('connections against the org: connect, preview, describe, pull (simulat
       method: 'POST',
       url: '/api/connections/preview',
       headers: bearer(ada.canvasToken),
-      payload: { name: '', sobject: 'Contact', fields: ['Email'], filters: [{ field: 'Title', operator: '=', value: 'CEO' }], logic: 'AND', excludeOptedOut: false, requireEmail: false, excludeSuppressed: false },
+      payload: {
+        name: '',
+        sobject: 'Contact',
+        fields: ['Email'],
+        filters: [{ field: 'Title', operator: '=', value: 'CEO' }],
+        logic: 'AND',
+        excludeOptedOut: false,
+        requireEmail: false,
+        excludeSuppressed: false,
+      },
     })
     expect(res.statusCode).toBe(200)
     expect(res.json().count).toBe(contacts.filter((r) => r.Title === 'CEO').length)
     expect(res.json().records.length).toBeLessThanOrEqual(10)
-    const bad = await t.app.inject({ method: 'POST', url: '/api/connections/preview', headers: bearer(ada.canvasToken), payload: { sobject: 'Contact', fields: ['Email'], filters: [{ field: 'Email', operator: 'in', value: [] }] } })
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/api/connections/preview',
+      headers: bearer(ada.canvasToken),
+      payload: { sobject: 'Contact', fields: ['Email'], filters: [{ field: 'Email', operator: 'in', value: [] }] },
+    })
     expect(bad.statusCode).toBe(400)
     expect(bad.json().code).toBe('CONNECTION_INVALID')
   })
 
   it('filters narrow the pull exactly to the records that match in the org', async () => {
-    const cases: Array<{ filters: any[]; logic?: 'AND' | 'OR'; excludeOptedOut?: boolean; requireEmail?: boolean; sobject?: string; match: (r: SimRecord) => boolean }> = [
-      { filters: [{ field: 'LastName', operator: '=', value: 'Turing' }], match: (r) => r.LastName === 'Turing' && !r.HasOptedOutOfEmail },
-      { filters: [{ field: 'LastName', operator: '=', value: 'Turing' }], excludeOptedOut: false, match: (r) => r.LastName === 'Turing' },
+    const cases: Array<{
+      filters: any[]
+      logic?: 'AND' | 'OR'
+      excludeOptedOut?: boolean
+      requireEmail?: boolean
+      sobject?: string
+      match: (r: SimRecord) => boolean
+    }> = [
       {
-        filters: [{ field: 'FirstName', operator: '=', value: 'Ada' }, { field: 'Title', operator: 'in', value: ['CEO', 'CTO'] }],
+        filters: [{ field: 'LastName', operator: '=', value: 'Turing' }],
+        match: (r) => r.LastName === 'Turing' && !r.HasOptedOutOfEmail,
+      },
+      {
+        filters: [{ field: 'LastName', operator: '=', value: 'Turing' }],
+        excludeOptedOut: false,
+        match: (r) => r.LastName === 'Turing',
+      },
+      {
+        filters: [
+          { field: 'FirstName', operator: '=', value: 'Ada' },
+          { field: 'Title', operator: 'in', value: ['CEO', 'CTO'] },
+        ],
         match: (r) => r.FirstName === 'Ada' && ['CEO', 'CTO'].includes(r.Title) && !r.HasOptedOutOfEmail,
       },
       {
-        filters: [{ field: 'FirstName', operator: '=', value: 'Ada' }, { field: 'Title', operator: '=', value: 'CEO' }],
+        filters: [
+          { field: 'FirstName', operator: '=', value: 'Ada' },
+          { field: 'Title', operator: '=', value: 'CEO' },
+        ],
         logic: 'OR',
         match: (r) => (r.FirstName === 'Ada' || r.Title === 'CEO') && !r.HasOptedOutOfEmail,
       },
-      { filters: [{ field: 'Email', operator: 'startsWith', value: 'grace.' }], match: (r) => r.Email.startsWith('grace.') && !r.HasOptedOutOfEmail },
-      { filters: [{ field: 'Email', operator: 'contains', value: '.hopper.1' }], match: (r) => r.Email.includes('.hopper.1') && !r.HasOptedOutOfEmail },
+      {
+        filters: [{ field: 'Email', operator: 'startsWith', value: 'grace.' }],
+        match: (r) => r.Email.startsWith('grace.') && !r.HasOptedOutOfEmail,
+      },
+      {
+        filters: [{ field: 'Email', operator: 'contains', value: '.hopper.1' }],
+        match: (r) => r.Email.includes('.hopper.1') && !r.HasOptedOutOfEmail,
+      },
       { filters: [{ field: 'Title', operator: 'isEmpty' }], match: (r) => r.Title === null && !r.HasOptedOutOfEmail },
-      { filters: [{ field: 'Title', operator: 'notIn', value: ['CEO', 'Engineer'] }, { field: 'LastName', operator: '=', value: 'Wirth' }], match: (r) => r.Title !== 'CEO' && r.Title !== 'Engineer' && r.LastName === 'Wirth' && !r.HasOptedOutOfEmail },
-      { filters: [{ field: 'HasOptedOutOfEmail', operator: '=', value: true }], excludeOptedOut: false, match: (r) => r.HasOptedOutOfEmail === true },
+      {
+        filters: [
+          { field: 'Title', operator: 'notIn', value: ['CEO', 'Engineer'] },
+          { field: 'LastName', operator: '=', value: 'Wirth' },
+        ],
+        match: (r) => r.Title !== 'CEO' && r.Title !== 'Engineer' && r.LastName === 'Wirth' && !r.HasOptedOutOfEmail,
+      },
+      {
+        filters: [{ field: 'HasOptedOutOfEmail', operator: '=', value: true }],
+        excludeOptedOut: false,
+        match: (r) => r.HasOptedOutOfEmail === true,
+      },
     ]
     for (const cs of cases) {
-      const c = await createConnection(t.app, ada.canvasToken, { name: 'Filter case', fields: ['Email'], filters: cs.filters, logic: cs.logic ?? 'AND', excludeOptedOut: cs.excludeOptedOut ?? true })
+      const c = await createConnection(t.app, ada.canvasToken, {
+        name: 'Filter case',
+        fields: ['Email'],
+        filters: cs.filters,
+        logic: cs.logic ?? 'AND',
+        excludeOptedOut: cs.excludeOptedOut ?? true,
+      })
       const res = await pull(t.app, ada.canvasToken, c.id, 'ndjson')
       expect(res.statusCode).toBe(200)
       const got = ndjsonRows(res.body)
@@ -90,11 +157,20 @@ describe('connections against the org: connect, preview, describe, pull (simulat
       { field: 'LastName', operator: 'contains', value: "%' OR Name != '" },
       { field: 'LastName', operator: 'startsWith', value: '%' },
       { field: 'LastName', operator: 'in', value: ["x') OR (LastName != 'x"] },
-      { field: 'LastName', operator: '=', value: 'x\\\' OR LastName != \\\'' },
+      { field: 'LastName', operator: '=', value: "x\\' OR LastName != \\'" },
     ]
     for (const filter of attempts) {
-      const c = await createConnection(t.app, ada.canvasToken, { name: 'Injection', fields: ['Email'], filters: [filter], logic: 'OR' })
-      const test = await t.app.inject({ method: 'POST', url: `/api/connections/${c.id}/test`, headers: bearer(ada.canvasToken) })
+      const c = await createConnection(t.app, ada.canvasToken, {
+        name: 'Injection',
+        fields: ['Email'],
+        filters: [filter],
+        logic: 'OR',
+      })
+      const test = await t.app.inject({
+        method: 'POST',
+        url: `/api/connections/${c.id}/test`,
+        headers: bearer(ada.canvasToken),
+      })
       expect(test.statusCode, JSON.stringify(filter)).toBe(200)
       expect(test.json().count, JSON.stringify(filter)).toBe(0)
       const res = await pull(t.app, ada.canvasToken, c.id, 'ndjson')
@@ -103,7 +179,11 @@ describe('connections against the org: connect, preview, describe, pull (simulat
   })
 
   it('pulls 5,000 records as CSV: a header and 5,000 CRLF lines', async () => {
-    const c = await createConnection(t.app, ada.canvasToken, { name: 'All contacts', fields: ['Email', 'FirstName', 'LastName', 'Title'], excludeOptedOut: false })
+    const c = await createConnection(t.app, ada.canvasToken, {
+      name: 'All contacts',
+      fields: ['Email', 'FirstName', 'LastName', 'Title'],
+      excludeOptedOut: false,
+    })
     t.sim.control.resetCounters()
     const res = await pull(t.app, ada.canvasToken, c.id, 'csv')
     expect(res.statusCode).toBe(200)
@@ -114,13 +194,22 @@ describe('connections against the org: connect, preview, describe, pull (simulat
     expect(lines.length - 1).toBe(5001)
     expect(lines[0]).toBe('Id,Email,FirstName,LastName,Title')
     const rows = parseCsv(res.body)
-    expect(rows.slice(1).map((r) => r[0]).sort()).toEqual(ids(contacts))
+    expect(
+      rows
+        .slice(1)
+        .map((r) => r[0])
+        .sort(),
+    ).toEqual(ids(contacts))
     // 2,000 per page: one query and two queryMore calls, followed page by page.
     expect(t.sim.control.counters().apiCalls.byEndpoint).toMatchObject({ query: 1, queryMore: 2 })
   })
 
   it('pulls 5,000 records as NDJSON: 5,000 lines of the requested fields', async () => {
-    const c = await createConnection(t.app, ada.canvasToken, { name: 'All contacts', fields: ['Email', 'LastName'], excludeOptedOut: false })
+    const c = await createConnection(t.app, ada.canvasToken, {
+      name: 'All contacts',
+      fields: ['Email', 'LastName'],
+      excludeOptedOut: false,
+    })
     const res = await pull(t.app, ada.canvasToken, c.id, 'ndjson')
     expect(res.statusCode).toBe(200)
     expect(res.headers['content-type']).toBe('application/x-ndjson; charset=utf-8')
@@ -131,7 +220,8 @@ describe('connections against the org: connect, preview, describe, pull (simulat
     const first = JSON.parse(lines[0]!)
     expect(Object.keys(first)).toEqual(['Id', 'Email', 'LastName'])
     const byId = new Map(contacts.map((r) => [r.Id, r]))
-    for (const row of ndjsonRows(res.body)) expect(row).toEqual({ Id: row.Id, Email: byId.get(row.Id)!.Email, LastName: byId.get(row.Id)!.LastName })
+    for (const row of ndjsonRows(res.body))
+      expect(row).toEqual({ Id: row.Id, Email: byId.get(row.Id)!.Email, LastName: byId.get(row.Id)!.LastName })
   })
 
   it('CSV quoting follows RFC 4180 for commas, quotes and line breaks', async () => {
@@ -140,7 +230,12 @@ describe('connections against the org: connect, preview, describe, pull (simulat
       { LastName: 'Plain', FirstName: 'Carriage\r\nReturn', Company: '=SUM(A1)', Email: 'tricky2@example.com' },
     ]
     for (const values of tricky) t.sim.control.insertRecord('Lead', values)
-    const c = await createConnection(t.app, ada.canvasToken, { name: 'Leads, "quoted"', sobject: 'Lead', fields: ['FirstName', 'LastName', 'Company'], filters: [{ field: 'Email', operator: 'startsWith', value: 'tricky' }] })
+    const c = await createConnection(t.app, ada.canvasToken, {
+      name: 'Leads, "quoted"',
+      sobject: 'Lead',
+      fields: ['FirstName', 'LastName', 'Company'],
+      filters: [{ field: 'Email', operator: 'startsWith', value: 'tricky' }],
+    })
     const res = await pull(t.app, ada.canvasToken, c.id, 'csv')
     expect(res.statusCode).toBe(200)
     // The name's quotes never break out of the header.
@@ -156,18 +251,47 @@ describe('connections against the org: connect, preview, describe, pull (simulat
     const knuths = contacts.filter((r) => r.LastName === 'Knuth')
     // Reported by the mailing side in whatever case it has them.
     const suppressed = knuths.slice(0, 7).map((r) => (r.Email as string).toUpperCase())
-    const reported = await t.app.inject({ method: 'POST', url: '/api/unsubscribes', headers: bearer(ada.standaloneToken), payload: { emails: suppressed } })
+    const reported = await t.app.inject({
+      method: 'POST',
+      url: '/api/unsubscribes',
+      headers: bearer(ada.standaloneToken),
+      payload: { emails: suppressed },
+    })
     expect(reported.statusCode).toBe(202)
     // Another account's suppression list does not apply.
-    const other = await t.app.inject({ method: 'POST', url: '/api/auth/signup', payload: { email: 'other@app.test', password: 'a long app password' } })
-    expect((await t.app.inject({ method: 'POST', url: '/api/unsubscribes', headers: bearer(other.json().token), payload: { emails: [knuths[10]!.Email] } })).statusCode).toBe(202)
-    const c = await createConnection(t.app, ada.canvasToken, { name: 'Suppressed', fields: ['LastName'], filters: [{ field: 'LastName', operator: '=', value: 'Knuth' }], excludeOptedOut: false, excludeSuppressed: true })
+    const other = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/signup',
+      payload: { email: 'other@app.test', password: 'a long app password' },
+    })
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/unsubscribes',
+          headers: bearer(other.json().token),
+          payload: { emails: [knuths[10]!.Email] },
+        })
+      ).statusCode,
+    ).toBe(202)
+    const c = await createConnection(t.app, ada.canvasToken, {
+      name: 'Suppressed',
+      fields: ['LastName'],
+      filters: [{ field: 'LastName', operator: '=', value: 'Knuth' }],
+      excludeOptedOut: false,
+      excludeSuppressed: true,
+    })
     const res = await pull(t.app, ada.canvasToken, c.id, 'ndjson')
     const got = ndjsonRows(res.body)
     expect(got.map((r) => r.Id).sort()).toEqual(ids(knuths.slice(7)))
     // Email was fetched for matching only: the output has the requested fields.
     expect(Object.keys(got[0])).toEqual(['Id', 'LastName'])
-    const off = await createConnection(t.app, ada.canvasToken, { name: 'Not suppressed', fields: ['LastName'], filters: [{ field: 'LastName', operator: '=', value: 'Knuth' }], excludeOptedOut: false })
+    const off = await createConnection(t.app, ada.canvasToken, {
+      name: 'Not suppressed',
+      fields: ['LastName'],
+      filters: [{ field: 'LastName', operator: '=', value: 'Knuth' }],
+      excludeOptedOut: false,
+    })
     expect(ndjsonRows((await pull(t.app, ada.canvasToken, off.id, 'ndjson')).body)).toHaveLength(knuths.length)
   })
 
@@ -179,7 +303,13 @@ describe('connections against the org: connect, preview, describe, pull (simulat
     const body = res.json()
     expect(body).toMatchObject({ name: 'Lead', label: 'Lead' })
     expect(body.fields).toContainEqual({ name: 'Email', label: 'Email', type: 'email', filterable: true })
-    expect(body.fields).toContainEqual(expect.objectContaining({ name: 'Status', type: 'picklist', picklistValues: expect.arrayContaining(['Open - Not Contacted']) }))
+    expect(body.fields).toContainEqual(
+      expect.objectContaining({
+        name: 'Status',
+        type: 'picklist',
+        picklistValues: expect.arrayContaining(['Open - Not Contacted']),
+      }),
+    )
     await t.app.inject({ url: '/api/salesforce/describe/Lead', headers: bearer(ada.canvasToken) })
     const c = await createConnection(t.app, ada.canvasToken, { sobject: 'Lead', fields: ['Email'] })
     await t.app.inject({ method: 'POST', url: `/api/connections/${c.id}/test`, headers: bearer(ada.canvasToken) })
@@ -198,8 +328,17 @@ describe('connections against the org: connect, preview, describe, pull (simulat
   })
 
   it('CampaignMember connections work too', async () => {
-    const c = await createConnection(t.app, ada.canvasToken, { name: 'Members', sobject: 'CampaignMember', fields: ['Email', 'Status'], excludeOptedOut: false })
-    const res = await t.app.inject({ method: 'POST', url: `/api/connections/${c.id}/test`, headers: bearer(ada.canvasToken) })
+    const c = await createConnection(t.app, ada.canvasToken, {
+      name: 'Members',
+      sobject: 'CampaignMember',
+      fields: ['Email', 'Status'],
+      excludeOptedOut: false,
+    })
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/connections/${c.id}/test`,
+      headers: bearer(ada.canvasToken),
+    })
     expect(res.statusCode).toBe(200)
     expect(res.json().count).toBe(t.sim.control.records('CampaignMember').length)
   })
@@ -211,7 +350,9 @@ describe('journey 4: standalone, through the stored credential (password + secur
   let user: { id: string; username: string; password: string; securityToken: string }
 
   beforeAll(async () => {
-    t = await createSimApp({ sim: { canvasRefreshToken: false, data: { contacts: 300, leads: 0, campaigns: 0, optedOutFraction: 0 } } })
+    t = await createSimApp({
+      sim: { canvasRefreshToken: false, data: { contacts: 300, leads: 0, campaigns: 0, optedOutFraction: 0 } },
+    })
     user = t.sim.control.users()[0]!
     ada = await linkedAccount(t.app, t.sim, user.id, 'ada@app.test')
   })
@@ -221,8 +362,21 @@ describe('journey 4: standalone, through the stored credential (password + secur
 
   it('with a working credential, edit, connect and pull work outside Salesforce — pull with an API key too', async () => {
     const c = await createConnection(t.app, ada.standaloneToken, { name: 'Outside' })
-    expect((await t.app.inject({ method: 'POST', url: `/api/connections/${c.id}/test`, headers: bearer(ada.standaloneToken) })).statusCode).toBe(403)
-    const created = await t.app.inject({ method: 'POST', url: '/api/api-keys', headers: bearer(ada.standaloneToken), payload: { name: 'Mailer' } })
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: `/api/connections/${c.id}/test`,
+          headers: bearer(ada.standaloneToken),
+        })
+      ).statusCode,
+    ).toBe(403)
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/api-keys',
+      headers: bearer(ada.standaloneToken),
+      payload: { name: 'Mailer' },
+    })
     expect(created.statusCode).toBe(201)
     const apiKey: string = created.json().key
     const refused = await pull(t.app, apiKey, c.id, 'ndjson')
@@ -234,15 +388,29 @@ describe('journey 4: standalone, through the stored credential (password + secur
       method: 'PUT',
       url: '/api/salesforce/credentials',
       headers: bearer(ada.standaloneToken),
-      payload: { username: user.username, password: user.password, securityToken: user.securityToken, environment: 'production' },
+      payload: {
+        username: user.username,
+        password: user.password,
+        securityToken: user.securityToken,
+        environment: 'production',
+      },
     })
     expect(put.statusCode).toBe(200)
     const list = (await t.app.inject({ url: '/api/connections', headers: bearer(ada.standaloneToken) })).json()
     expect(list.access).toEqual({ canConnect: true, code: null, message: null })
-    const test = await t.app.inject({ method: 'POST', url: `/api/connections/${c.id}/test`, headers: bearer(ada.standaloneToken) })
+    const test = await t.app.inject({
+      method: 'POST',
+      url: `/api/connections/${c.id}/test`,
+      headers: bearer(ada.standaloneToken),
+    })
     expect(test.statusCode).toBe(200)
     expect(test.json().count).toBe(300)
-    const patch = await t.app.inject({ method: 'PATCH', url: `/api/connections/${c.id}`, headers: bearer(ada.standaloneToken), payload: { fields: ['Email'] } })
+    const patch = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/connections/${c.id}`,
+      headers: bearer(ada.standaloneToken),
+      payload: { fields: ['Email'] },
+    })
     expect(patch.statusCode).toBe(200)
     const csv = await pull(t.app, ada.standaloneToken, c.id, 'csv')
     expect(csv.statusCode).toBe(200)
@@ -250,14 +418,21 @@ describe('journey 4: standalone, through the stored credential (password + secur
     const byKey = await pull(t.app, apiKey, c.id, 'ndjson')
     expect(byKey.statusCode).toBe(200)
     expect(ndjsonRows(byKey.body)).toHaveLength(300)
-    expect((await t.app.inject({ url: '/api/salesforce/describe/Contact', headers: bearer(ada.standaloneToken) })).statusCode).toBe(200)
+    expect(
+      (await t.app.inject({ url: '/api/salesforce/describe/Contact', headers: bearer(ada.standaloneToken) }))
+        .statusCode,
+    ).toBe(200)
   })
 
   it('when Salesforce expires the session, connect logs in again once, transparently', async () => {
     const c = await createConnection(t.app, ada.standaloneToken, { name: 'Expired session' })
     t.sim.control.expireSessions()
     t.sim.control.resetCounters()
-    const test = await t.app.inject({ method: 'POST', url: `/api/connections/${c.id}/test`, headers: bearer(ada.standaloneToken) })
+    const test = await t.app.inject({
+      method: 'POST',
+      url: `/api/connections/${c.id}/test`,
+      headers: bearer(ada.standaloneToken),
+    })
     expect(test.statusCode).toBe(200)
     expect(test.json().count).toBe(300)
     expect(t.sim.control.counters().logins).toMatchObject({ success: 1, failure: 0 })
@@ -268,12 +443,20 @@ describe('journey 4: standalone, through the stored credential (password + secur
     t.sim.control.resetToken(user.id)
     t.sim.control.expireSessions()
     t.sim.control.resetCounters()
-    const test = await t.app.inject({ method: 'POST', url: `/api/connections/${c.id}/test`, headers: bearer(ada.standaloneToken) })
+    const test = await t.app.inject({
+      method: 'POST',
+      url: `/api/connections/${c.id}/test`,
+      headers: bearer(ada.standaloneToken),
+    })
     expect(test.statusCode).toBe(422)
     expect(test.json().code).toBe('SF_INVALID_LOGIN')
     expect(t.sim.control.counters().logins.failure).toBe(1)
     const list = (await t.app.inject({ url: '/api/connections', headers: bearer(ada.standaloneToken) })).json()
-    expect(list.access).toEqual({ canConnect: false, code: 'SF_INVALID_LOGIN', message: expect.stringMatching(/token/) })
+    expect(list.access).toEqual({
+      canConnect: false,
+      code: 'SF_INVALID_LOGIN',
+      message: expect.stringMatching(/token/),
+    })
     for (const req of [
       { method: 'PATCH' as const, url: `/api/connections/${c.id}`, payload: { name: 'x' } },
       { method: 'POST' as const, url: `/api/connections/${c.id}/test` },
@@ -284,6 +467,14 @@ describe('journey 4: standalone, through the stored credential (password + secur
     }
     expect(t.sim.control.counters().logins.failure).toBe(1)
     // Copy and delete still work.
-    expect((await t.app.inject({ method: 'POST', url: `/api/connections/${c.id}/copy`, headers: bearer(ada.standaloneToken) })).statusCode).toBe(201)
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: `/api/connections/${c.id}/copy`,
+          headers: bearer(ada.standaloneToken),
+        })
+      ).statusCode,
+    ).toBe(201)
   })
 })

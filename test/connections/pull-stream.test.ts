@@ -36,14 +36,27 @@ describe('pull over a real socket: backpressure and client disconnect', () => {
   const queryMoreCalls = () => t.sim.control.counters().apiCalls.byEndpoint.queryMore ?? 0
 
   beforeAll(async () => {
-    t = await createSimApp({ sim: { canvasRefreshToken: false, data: { contacts: RECORDS, leads: 0, campaigns: 0, optedOutFraction: 0 } } })
+    t = await createSimApp({
+      sim: { canvasRefreshToken: false, data: { contacts: RECORDS, leads: 0, campaigns: 0, optedOutFraction: 0 } },
+    })
     token = (await linkedAccount(t.app, t.sim, t.sim.control.users()[0]!.id, 'ada@app.test')).canvasToken
     await t.app.listen({ host: '127.0.0.1', port: 0 })
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
     // Wide rows (~300 bytes each): the whole pull is far larger than any socket buffer.
     const wide = await createConnection(t.app, token, {
       name: 'Wide',
-      fields: ['Email', 'FirstName', 'LastName', 'Name', 'Title', 'Phone', 'OwnerId', 'CreatedDate', 'LastModifiedDate', 'SystemModstamp'],
+      fields: [
+        'Email',
+        'FirstName',
+        'LastName',
+        'Name',
+        'Title',
+        'Phone',
+        'OwnerId',
+        'CreatedDate',
+        'LastModifiedDate',
+        'SystemModstamp',
+      ],
       excludeOptedOut: false,
     })
     wideId = wide.id
@@ -55,7 +68,9 @@ describe('pull over a real socket: backpressure and client disconnect', () => {
   it('a client that stops reading holds the paging back; when it disconnects, paging stops', async () => {
     t.sim.control.resetCounters()
     let received = 0
-    const req = http.get(`${base}/api/connections/${wideId}/records?format=ndjson`, { headers: { authorization: `Bearer ${token}` } })
+    const req = http.get(`${base}/api/connections/${wideId}/records?format=ndjson`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
       req.on('response', resolve)
       req.on('error', reject)
@@ -84,7 +99,9 @@ describe('pull over a real socket: backpressure and client disconnect', () => {
 
     // The app is unharmed: the next pull completes, reading everything.
     t.sim.control.resetCounters()
-    const full = await fetch(`${base}/api/connections/${wideId}/records?format=ndjson`, { headers: { authorization: `Bearer ${token}` } })
+    const full = await fetch(`${base}/api/connections/${wideId}/records?format=ndjson`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
     let lines = 0
     const decoder = new TextDecoder()
     for await (const chunk of full.body as unknown as AsyncIterable<Uint8Array>) {
@@ -97,9 +114,14 @@ describe('pull over a real socket: backpressure and client disconnect', () => {
 
   it('Salesforce failing before the first page is a JSON error; failing mid-way cuts the body off (never an error inside the CSV)', async () => {
     // 400s are not retried by jsforce (5xx are, with backoff), so they show what happens at once.
-    const timeout = { status: 400, body: [{ errorCode: 'QUERY_TIMEOUT', message: 'Your query request was running for too long.' }] }
+    const timeout = {
+      status: 400,
+      body: [{ errorCode: 'QUERY_TIMEOUT', message: 'Your query request was running for too long.' }],
+    }
     t.sim.control.addFault({ pattern: '/query\\?q=', ...timeout })
-    const before = await fetch(`${base}/api/connections/${wideId}/records?format=csv`, { headers: { authorization: `Bearer ${token}` } })
+    const before = await fetch(`${base}/api/connections/${wideId}/records?format=csv`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
     expect(before.status).toBe(502)
     expect(before.headers.get('content-type')).toMatch(/application\/json/)
     expect(await before.json()).toMatchObject({ code: 'SF_REQUEST_FAILED' })
@@ -107,13 +129,17 @@ describe('pull over a real socket: backpressure and client disconnect', () => {
     // The fourth page fails.
     t.sim.control.addFault({ pattern: `/query/[0-9A-Za-z]+-${3 * PAGE}$`, ...timeout })
     const res = await new Promise<{ status: number; body: string; complete: boolean }>((resolve, reject) => {
-      const req = http.get(`${base}/api/connections/${wideId}/records?format=csv`, { headers: { authorization: `Bearer ${token}` } }, (r) => {
-        let body = ''
-        r.setEncoding('utf8')
-        r.on('data', (chunk: string) => (body += chunk))
-        r.on('end', () => resolve({ status: r.statusCode!, body, complete: r.complete }))
-        r.on('error', () => resolve({ status: r.statusCode!, body, complete: false }))
-      })
+      const req = http.get(
+        `${base}/api/connections/${wideId}/records?format=csv`,
+        { headers: { authorization: `Bearer ${token}` } },
+        (r) => {
+          let body = ''
+          r.setEncoding('utf8')
+          r.on('data', (chunk: string) => (body += chunk))
+          r.on('end', () => resolve({ status: r.statusCode!, body, complete: r.complete }))
+          r.on('error', () => resolve({ status: r.statusCode!, body, complete: false }))
+        },
+      )
       req.on('error', reject)
     })
     expect(res.status).toBe(200)

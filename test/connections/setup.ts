@@ -6,16 +6,37 @@ export const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
 /** A definition as the editor sends it. */
 export function definition(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { name: 'Newsletter', sobject: 'Contact', fields: ['Email', 'FirstName', 'LastName'], filters: [], logic: 'AND', ...overrides }
+  return {
+    name: 'Newsletter',
+    sobject: 'Contact',
+    fields: ['Email', 'FirstName', 'LastName'],
+    filters: [],
+    logic: 'AND',
+    ...overrides,
+  }
 }
 
-export async function createConnection(app: FastifyInstance, token: string, overrides: Record<string, unknown> = {}): Promise<any> {
-  const res = await app.inject({ method: 'POST', url: '/api/connections', headers: bearer(token), payload: definition(overrides) })
+export async function createConnection(
+  app: FastifyInstance,
+  token: string,
+  overrides: Record<string, unknown> = {},
+): Promise<any> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/connections',
+    headers: bearer(token),
+    payload: definition(overrides),
+  })
   if (res.statusCode !== 201) throw new Error(`create answered ${res.statusCode}: ${res.body}`)
   return res.json()
 }
 
-export async function pull(app: FastifyInstance, token: string, id: string, format: 'csv' | 'ndjson'): Promise<LightMyRequestResponse> {
+export async function pull(
+  app: FastifyInstance,
+  token: string,
+  id: string,
+  format: 'csv' | 'ndjson',
+): Promise<LightMyRequestResponse> {
   return app.inject({ url: `/api/connections/${id}/records?format=${format}`, headers: bearer(token) })
 }
 

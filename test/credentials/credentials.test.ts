@@ -11,7 +11,10 @@ async function accountIdOf(t: SimApp, token: string): Promise<string> {
 
 /** A Salesforce operation outside Salesforce: the stored credential is the only way in. */
 async function countContacts(t: SimApp, accountId: string): Promise<number> {
-  return t.app.services.salesforce.withConnection({ accountId, canvas: false }, async (conn) => (await conn.query('SELECT COUNT() FROM Contact')).totalSize)
+  return t.app.services.salesforce.withConnection(
+    { accountId, canvas: false },
+    async (conn) => (await conn.query('SELECT COUNT() FROM Contact')).totalSize,
+  )
 }
 
 describe('security token credentials (journeys 3, 4, 5)', () => {
@@ -35,7 +38,10 @@ describe('security token credentials (journeys 3, 4, 5)', () => {
     const link = (await t.app.inject({ url: '/api/salesforce/link', headers: auth(tokens.standaloneToken) })).json()
     expect(link).toMatchObject({ canConnect: false, credential: { status: 'none' } })
     // Inside Salesforce the live canvas token works.
-    const inside = await t.app.services.salesforce.withConnection({ accountId, canvas: true }, async (conn) => (await conn.query('SELECT COUNT() FROM Contact')).totalSize)
+    const inside = await t.app.services.salesforce.withConnection(
+      { accountId, canvas: true },
+      async (conn) => (await conn.query('SELECT COUNT() FROM Contact')).totalSize,
+    )
     expect(inside).toBeGreaterThan(0)
   })
 
@@ -44,12 +50,20 @@ describe('security token credentials (journeys 3, 4, 5)', () => {
       method: 'PUT',
       url: '/api/salesforce/credentials',
       headers: auth(tokens.standaloneToken),
-      payload: { username: ada.username, password: ada.password, securityToken: 'WRONGTOKENWRONGTOKEN1234', environment: 'production' },
+      payload: {
+        username: ada.username,
+        password: ada.password,
+        securityToken: 'WRONGTOKENWRONGTOKEN1234',
+        environment: 'production',
+      },
     })
     expect(res.statusCode).toBe(422)
     expect(res.json().code).toBe('SF_INVALID_LOGIN')
     expect(res.json().message).toMatch(/security token/)
-    expect((await t.db.pool.query(`SELECT count(*)::int AS n FROM salesforce_credentials WHERE kind = 'password_token'`)).rows[0].n).toBe(0)
+    expect(
+      (await t.db.pool.query(`SELECT count(*)::int AS n FROM salesforce_credentials WHERE kind = 'password_token'`))
+        .rows[0].n,
+    ).toBe(0)
   })
 
   it('journey 3: a missing token from outside the trusted range gives SF_SECURITY_TOKEN_REQUIRED', async () => {
@@ -64,8 +78,19 @@ describe('security token credentials (journeys 3, 4, 5)', () => {
   })
 
   it('an environment URL outside Salesforce is refused (no SSRF)', async () => {
-    for (const environment of ['http://169.254.169.254', 'https://evil.example.com', 'https://login.salesforce.com.evil.com', 'file:///etc/passwd', 'https://x.my.salesforce.com/path']) {
-      const res = await t.app.inject({ method: 'PUT', url: '/api/salesforce/credentials', headers: auth(tokens.standaloneToken), payload: { username: ada.username, password: ada.password, environment } })
+    for (const environment of [
+      'http://169.254.169.254',
+      'https://evil.example.com',
+      'https://login.salesforce.com.evil.com',
+      'file:///etc/passwd',
+      'https://x.my.salesforce.com/path',
+    ]) {
+      const res = await t.app.inject({
+        method: 'PUT',
+        url: '/api/salesforce/credentials',
+        headers: auth(tokens.standaloneToken),
+        payload: { username: ada.username, password: ada.password, environment },
+      })
       expect(res.statusCode, environment).toBe(400)
       expect(res.json().code).toBe('SF_ENVIRONMENT_NOT_ALLOWED')
     }
@@ -76,10 +101,18 @@ describe('security token credentials (journeys 3, 4, 5)', () => {
       method: 'PUT',
       url: '/api/salesforce/credentials',
       headers: auth(tokens.standaloneToken),
-      payload: { username: ada.username, password: ada.password, securityToken: ada.securityToken, environment: 'production' },
+      payload: {
+        username: ada.username,
+        password: ada.password,
+        securityToken: ada.securityToken,
+        environment: 'production',
+      },
     })
     expect(res.statusCode).toBe(200)
-    expect(res.json()).toMatchObject({ canConnect: true, credential: { kind: 'password_token', status: 'ok', reason: null, username: ada.username } })
+    expect(res.json()).toMatchObject({
+      canConnect: true,
+      credential: { kind: 'password_token', status: 'ok', reason: null, username: ada.username },
+    })
     expect(res.json().credential.lastSuccessAt).toEqual(expect.any(String))
     t.sim.control.resetCounters()
     expect(await countContacts(t, accountId)).toBeGreaterThan(0)
@@ -98,7 +131,13 @@ describe('security token credentials (journeys 3, 4, 5)', () => {
 
   it('a 401 refreshes once and never loops, even when Salesforce keeps rejecting the fresh session', async () => {
     t.sim.control.resetCounters()
-    t.sim.control.addFault({ pathPrefix: '/services/data', method: 'GET', status: 401, body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }], count: -1 })
+    t.sim.control.addFault({
+      pathPrefix: '/services/data',
+      method: 'GET',
+      status: 401,
+      body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }],
+      count: -1,
+    })
     try {
       await expect(countContacts(t, accountId)).rejects.toMatchObject({ code: 'SF_UNAVAILABLE' })
     } finally {
@@ -117,24 +156,38 @@ describe('security token credentials (journeys 3, 4, 5)', () => {
     await expect(countContacts(t, accountId)).rejects.toMatchObject({ code: 'SF_INVALID_LOGIN' })
     expect(t.sim.control.counters().logins.failure).toBe(1)
     const link = (await t.app.inject({ url: '/api/salesforce/link', headers: auth(tokens.standaloneToken) })).json()
-    expect(link).toMatchObject({ canConnect: false, credential: { kind: 'password_token', status: 'needs_attention', reason: 'SF_INVALID_LOGIN' } })
+    expect(link).toMatchObject({
+      canConnect: false,
+      credential: { kind: 'password_token', status: 'needs_attention', reason: 'SF_INVALID_LOGIN' },
+    })
     expect(link.credential.reasonMessage).toMatch(/reset security token|new token/i)
     // 50 more operations, concurrently and in sequence: zero further login attempts.
     await Promise.all(Array.from({ length: 25 }, () => countContacts(t, accountId).catch((e) => e.code)))
-    for (let i = 0; i < 25; i++) await expect(countContacts(t, accountId)).rejects.toMatchObject({ code: 'SF_INVALID_LOGIN' })
+    for (let i = 0; i < 25; i++)
+      await expect(countContacts(t, accountId)).rejects.toMatchObject({ code: 'SF_INVALID_LOGIN' })
     expect(t.sim.control.counters().logins).toMatchObject({ success: 0, failure: 1 })
     // The new token arrives by email; "Update token only" with it makes everything work again.
     const mail = t.sim.control.outbox(ada.username).at(-1)!
     expect(mail.subject).toBe('Your new Salesforce security token')
     expect(mail.body).toContain(newToken)
-    const patch = await t.app.inject({ method: 'PATCH', url: '/api/salesforce/credentials', headers: auth(tokens.standaloneToken), payload: { securityToken: newToken } })
+    const patch = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/salesforce/credentials',
+      headers: auth(tokens.standaloneToken),
+      payload: { securityToken: newToken },
+    })
     expect(patch.statusCode).toBe(200)
     expect(patch.json().credential).toMatchObject({ status: 'ok', reason: null })
     expect(await countContacts(t, accountId)).toBeGreaterThan(0)
   })
 
   it('a wrong token in Update token only changes nothing and says what is wrong', async () => {
-    const res = await t.app.inject({ method: 'PATCH', url: '/api/salesforce/credentials', headers: auth(tokens.standaloneToken), payload: { securityToken: 'NOPE' } })
+    const res = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/salesforce/credentials',
+      headers: auth(tokens.standaloneToken),
+      payload: { securityToken: 'NOPE' },
+    })
     expect(res.statusCode).toBe(422)
     expect(res.json().code).toBe('SF_INVALID_LOGIN')
     expect(await countContacts(t, accountId)).toBeGreaterThan(0)
@@ -144,19 +197,38 @@ describe('security token credentials (journeys 3, 4, 5)', () => {
     const token = t.sim.control.changePassword(ada.id, 'Brand-New-Password-9')
     t.sim.control.expireSessions()
     await expect(countContacts(t, accountId)).rejects.toMatchObject({ code: 'SF_INVALID_LOGIN' })
-    const res = await t.app.inject({ method: 'PATCH', url: '/api/salesforce/credentials', headers: auth(tokens.standaloneToken), payload: { password: 'Brand-New-Password-9', securityToken: token } })
+    const res = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/salesforce/credentials',
+      headers: auth(tokens.standaloneToken),
+      payload: { password: 'Brand-New-Password-9', securityToken: token },
+    })
     expect(res.statusCode).toBe(200)
     expect(await countContacts(t, accountId)).toBeGreaterThan(0)
   })
 
   it('a cookie session must send the CSRF token on state-changing requests', async () => {
-    const without = await t.app.inject({ method: 'DELETE', url: '/api/salesforce/credentials', cookies: { sfl_session: tokens.cookie } })
+    const without = await t.app.inject({
+      method: 'DELETE',
+      url: '/api/salesforce/credentials',
+      cookies: { sfl_session: tokens.cookie },
+    })
     expect(without.statusCode).toBe(403)
     expect(without.json().code).toBe('CSRF_INVALID')
     const { csrfToken } = (await t.app.inject({ url: '/api/csrf', cookies: { sfl_session: tokens.cookie } })).json()
-    const wrong = await t.app.inject({ method: 'DELETE', url: '/api/salesforce/credentials', cookies: { sfl_session: tokens.cookie }, headers: { 'x-csrf-token': `${csrfToken}x` } })
+    const wrong = await t.app.inject({
+      method: 'DELETE',
+      url: '/api/salesforce/credentials',
+      cookies: { sfl_session: tokens.cookie },
+      headers: { 'x-csrf-token': `${csrfToken}x` },
+    })
     expect(wrong.statusCode).toBe(403)
-    const ok = await t.app.inject({ method: 'DELETE', url: '/api/salesforce/credentials', cookies: { sfl_session: tokens.cookie }, headers: { 'x-csrf-token': csrfToken } })
+    const ok = await t.app.inject({
+      method: 'DELETE',
+      url: '/api/salesforce/credentials',
+      cookies: { sfl_session: tokens.cookie },
+      headers: { 'x-csrf-token': csrfToken },
+    })
     expect(ok.statusCode).toBe(204)
     await expect(countContacts(t, accountId)).rejects.toMatchObject({ code: 'SF_CREDENTIALS_REQUIRED' })
   })
@@ -167,7 +239,12 @@ describe('security token credentials (journeys 3, 4, 5)', () => {
       method: 'PUT',
       url: '/api/salesforce/credentials',
       headers: auth(tokens.standaloneToken),
-      payload: { username: ada.username, password: 'Brand-New-Password-9', securityToken: t.sim.control.user(ada.id).securityToken, environment: 'production' },
+      payload: {
+        username: ada.username,
+        password: 'Brand-New-Password-9',
+        securityToken: t.sim.control.user(ada.id).securityToken,
+        environment: 'production',
+      },
     })
     expect(res.json().code).toBe('SF_SOAP_LOGIN_DISABLED')
     t.sim.control.setOrgSettings(ada.organizationId, { soapLoginEnabled: true } as any)
@@ -216,13 +293,17 @@ describe('Connect with Salesforce (OAuth web-server flow with PKCE) and JWT bear
     const link = (await t.app.inject({ url: '/api/salesforce/link', headers: auth(tokens.standaloneToken) })).json()
     expect(link.credential).toMatchObject({ kind: 'oauth_refresh', status: 'ok' })
     // The state is single use.
-    expect((await t.app.inject({ url: `/oauth/salesforce/callback${back.search}` })).headers.location).toMatch(/error=SF_OAUTH_FAILED/)
+    expect((await t.app.inject({ url: `/oauth/salesforce/callback${back.search}` })).headers.location).toMatch(
+      /error=SF_OAUTH_FAILED/,
+    )
 
     t.sim.control.expireSessions()
     t.sim.control.resetCounters()
     expect(await countContacts(t, accountId)).toBeGreaterThan(0)
     expect(t.sim.control.counters().logins.byKind.refresh.success).toBe(1)
-    expect(t.sim.control.counters().logins.byKind.soap.success + t.sim.control.counters().logins.byKind.soap.failure).toBe(0)
+    expect(
+      t.sim.control.counters().logins.byKind.soap.success + t.sim.control.counters().logins.byKind.soap.failure,
+    ).toBe(0)
   })
 
   it('a revoked refresh token opens the circuit with SF_AUTHORIZATION_REVOKED', async () => {
@@ -235,24 +316,51 @@ describe('Connect with Salesforce (OAuth web-server flow with PKCE) and JWT bear
 
   it('Sign in with Salesforce signs in the linked account, and says so when nobody is linked', async () => {
     const start = await t.app.inject({ url: '/oauth/salesforce/start?intent=signin' })
-    const back = await authorizeWithForms(start.headers.location as string, { username: grace.username, password: grace.password })
+    const back = await authorizeWithForms(start.headers.location as string, {
+      username: grace.username,
+      password: grace.password,
+    })
     const callback = await t.app.inject({ url: `/oauth/salesforce/callback${back.search}` })
     expect(callback.headers.location).toBe('/#/connections')
     const cookie = callback.cookies.find((c) => c.name === 'sfl_session')!
-    expect((await t.app.inject({ url: '/api/me', cookies: { sfl_session: cookie.value } })).json().email).toBe('grace@app.test')
+    expect((await t.app.inject({ url: '/api/me', cookies: { sfl_session: cookie.value } })).json().email).toBe(
+      'grace@app.test',
+    )
 
-    const stranger = t.sim.control.createUser({ username: 'stranger@demo.sflink.test', password: 'Stranger-Pass-1', organizationId: grace.organizationId } as any)
+    const stranger = t.sim.control.createUser({
+      username: 'stranger@demo.sflink.test',
+      password: 'Stranger-Pass-1',
+      organizationId: grace.organizationId,
+    } as any)
     const start2 = await t.app.inject({ url: '/oauth/salesforce/start?intent=signin' })
-    const back2 = await authorizeWithForms(start2.headers.location as string, { username: stranger.username, password: 'Stranger-Pass-1' })
-    expect((await t.app.inject({ url: `/oauth/salesforce/callback${back2.search}` })).headers.location).toBe('/#/signin?error=SF_NOT_LINKED')
+    const back2 = await authorizeWithForms(start2.headers.location as string, {
+      username: stranger.username,
+      password: 'Stranger-Pass-1',
+    })
+    expect((await t.app.inject({ url: `/oauth/salesforce/callback${back2.search}` })).headers.location).toBe(
+      '/#/signin?error=SF_NOT_LINKED',
+    )
   })
 
   it('JWT bearer with a key pair and certificate generated in the test', async () => {
     // Only JWT from here on (Sign in with Salesforce above stored a refresh token too).
-    expect((await t.app.inject({ method: 'DELETE', url: '/api/salesforce/credentials', headers: auth(tokens.standaloneToken) })).statusCode).toBe(204)
+    expect(
+      (
+        await t.app.inject({
+          method: 'DELETE',
+          url: '/api/salesforce/credentials',
+          headers: auth(tokens.standaloneToken),
+        })
+      ).statusCode,
+    ).toBe(204)
     // The admin pre-authorises the user for the app.
     t.sim.control.preauthorize(grace.id)
-    const res = await t.app.inject({ method: 'PUT', url: '/api/salesforce/credentials', headers: auth(tokens.standaloneToken), payload: { kind: 'jwt_bearer', environment: 'production' } })
+    const res = await t.app.inject({
+      method: 'PUT',
+      url: '/api/salesforce/credentials',
+      headers: auth(tokens.standaloneToken),
+      payload: { kind: 'jwt_bearer', environment: 'production' },
+    })
     expect(res.statusCode).toBe(200)
     expect(res.json().credentials.map((c: any) => c.kind)).toContain('jwt_bearer')
     t.sim.control.expireSessions()

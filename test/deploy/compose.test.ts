@@ -39,42 +39,51 @@ async function composeConfig(dir: string, ...args: string[]): Promise<string> {
   return stdout
 }
 
-describe.skipIf(!compose)(`docker-compose.yml${compose ? '' : ' (skipped: docker-compose is not installed; CI installs it)'}`, () => {
-  const dir = compose ? projectCopy('POSTGRES_PASSWORD=compose-test-password') : ''
+describe.skipIf(!compose)(
+  `docker-compose.yml${compose ? '' : ' (skipped: docker-compose is not installed; CI installs it)'}`,
+  () => {
+    const dir = compose ? projectCopy('POSTGRES_PASSWORD=compose-test-password') : ''
 
-  it('validates, with db, app and worker services and a named volume', async () => {
-    expect((await composeConfig(dir, '--services')).split('\n').filter(Boolean).sort()).toEqual(['app', 'db', 'worker'])
-    expect((await composeConfig(dir, '--volumes')).trim()).toBe('pgdata')
-  })
+    it('validates, with db, app and worker services and a named volume', async () => {
+      expect((await composeConfig(dir, '--services')).split('\n').filter(Boolean).sort()).toEqual([
+        'app',
+        'db',
+        'worker',
+      ])
+      expect((await composeConfig(dir, '--volumes')).trim()).toBe('pgdata')
+    })
 
-  it('runs Postgres 17 with a pg_isready healthcheck on the named volume', async () => {
-    const db = section(await composeConfig(dir), 'db')
-    expect(db).toMatch(/image: postgres:17\n/)
-    expect(db).toContain('pg_isready')
-    expect(db).toContain('pgdata:/var/lib/postgresql/data')
-  })
+    it('runs Postgres 17 with a pg_isready healthcheck on the named volume', async () => {
+      const db = section(await composeConfig(dir), 'db')
+      expect(db).toMatch(/image: postgres:17\n/)
+      expect(db).toContain('pg_isready')
+      expect(db).toContain('pgdata:/var/lib/postgresql/data')
+    })
 
-  it('starts app and worker from the Dockerfile once the database is healthy', async () => {
-    const config = await composeConfig(dir)
-    for (const name of ['app', 'worker']) {
-      const service = section(config, name)
-      expect(service, name).toMatch(/build:\n\s+context: /)
-      expect(service, name).toMatch(/depends_on:\n\s+db:\n\s+condition: service_healthy/)
-      expect(service, name).toContain('DATABASE_URL: postgres://sflink:compose-test-password@db:5432/sflink')
-      expect(service, name).toContain('APP_MODE: production')
-    }
-    expect(section(config, 'app')).toMatch(/ports:\n\s+- 127\.0\.0\.1:3000:3000/)
-    expect(section(config, 'worker')).toMatch(/command:\n\s+- node\n\s+- dist\/server\/src\/server\.js\n\s+- --worker-only/)
-  })
+    it('starts app and worker from the Dockerfile once the database is healthy', async () => {
+      const config = await composeConfig(dir)
+      for (const name of ['app', 'worker']) {
+        const service = section(config, name)
+        expect(service, name).toMatch(/build:\n\s+context: /)
+        expect(service, name).toMatch(/depends_on:\n\s+db:\n\s+condition: service_healthy/)
+        expect(service, name).toContain('DATABASE_URL: postgres://sflink:compose-test-password@db:5432/sflink')
+        expect(service, name).toContain('APP_MODE: production')
+      }
+      expect(section(config, 'app')).toMatch(/ports:\n\s+- 127\.0\.0\.1:3000:3000/)
+      expect(section(config, 'worker')).toMatch(
+        /command:\n\s+- node\n\s+- dist\/server\/src\/server\.js\n\s+- --worker-only/,
+      )
+    })
 
-  it('refuses to start without a Postgres password', async () => {
-    const failure = await composeConfig(projectCopy('')).then(
-      () => undefined,
-      (error: { stderr: string }) => error,
-    )
-    expect(failure?.stderr).toContain('set POSTGRES_PASSWORD in .env')
-  })
-})
+    it('refuses to start without a Postgres password', async () => {
+      const failure = await composeConfig(projectCopy('')).then(
+        () => undefined,
+        (error: { stderr: string }) => error,
+      )
+      expect(failure?.stderr).toContain('set POSTGRES_PASSWORD in .env')
+    })
+  },
+)
 
 /** The block of one service in `docker-compose config` output (two-space indented YAML). */
 function section(config: string, service: string): string {

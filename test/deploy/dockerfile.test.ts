@@ -42,7 +42,8 @@ function parseDockerfile(text: string): Stage[] {
 function envOf(stage: Stage): Record<string, string> {
   const env: Record<string, string> = {}
   for (const { args } of stage.instructions.filter((i) => i.keyword === 'ENV')) {
-    for (const [, key, value] of args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|\S+)/g)) env[key] = value.replace(/^"|"$/g, '')
+    for (const [, key, value] of args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|\S+)/g))
+      env[key] = value.replace(/^"|"$/g, '')
   }
   return env
 }
@@ -68,7 +69,10 @@ describe('Dockerfile', () => {
     expect(runs(runtime).some((r) => /\bnpm ci\b.*--omit=dev/.test(r))).toBe(true)
     const copies = runtime.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args)
     for (const dir of ['dist', 'canvas-ui/dist', 'server/migrations']) {
-      expect(copies.some((c) => new RegExp(`--from=build\\s+/app/${dir}\\s+\\./${dir}$`).test(c)), dir).toBe(true)
+      expect(
+        copies.some((c) => new RegExp(`--from=build\\s+/app/${dir}\\s+\\./${dir}$`).test(c)),
+        dir,
+      ).toBe(true)
     }
     // Nothing in the runtime stage may need tsx or vite: both are dev tools here.
     const pkg = JSON.parse(readFileSync(path.join(REPO_DIR, 'package.json'), 'utf8'))
@@ -104,7 +108,16 @@ describe('Dockerfile', () => {
 describe('tsconfig.build.json', () => {
   it(`emits server/src/server.ts to ${ENTRY}, the file the image starts`, () => {
     const configPath = path.join(REPO_DIR, 'tsconfig.build.json')
-    const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')) } })!
+    const parsed = ts.getParsedCommandLineOfConfigFile(
+      configPath,
+      {},
+      {
+        ...ts.sys,
+        onUnRecoverableConfigFileDiagnostic: (d) => {
+          throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'))
+        },
+      },
+    )!
     expect(parsed.errors).toEqual([])
     expect(parsed.options.rootDir).toBe(REPO_DIR)
     expect(parsed.options.outDir).toBe(path.join(REPO_DIR, 'dist'))
@@ -122,17 +135,34 @@ function runtimeImports(file: string): string[] {
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node) && !node.importClause?.isTypeOnly && ts.isStringLiteral(node.moduleSpecifier)) {
       const bindings = node.importClause?.namedBindings
-      const onlyTypes = bindings && ts.isNamedImports(bindings) && bindings.elements.length > 0 && bindings.elements.every((e) => e.isTypeOnly) && !node.importClause?.name
+      const onlyTypes =
+        bindings &&
+        ts.isNamedImports(bindings) &&
+        bindings.elements.length > 0 &&
+        bindings.elements.every((e) => e.isTypeOnly) &&
+        !node.importClause?.name
       if (!onlyTypes) specifiers.push(node.moduleSpecifier.text)
-    } else if (ts.isExportDeclaration(node) && !node.isTypeOnly && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    } else if (
+      ts.isExportDeclaration(node) &&
+      !node.isTypeOnly &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       specifiers.push(node.moduleSpecifier.text)
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) {
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteral(node.arguments[0])
+    ) {
       specifiers.push(node.arguments[0].text)
     }
     ts.forEachChild(node, visit)
   }
   visit(source)
-  return specifiers.filter((s) => !s.startsWith('.') && !s.startsWith('node:') && !builtinModules.includes(s)).map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]))
+  return specifiers
+    .filter((s) => !s.startsWith('.') && !s.startsWith('node:') && !builtinModules.includes(s))
+    .map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]))
 }
 
 describe('production dependencies', () => {
@@ -144,19 +174,34 @@ describe('production dependencies', () => {
       .map((e) => path.join(e.parentPath, e.name))
     expect(files).toContain(path.join(serverDir, 'server.ts'))
     expect(files.flatMap(runtimeImports)).toContain('fastify') // the scan sees real imports
-    const missing = files.flatMap((file) => runtimeImports(file).filter((name) => !(name in pkg.dependencies)).map((name) => `${path.relative(REPO_DIR, file)} imports ${name}`))
+    const missing = files.flatMap((file) =>
+      runtimeImports(file)
+        .filter((name) => !(name in pkg.dependencies))
+        .map((name) => `${path.relative(REPO_DIR, file)} imports ${name}`),
+    )
     expect(missing).toEqual([])
   })
 })
 
 describe('.dockerignore', () => {
-  const entries = readFileSync(path.join(REPO_DIR, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
+  const entries = readFileSync(path.join(REPO_DIR, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
 
   it('keeps local state, build output and secrets out of the build context', () => {
     expect(entries).toEqual(expect.arrayContaining(['node_modules', 'data', 'dist', '.git', 'test-results', '.env']))
   })
 
   it('does not exclude what the build needs', () => {
-    for (const needed of ['package-lock.json', 'server', 'server/migrations', 'canvas-ui', 'tsconfig.json', 'tsconfig.build.json']) expect(entries).not.toContain(needed)
+    for (const needed of [
+      'package-lock.json',
+      'server',
+      'server/migrations',
+      'canvas-ui',
+      'tsconfig.json',
+      'tsconfig.build.json',
+    ])
+      expect(entries).not.toContain(needed)
   })
 })

@@ -10,7 +10,9 @@ const run = promisify(execFile)
 const REPO_DIR = path.resolve(import.meta.dirname, '../..')
 
 async function keysGenerate(...args: string[]): Promise<Record<string, string>> {
-  const { stdout } = await run('npm', ['run', '--silent', 'keys:generate', ...(args.length ? ['--', ...args] : [])], { cwd: REPO_DIR })
+  const { stdout } = await run('npm', ['run', '--silent', 'keys:generate', ...(args.length ? ['--', ...args] : [])], {
+    cwd: REPO_DIR,
+  })
   const lines = stdout.trim().split('\n')
   expect(lines).toHaveLength(2)
   return Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]))
@@ -58,14 +60,31 @@ describe('npm run keys:generate', () => {
 /** `NAME=value` lines of .env.example, commented-out (optional) ones included. */
 function envExample(): Map<string, { value: string; commented: boolean }> {
   const text = readFileSync(path.join(REPO_DIR, '.env.example'), 'utf8')
-  return new Map([...text.matchAll(/^(#\s*)?([A-Z][A-Z0-9_]*)=(.*)$/gm)].map((m) => [m[2], { value: m[3], commented: Boolean(m[1]) }]))
+  return new Map(
+    [...text.matchAll(/^(#\s*)?([A-Z][A-Z0-9_]*)=(.*)$/gm)].map((m) => [
+      m[2],
+      { value: m[3], commented: Boolean(m[1]) },
+    ]),
+  )
 }
 
 describe('.env.example', () => {
   const SPEC_VARIABLES = [
-    'DATABASE_URL', 'PORT', 'PUBLIC_URL', 'ENCRYPTION_KEYS', 'SESSION_SECRET', 'SALESFORCE_LOGIN_URL',
-    'SALESFORCE_CONSUMER_KEY', 'SALESFORCE_CONSUMER_SECRET', 'SALESFORCE_API_VERSION', 'SALESFORCE_JWT_PRIVATE_KEY',
-    'APP_MODE', 'LOG_LEVEL', 'TRUST_PROXY', 'FRAME_ANCESTORS_EXTRA', 'UNSUBSCRIBE_PULL_INTERVAL_MINUTES',
+    'DATABASE_URL',
+    'PORT',
+    'PUBLIC_URL',
+    'ENCRYPTION_KEYS',
+    'SESSION_SECRET',
+    'SALESFORCE_LOGIN_URL',
+    'SALESFORCE_CONSUMER_KEY',
+    'SALESFORCE_CONSUMER_SECRET',
+    'SALESFORCE_API_VERSION',
+    'SALESFORCE_JWT_PRIVATE_KEY',
+    'APP_MODE',
+    'LOG_LEVEL',
+    'TRUST_PROXY',
+    'FRAME_ANCESTORS_EXTRA',
+    'UNSUBSCRIBE_PULL_INTERVAL_MINUTES',
   ]
 
   it('lists every configuration variable of SPEC §7 and every one config.ts reads', () => {
@@ -73,14 +92,22 @@ describe('.env.example', () => {
     for (const name of SPEC_VARIABLES) expect(listed.has(name), name).toBe(true)
     // env.NAME, env['NAME'] and helpers called as intVar(env, 'NAME', …)
     const source = readFileSync(path.join(REPO_DIR, 'server/src/config.ts'), 'utf8')
-    const read = new Set([...source.matchAll(/\benv(?:\.|\[')([A-Z][A-Z0-9_]*)|\(env, '([A-Z][A-Z0-9_]*)'/g)].map((m) => m[1] ?? m[2]))
+    const read = new Set(
+      [...source.matchAll(/\benv(?:\.|\[')([A-Z][A-Z0-9_]*)|\(env, '([A-Z][A-Z0-9_]*)'/g)].map((m) => m[1] ?? m[2]),
+    )
     expect(read.size).toBeGreaterThan(10)
     read.delete('NODE_ENV') // set by the runtime (the image, test runners), not by admins
     for (const name of read) expect(listed.has(name), `${name} is read by config.ts`).toBe(true)
   })
 
   it('holds no secret values', () => {
-    for (const name of ['ENCRYPTION_KEYS', 'SESSION_SECRET', 'SALESFORCE_CONSUMER_SECRET', 'POSTGRES_PASSWORD', 'DATABASE_URL']) {
+    for (const name of [
+      'ENCRYPTION_KEYS',
+      'SESSION_SECRET',
+      'SALESFORCE_CONSUMER_SECRET',
+      'POSTGRES_PASSWORD',
+      'DATABASE_URL',
+    ]) {
       expect(envExample().get(name), name).toEqual({ value: '', commented: false })
     }
   })
@@ -95,7 +122,14 @@ describe('.env.example', () => {
       error = err
     }
     expect(error).toBeInstanceOf(ConfigError)
-    for (const name of ['DATABASE_URL', 'PUBLIC_URL', 'ENCRYPTION_KEYS', 'SESSION_SECRET', 'SALESFORCE_CONSUMER_KEY', 'SALESFORCE_CONSUMER_SECRET']) {
+    for (const name of [
+      'DATABASE_URL',
+      'PUBLIC_URL',
+      'ENCRYPTION_KEYS',
+      'SESSION_SECRET',
+      'SALESFORCE_CONSUMER_KEY',
+      'SALESFORCE_CONSUMER_SECRET',
+    ]) {
       expect((error as ConfigError).problems.join('\n')).toContain(name)
     }
   })

@@ -20,7 +20,14 @@ describe('configuration', () => {
     }
     expect(error).toBeInstanceOf(ConfigError)
     const message = (error as Error).message
-    for (const name of ['DATABASE_URL', 'PUBLIC_URL', 'ENCRYPTION_KEYS', 'SESSION_SECRET', 'SALESFORCE_CONSUMER_KEY', 'SALESFORCE_CONSUMER_SECRET']) {
+    for (const name of [
+      'DATABASE_URL',
+      'PUBLIC_URL',
+      'ENCRYPTION_KEYS',
+      'SESSION_SECRET',
+      'SALESFORCE_CONSUMER_KEY',
+      'SALESFORCE_CONSUMER_SECRET',
+    ]) {
       expect(message).toContain(name)
     }
   })
@@ -42,7 +49,13 @@ describe('configuration', () => {
 
   it('names each invalid variable with what is wrong', () => {
     expect(() =>
-      loadConfig({ PORT: 'eighty', ENCRYPTION_KEYS: 'k1:c2hvcnQ=', SESSION_SECRET: 'short', PUBLIC_URL: 'ftp://x', APP_MODE: 'staging' }),
+      loadConfig({
+        PORT: 'eighty',
+        ENCRYPTION_KEYS: 'k1:c2hvcnQ=',
+        SESSION_SECRET: 'short',
+        PUBLIC_URL: 'ftp://x',
+        APP_MODE: 'staging',
+      }),
     ).toThrowError(/PORT[\s\S]*ENCRYPTION_KEYS: key "k1" must be 32 bytes[\s\S]*/)
     try {
       loadConfig({ PORT: 'eighty', SESSION_SECRET: 'short', PUBLIC_URL: 'ftp://x', APP_MODE: 'staging' })

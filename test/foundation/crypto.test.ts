@@ -51,7 +51,10 @@ describe('secrets in Postgres', () => {
     expect(await store.get(db.pool, 'credential', a, 'password')).toBe('hunter2-password')
     await expect(store.get(db.pool, 'credential', b, 'password')).rejects.toThrow(/does not decrypt/)
     // Same owner, other name: also bound.
-    await db.pool.query(`INSERT INTO encrypted_secrets (owner_kind, owner_id, name, key_id, ciphertext) SELECT owner_kind, owner_id, 'securityToken', key_id, ciphertext FROM encrypted_secrets WHERE owner_id = $1 AND name = 'password'`, [a])
+    await db.pool.query(
+      `INSERT INTO encrypted_secrets (owner_kind, owner_id, name, key_id, ciphertext) SELECT owner_kind, owner_id, 'securityToken', key_id, ciphertext FROM encrypted_secrets WHERE owner_id = $1 AND name = 'password'`,
+      [a],
+    )
     await expect(store.get(db.pool, 'credential', a, 'securityToken')).rejects.toThrow()
   })
 
@@ -61,7 +64,8 @@ describe('secrets in Postgres', () => {
     const newKey = key('new')
     const oldStore = createSecretStore(createSecretBox([oldKey]))
     const owners = Array.from({ length: 120 }, () => crypto.randomUUID())
-    for (const [i, owner] of owners.entries()) await oldStore.put(db.pool, 'credential', owner, 'refreshToken', `refresh-${i}`)
+    for (const [i, owner] of owners.entries())
+      await oldStore.put(db.pool, 'credential', owner, 'refreshToken', `refresh-${i}`)
 
     const ring = createSecretBox([newKey, oldKey])
     const result = await rotateKeys(db.pool, ring, 50)

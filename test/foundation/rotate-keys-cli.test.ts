@@ -20,19 +20,23 @@ describe('npm run rotate-keys', () => {
     const owner = crypto.randomUUID()
     await old.put(db.pool, 'credential', owner, 'password', 'the-password')
     await old.put(db.pool, 'credential', owner, 'securityToken', 'the-token')
-    const { stdout } = await run(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'server/src/crypto/rotate-keys-cli.ts'], {
-      cwd: root,
-      env: {
-        ...process.env,
-        DATABASE_URL: db.url,
-        APP_MODE: 'development',
-        SALESFORCE_CONSUMER_KEY: 'k',
-        SALESFORCE_CONSUMER_SECRET: 's',
-        ENCRYPTION_KEYS: `new:${newKey.toString('base64')},old:${oldKey.toString('base64')}`,
-        SESSION_SECRET: 'x'.repeat(40),
-        LOG_LEVEL: 'silent',
+    const { stdout } = await run(
+      process.execPath,
+      [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'server/src/crypto/rotate-keys-cli.ts'],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          DATABASE_URL: db.url,
+          APP_MODE: 'development',
+          SALESFORCE_CONSUMER_KEY: 'k',
+          SALESFORCE_CONSUMER_SECRET: 's',
+          ENCRYPTION_KEYS: `new:${newKey.toString('base64')},old:${oldKey.toString('base64')}`,
+          SESSION_SECRET: 'x'.repeat(40),
+          LOG_LEVEL: 'silent',
+        },
       },
-    })
+    )
     expect(stdout).toMatch(/Re-encrypted 2 secrets under key "new"/)
     const fresh = createSecretStore(createSecretBox([{ id: 'new', key: newKey }]))
     expect(await fresh.get(db.pool, 'credential', owner, 'password')).toBe('the-password')

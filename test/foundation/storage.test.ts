@@ -27,7 +27,9 @@ describe('embedded Postgres', () => {
 describe('transactions and migrations', () => {
   it('withTransaction commits on success and rolls back on error', async () => {
     const db = await createTestDatabase()
-    await withTransaction(db.pool, (c) => c.query(`INSERT INTO accounts (email, password_hash) VALUES ('a@example.com', 'x')`))
+    await withTransaction(db.pool, (c) =>
+      c.query(`INSERT INTO accounts (email, password_hash) VALUES ('a@example.com', 'x')`),
+    )
     await expect(
       withTransaction(db.pool, async (c) => {
         await c.query(`INSERT INTO accounts (email, password_hash) VALUES ('b@example.com', 'x')`)

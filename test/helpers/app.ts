@@ -13,7 +13,12 @@ export interface TestApp {
 }
 
 export async function createTestApp(
-  options: { env?: Record<string, string>; config?: (c: Config) => Config; deps?: Partial<AppDeps>; db?: TestDatabase } = {},
+  options: {
+    env?: Record<string, string>
+    config?: (c: Config) => Config
+    deps?: Partial<AppDeps>
+    db?: TestDatabase
+  } = {},
 ): Promise<TestApp> {
   const db = options.db ?? (await createTestDatabase())
   let config = testConfig(options.env)

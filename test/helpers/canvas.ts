@@ -11,7 +11,16 @@ export function conformanceRequest(): { consumerSecret: string; signedRequest: s
 /** A signed request like the real one, for another user/org, signed with `secret`. */
 export function makeSignedRequest(
   secret: string,
-  overrides: { userId?: string; orgId?: string; userName?: string; email?: string; fullName?: string; oauthToken?: string; refreshToken?: string | null; instanceUrl?: string } = {},
+  overrides: {
+    userId?: string
+    orgId?: string
+    userName?: string
+    email?: string
+    fullName?: string
+    oauthToken?: string
+    refreshToken?: string | null
+    instanceUrl?: string
+  } = {},
 ): string {
   const base = conformanceRequest().payload
   const userId = overrides.userId ?? base.userId
@@ -33,7 +42,10 @@ export function makeSignedRequest(
         email: overrides.email ?? base.context.user.email,
         fullName: overrides.fullName ?? base.context.user.fullName,
       },
-      organization: { ...base.context.organization, organizationId: overrides.orgId ?? base.context.organization.organizationId },
+      organization: {
+        ...base.context.organization,
+        organizationId: overrides.orgId ?? base.context.organization.organizationId,
+      },
     },
   }
   return signCanvasRequest(JSON.stringify(payload), secret)

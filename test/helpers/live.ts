@@ -8,7 +8,11 @@ import path from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../server/src/app.js'
-import { createSalesforceSimulator, type SalesforceSimulator, type SalesforceSimulatorOptions } from '../salesforce-simulator/index.js'
+import {
+  createSalesforceSimulator,
+  type SalesforceSimulator,
+  type SalesforceSimulatorOptions,
+} from '../salesforce-simulator/index.js'
 import { createTestDatabase, type TestDatabase } from './database.js'
 import { testConfig } from './config.js'
 import { simulatorConfig } from './simulator-app.js'
@@ -38,21 +42,39 @@ export async function freePort(): Promise<number> {
 }
 
 /** `worker: true` also runs the job worker (pg-boss on the same database), polling fast. */
-export async function startLiveApp(options: { sim?: SalesforceSimulatorOptions; config?: (c: Config) => Config; worker?: boolean } = {}): Promise<LiveApp> {
+export async function startLiveApp(
+  options: { sim?: SalesforceSimulatorOptions; config?: (c: Config) => Config; worker?: boolean } = {},
+): Promise<LiveApp> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const sim = await createSalesforceSimulator({ canvasAppUrl: `${url}/canvas`, ...options.sim })
   const db = await createTestDatabase()
   let config = simulatorConfig(testConfig({ PORT: String(port) }), sim, url)
   if (options.config) config = options.config(config)
-  const demo = { simulatorUrl: sim.url, users: async () => sim.control.users().map((u) => ({ id: u.id, organizationId: u.organizationId, username: u.username, password: u.password, securityToken: u.securityToken })) }
+  const demo = {
+    simulatorUrl: sim.url,
+    users: async () =>
+      sim.control.users().map((u) => ({
+        id: u.id,
+        organizationId: u.organizationId,
+        username: u.username,
+        password: u.password,
+        securityToken: u.securityToken,
+      })),
+  }
   let jobs: RunningJobs | null = null
   if (options.worker) jobs = await startJobs({ databaseUrl: db.url, log: pino({ level: 'silent' }) })
   const services = createServices({ config, pool: db.pool, jobs: jobs?.sender ?? null })
   const app = await buildApp({ config, pool: db.pool, demo, services })
   await app.listen({ host: '127.0.0.1', port })
   if (jobs) {
-    await registerUnsubscribeJobs(jobs.boss, services, pino({ level: 'silent' }), { pollingIntervalSeconds: 0.5, retryDelaySeconds: 1, retryDelayMaxSeconds: 5, sweepCron: null, sweepAtStart: false })
+    await registerUnsubscribeJobs(jobs.boss, services, pino({ level: 'silent' }), {
+      pollingIntervalSeconds: 0.5,
+      retryDelaySeconds: 1,
+      retryDelayMaxSeconds: 5,
+      sweepCron: null,
+      sweepAtStart: false,
+    })
   }
   return {
     url,
@@ -74,7 +96,16 @@ export async function launchBrowser(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: apt-get install chromium`)
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   })
 }
 

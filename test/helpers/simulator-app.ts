@@ -3,7 +3,11 @@
  * over HTTP), plus shortcuts for the journeys: enter through the canvas, create the account.
  */
 import type { FastifyInstance } from 'fastify'
-import { createSalesforceSimulator, type SalesforceSimulator, type SalesforceSimulatorOptions } from '../salesforce-simulator/index.js'
+import {
+  createSalesforceSimulator,
+  type SalesforceSimulator,
+  type SalesforceSimulatorOptions,
+} from '../salesforce-simulator/index.js'
 import { createTestApp, type TestApp } from './app.js'
 import { bootstrapOf } from './canvas.js'
 import type { Config } from '../../server/src/config.js'
@@ -28,12 +32,23 @@ export function simulatorConfig(c: Config, sim: SalesforceSimulator, publicUrl?:
 }
 
 export async function createSimApp(
-  options: { sim?: SalesforceSimulatorOptions; config?: (c: Config) => Config; db?: TestDatabase; logger?: unknown } = {},
+  options: {
+    sim?: SalesforceSimulatorOptions
+    config?: (c: Config) => Config
+    db?: TestDatabase
+    logger?: unknown
+  } = {},
 ): Promise<SimApp> {
-  const sim = await createSalesforceSimulator({ callbackUrls: ['http://localhost:3000/oauth/salesforce/callback'], ...options.sim })
+  const sim = await createSalesforceSimulator({
+    callbackUrls: ['http://localhost:3000/oauth/salesforce/callback'],
+    ...options.sim,
+  })
   const t = await createTestApp({
     db: options.db,
-    config: (c) => (options.config ? options.config(simulatorConfig(c, sim, 'http://localhost:3000')) : simulatorConfig(c, sim, 'http://localhost:3000')),
+    config: (c) =>
+      options.config
+        ? options.config(simulatorConfig(c, sim, 'http://localhost:3000'))
+        : simulatorConfig(c, sim, 'http://localhost:3000'),
     deps: options.logger ? { logger: options.logger as any } : {},
   })
   return {
@@ -63,10 +78,20 @@ export async function enterCanvas(app: FastifyInstance, sim: SalesforceSimulator
  * First visit inside Salesforce + account creation. Returns the canvas bearer token and a
  * standalone (outside Salesforce) bearer token for the same account.
  */
-export async function linkedAccount(app: FastifyInstance, sim: SalesforceSimulator, user: string, email: string): Promise<{ canvasToken: string; standaloneToken: string; cookie: string }> {
+export async function linkedAccount(
+  app: FastifyInstance,
+  sim: SalesforceSimulator,
+  user: string,
+  email: string,
+): Promise<{ canvasToken: string; standaloneToken: string; cookie: string }> {
   const boot = await enterCanvas(app, sim, user)
   const password = 'a long app password'
-  const signup = await app.inject({ method: 'POST', url: '/api/auth/signup', headers: { authorization: `Bearer ${boot.token}` }, payload: { email, password } })
+  const signup = await app.inject({
+    method: 'POST',
+    url: '/api/auth/signup',
+    headers: { authorization: `Bearer ${boot.token}` },
+    payload: { email, password },
+  })
   if (signup.statusCode !== 201) throw new Error(`signup answered ${signup.statusCode}: ${signup.body}`)
   const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password } })
   const cookie = login.cookies.find((c) => c.name === 'sfl_session')!.value

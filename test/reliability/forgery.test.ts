@@ -45,7 +45,9 @@ function signedWithSpecialChars(): { sig: string; payloadText: string } {
 /** A payload text holding both `+` and `/` (standard alphabet), for mixing in one URL-safe character. `???` and `>>>` encode to `Pz8/` and `Pj4+` when aligned. */
 function payloadTextWithSpecialChars(): string {
   for (let i = 0; i < 10_000; i++) {
-    const text = encodeJson(payload((p) => (p.context.environment.parameters = { pad: `${' '.repeat(i % 3)}???>>>???>>>`, i })))
+    const text = encodeJson(
+      payload((p) => (p.context.environment.parameters = { pad: `${' '.repeat(i % 3)}???>>>???>>>`, i })),
+    )
     if (text.includes('+') && text.includes('/')) return text
   }
   throw new Error('no payload text with + and / found')
@@ -93,7 +95,11 @@ function forgeries(): ForgeryCase[] {
     ['swapped secret', signedJson(payload(), 'attacker-secret'), 401],
     ['empty secret', signedJson(payload(), ''), 401],
     ['secret with one extra character', signedJson(payload(), `${secret}x`), 401],
-    ['HMAC over the decoded JSON instead of the Base64 text', `${b64(hmac(JSON.stringify(payload())))}.${encodeJson(payload())}`, 401],
+    [
+      'HMAC over the decoded JSON instead of the Base64 text',
+      `${b64(hmac(JSON.stringify(payload())))}.${encodeJson(payload())}`,
+      401,
+    ],
     ['signature in hex', `${realHmac.toString('hex')}.${realPayload}`, 400],
     // Alphabet and padding games (the HMAC itself is right in the first three).
     ['std and URL-safe alphabets mixed in the signature', `${mixOneChar(special.sig)}.${special.payloadText}`, 400],
@@ -105,7 +111,11 @@ function forgeries(): ForgeryCase[] {
     ['payload with "===" padding', `${realSig}.${realPayload.replace(/=+$/, '')}===`, 400],
     // Signature length.
     ['31-byte signature (truncated HMAC)', `${b64(realHmac.subarray(0, 31))}.${realPayload}`, 400],
-    ['33-byte signature (HMAC plus one byte)', `${b64(Buffer.concat([realHmac, Buffer.from([0])]))}.${realPayload}`, 400],
+    [
+      '33-byte signature (HMAC plus one byte)',
+      `${b64(Buffer.concat([realHmac, Buffer.from([0])]))}.${realPayload}`,
+      400,
+    ],
     ['empty signature', `.${realPayload}`, 400],
     // algorithm variants, all correctly signed.
     ['algorithm "hmacsha256"', signedJson(payload((p) => (p.algorithm = 'hmacsha256'))), 400],
@@ -125,15 +135,35 @@ function forgeries(): ForgeryCase[] {
     ['NUL byte appended', `${real.signedRequest}\u0000`, 400],
     ['NUL byte inside the signature', `${realSig.slice(0, 5)}\u0000${realSig.slice(5)}.${realPayload}`, 400],
     ['Cyrillic homoglyph in the signature', `${realSig.replace(/[A-Za-z]/, homoglyphA)}.${realPayload}`, 400],
-    ['fullwidth characters in the payload', `${realSig}.${realPayload.replace(/[A-Za-z0-9]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)).slice(0, 200)}`, 400],
+    [
+      'fullwidth characters in the payload',
+      `${realSig}.${realPayload.replace(/[A-Za-z0-9]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)).slice(0, 200)}`,
+      400,
+    ],
     // The payload's content, correctly signed.
     ['userId differs from context.user.userId', signedJson(payload((p) => (p.userId = '005000000000009AAA'))), 400],
     ['userId missing', signedJson(payload((p) => delete p.userId)), 400],
-    ['userId that is not a Salesforce user ID', signedJson(payload((p) => (p.userId = p.context.user.userId = '001000000000009AAA'))), 400],
+    [
+      'userId that is not a Salesforce user ID',
+      signedJson(payload((p) => (p.userId = p.context.user.userId = '001000000000009AAA'))),
+      400,
+    ],
     ['organizationId missing', signedJson(payload((p) => delete p.context.organization.organizationId)), 400],
-    ['http instanceUrl', signedJson(payload((p) => (p.client.instanceUrl = 'http://idpp-demo-dev-ed.my.salesforce.com'))), 400],
-    ['instanceUrl with credentials', signedJson(payload((p) => (p.client.instanceUrl = 'https://evil@idpp-demo-dev-ed.my.salesforce.com'))), 400],
-    ['instanceUrl with a path', signedJson(payload((p) => (p.client.instanceUrl = 'https://idpp-demo-dev-ed.my.salesforce.com/evil'))), 400],
+    [
+      'http instanceUrl',
+      signedJson(payload((p) => (p.client.instanceUrl = 'http://idpp-demo-dev-ed.my.salesforce.com'))),
+      400,
+    ],
+    [
+      'instanceUrl with credentials',
+      signedJson(payload((p) => (p.client.instanceUrl = 'https://evil@idpp-demo-dev-ed.my.salesforce.com'))),
+      400,
+    ],
+    [
+      'instanceUrl with a path',
+      signedJson(payload((p) => (p.client.instanceUrl = 'https://idpp-demo-dev-ed.my.salesforce.com/evil'))),
+      400,
+    ],
     ['javascript: instanceUrl', signedJson(payload((p) => (p.client.instanceUrl = 'javascript:alert(1)'))), 400],
     ['oauthToken missing', signedJson(payload((p) => delete p.client.oauthToken)), 400],
     ['JSON array payload', signText(encodeJson([real.payload])), 400],
@@ -146,32 +176,78 @@ function forgeries(): ForgeryCase[] {
   const list: ForgeryCase[] = cases.map(([name, value, status]) => ({ name, request: form(value), status }))
   list.push(
     { name: '1 MB body', request: form(`${real.signedRequest}${'A'.repeat(1024 * 1024)}`), status: 413 },
-    { name: 'JSON instead of a form', request: { method: 'POST', url: '/canvas', payload: { signed_request: real.signedRequest } }, status: 415 },
+    {
+      name: 'JSON instead of a form',
+      request: { method: 'POST', url: '/canvas', payload: { signed_request: real.signedRequest } },
+      status: 415,
+    },
     {
       name: 'multipart form',
-      request: rawForm(`--b\r\nContent-Disposition: form-data; name="signed_request"\r\n\r\n${real.signedRequest}\r\n--b--\r\n`, 'multipart/form-data; boundary=b'),
+      request: rawForm(
+        `--b\r\nContent-Disposition: form-data; name="signed_request"\r\n\r\n${real.signedRequest}\r\n--b--\r\n`,
+        'multipart/form-data; boundary=b',
+      ),
       status: 415,
     },
     { name: 'text/plain', request: rawForm(`signed_request=${real.signedRequest}`, 'text/plain'), status: 415 },
-    { name: 'no content type', request: { method: 'POST', url: '/canvas', payload: `signed_request=${encodeURIComponent(real.signedRequest)}` }, status: 415 },
+    {
+      name: 'no content type',
+      request: { method: 'POST', url: '/canvas', payload: `signed_request=${encodeURIComponent(real.signedRequest)}` },
+      status: 415,
+    },
     { name: 'field missing', request: rawForm('other=1'), status: 400 },
     { name: 'field empty', request: rawForm('signed_request='), status: 400 },
-    { name: 'field repeated (same value twice)', request: rawForm(`signed_request=${encodeURIComponent(real.signedRequest)}&signed_request=${encodeURIComponent(real.signedRequest)}`), status: 400 },
     {
-      name: 'field repeated (forged, then real)',
-      request: rawForm(`signed_request=${encodeURIComponent(signedJson(payload(), 'attacker'))}&signed_request=${encodeURIComponent(real.signedRequest)}`),
+      name: 'field repeated (same value twice)',
+      request: rawForm(
+        `signed_request=${encodeURIComponent(real.signedRequest)}&signed_request=${encodeURIComponent(real.signedRequest)}`,
+      ),
       status: 400,
     },
-    { name: 'field name with array brackets', request: rawForm(`signed_request[]=${encodeURIComponent(real.signedRequest)}`), status: 400 },
+    {
+      name: 'field repeated (forged, then real)',
+      request: rawForm(
+        `signed_request=${encodeURIComponent(signedJson(payload(), 'attacker'))}&signed_request=${encodeURIComponent(real.signedRequest)}`,
+      ),
+      status: 400,
+    },
+    {
+      name: 'field name with array brackets',
+      request: rawForm(`signed_request[]=${encodeURIComponent(real.signedRequest)}`),
+      status: 400,
+    },
     // Renewal takes the same signed request in JSON.
-    { name: 'session: swapped secret', request: session({ signedRequest: signedJson(payload(), 'attacker-secret') }), status: 401 },
-    { name: 'session: algorithm none', request: session({ signedRequest: signedJson(payload((p) => (p.algorithm = 'none'))) }), status: 400 },
-    { name: 'session: 31-byte signature', request: session({ signedRequest: `${b64(realHmac.subarray(0, 31))}.${realPayload}` }), status: 400 },
-    { name: 'session: signedRequest as an array', request: session({ signedRequest: [real.signedRequest] }), status: 400 },
+    {
+      name: 'session: swapped secret',
+      request: session({ signedRequest: signedJson(payload(), 'attacker-secret') }),
+      status: 401,
+    },
+    {
+      name: 'session: algorithm none',
+      request: session({ signedRequest: signedJson(payload((p) => (p.algorithm = 'none'))) }),
+      status: 400,
+    },
+    {
+      name: 'session: 31-byte signature',
+      request: session({ signedRequest: `${b64(realHmac.subarray(0, 31))}.${realPayload}` }),
+      status: 400,
+    },
+    {
+      name: 'session: signedRequest as an array',
+      request: session({ signedRequest: [real.signedRequest] }),
+      status: 400,
+    },
     { name: 'session: signedRequest missing', request: session({ signed_request: real.signedRequest }), status: 400 },
     { name: 'session: JSON array body', request: session([real.signedRequest]), status: 400 },
     { name: 'session: 1 MB body', request: session({ signedRequest: 'A'.repeat(1024 * 1024) }), status: 413 },
-    { name: 'session: forged, as a form', request: session(`signedRequest=${encodeURIComponent(signedJson(payload(), 'attacker'))}`, 'application/x-www-form-urlencoded'), status: 401 },
+    {
+      name: 'session: forged, as a form',
+      request: session(
+        `signedRequest=${encodeURIComponent(signedJson(payload(), 'attacker'))}`,
+        'application/x-www-form-urlencoded',
+      ),
+      status: 401,
+    },
     { name: 'session: random bytes', request: session(randomBytes(300).toString('latin1')), status: 400 },
   )
   return list
@@ -195,7 +271,13 @@ function valueOf(request: InjectOptions): string | null {
 
 /** Text of the request that must never come back: payload text, signature, decoded values. */
 function secretsOf(request: InjectOptions): string[] {
-  const out = ['FORGED-MARKER', real.payload.client.oauthToken, realPayload.slice(0, 40), realSig.slice(0, 20), 'mheisterberg']
+  const out = [
+    'FORGED-MARKER',
+    real.payload.client.oauthToken,
+    realPayload.slice(0, 40),
+    realSig.slice(0, 20),
+    'mheisterberg',
+  ]
   const [sig, text] = (valueOf(request) ?? '').split('.')
   if (sig && sig.length >= 16) out.push(sig.slice(0, 16))
   if (text && text.length >= 24) out.push(text.slice(0, 24))
@@ -222,7 +304,8 @@ describe('forged canvas signed requests', () => {
       const res = await t.app.inject(c.request)
       if (res.statusCode < 300) accepted++
       if (res.statusCode >= 500) serverErrors++
-      if (res.statusCode !== c.status) wrong.push(`${c.name}: ${res.statusCode} (expected ${c.status}) ${res.body.slice(0, 120)}`)
+      if (res.statusCode !== c.status)
+        wrong.push(`${c.name}: ${res.statusCode} (expected ${c.status}) ${res.body.slice(0, 120)}`)
       for (const s of secretsOf(c.request)) expect(res.body.includes(s), `${c.name} echoes "${s}"`).toBe(false)
       expect(res.body, c.name).not.toMatch(/\bat .+\.(ts|js):\d+/)
       if (res.statusCode < 500) expect(res.body, c.name).toMatch(/"code"|id="error-code"/)

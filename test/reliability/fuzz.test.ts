@@ -40,9 +40,41 @@ interface FuzzCase {
 }
 
 const INTERESTING_STRINGS = [
-  '', ' ', '\u0000', 'production', 'sandbox', 'https://x.my.salesforce.com', 'http://169.254.169.254', '__proto__', 'constructor', 'prototype',
-  'null', 'undefined', 'NaN', '-1', '1e309', 'Email', 'Contact', 'Lead', 'CampaignMember', 'AND', 'OR', 'in', 'isEmpty', 'a@b.co', "' OR Id != null --",
-  '\\', '%00', '../../etc/passwd', '<script>alert(1)</script>', '\ud800', '\u202e', 'é'.normalize('NFD'), 'ǅ', '𝔘𝔫𝔦𝔠𝔬𝔡𝔢', 'x'.repeat(1025),
+  '',
+  ' ',
+  '\u0000',
+  'production',
+  'sandbox',
+  'https://x.my.salesforce.com',
+  'http://169.254.169.254',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'null',
+  'undefined',
+  'NaN',
+  '-1',
+  '1e309',
+  'Email',
+  'Contact',
+  'Lead',
+  'CampaignMember',
+  'AND',
+  'OR',
+  'in',
+  'isEmpty',
+  'a@b.co',
+  "' OR Id != null --",
+  '\\',
+  '%00',
+  '../../etc/passwd',
+  '<script>alert(1)</script>',
+  '\ud800',
+  '\u202e',
+  'é'.normalize('NFD'),
+  'ǅ',
+  '𝔘𝔫𝔦𝔠𝔬𝔡𝔢',
+  'x'.repeat(1025),
 ]
 
 const scalarArb = fc.oneof(
@@ -57,7 +89,13 @@ const valueArb = fc.oneof(
   { weight: 4, arbitrary: scalarArb },
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
   { weight: 1, arbitrary: fc.array(scalarArb, { maxLength: 60 }) },
-  { weight: 1, arbitrary: fc.dictionary(fc.constantFrom('__proto__', 'constructor', 'prototype', 'field', 'value', 'operator'), scalarArb) },
+  {
+    weight: 1,
+    arbitrary: fc.dictionary(
+      fc.constantFrom('__proto__', 'constructor', 'prototype', 'field', 'value', 'operator'),
+      scalarArb,
+    ),
+  },
 )
 
 /** The route's schema sample with one property replaced, removed or added (keys include the pollution ones). */
@@ -76,7 +114,13 @@ function mutatedSampleArb(op: Operation): fc.Arbitrary<Body> {
       const copy: Record<string, unknown> = { ...(base as Record<string, unknown>) }
       // A computed key makes "__proto__" an own property (JSON.stringify writes it), not the prototype.
       if (remove && keys.includes(key)) delete copy[key]
-      else Object.defineProperty(copy, key, { value: nested ? { [key]: value, polluted: 'yes' } : value, enumerable: true, configurable: true, writable: true })
+      else
+        Object.defineProperty(copy, key, {
+          value: nested ? { [key]: value, polluted: 'yes' } : value,
+          enumerable: true,
+          configurable: true,
+          writable: true,
+        })
       return { kind: 'json', value: copy }
     })
 }
@@ -93,23 +137,30 @@ const pollutionArb: fc.Arbitrary<Body> = fc.constantFrom(
   ].map((text): Body => ({ kind: 'text', text })),
 )
 
-const deepArb: fc.Arbitrary<Body> = fc.record({ depth: fc.integer({ min: 100, max: 20_000 }), shape: fc.constantFrom('array', 'object', 'unclosed') }).map(({ depth, shape }): Body => {
-  if (shape === 'array') return { kind: 'text', text: `${'['.repeat(depth)}${']'.repeat(depth)}` }
-  if (shape === 'object') return { kind: 'text', text: `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` }
-  return { kind: 'text', text: '[{"a":'.repeat(depth) }
-})
+const deepArb: fc.Arbitrary<Body> = fc
+  .record({ depth: fc.integer({ min: 100, max: 20_000 }), shape: fc.constantFrom('array', 'object', 'unclosed') })
+  .map(({ depth, shape }): Body => {
+    if (shape === 'array') return { kind: 'text', text: `${'['.repeat(depth)}${']'.repeat(depth)}` }
+    if (shape === 'object') return { kind: 'text', text: `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` }
+    return { kind: 'text', text: '[{"a":'.repeat(depth) }
+  })
 
-const hugeArb: fc.Arbitrary<Body> = fc.record({
-  size: fc.constantFrom(70 * 1024, 900 * 1024, 1024 * 1024 + 1, 2 * 1024 * 1024 + 1),
-  wrap: fc.constantFrom('json-string' as const, 'form' as const, 'raw' as const),
-}).map(({ size, wrap }): Body => ({ kind: 'huge', size, wrap }))
+const hugeArb: fc.Arbitrary<Body> = fc
+  .record({
+    size: fc.constantFrom(70 * 1024, 900 * 1024, 1024 * 1024 + 1, 2 * 1024 * 1024 + 1),
+    wrap: fc.constantFrom('json-string' as const, 'form' as const, 'raw' as const),
+  })
+  .map(({ size, wrap }): Body => ({ kind: 'huge', size, wrap }))
 
 function bodyArb(op: Operation): fc.Arbitrary<Body> {
   return fc.oneof(
     { weight: 100, arbitrary: mutatedSampleArb(op) },
     { weight: 50, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((value): Body => ({ kind: 'json', value })) },
     { weight: 20, arbitrary: fc.uint8Array({ maxLength: 600 }).map((bytes): Body => ({ kind: 'bytes', bytes })) },
-    { weight: 20, arbitrary: fc.string({ unit: 'binary', maxLength: 300 }).map((text): Body => ({ kind: 'text', text })) },
+    {
+      weight: 20,
+      arbitrary: fc.string({ unit: 'binary', maxLength: 300 }).map((text): Body => ({ kind: 'text', text })),
+    },
     { weight: 10, arbitrary: pollutionArb },
     { weight: 10, arbitrary: deepArb },
     { weight: 10, arbitrary: fc.constant<Body>({ kind: 'none' }) },
@@ -152,9 +203,23 @@ function caseArb(ops: Operation[]): fc.Arbitrary<FuzzCase> {
         { weight: 3, arbitrary: fc.constant(null) },
         { weight: 1, arbitrary: fc.uuid() },
         { weight: 1, arbitrary: fc.string({ maxLength: 120 }) },
-        { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', '..', '%00', "1' OR '1'='1", 'a'.repeat(101)) },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom('__proto__', 'constructor', '..', '%00', "1' OR '1'='1", 'a'.repeat(101)),
+        },
       ),
-      query: fc.oneof({ weight: 6, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.constantFrom('?__proto__[polluted]=yes', '?format=csv&format=ndjson', `?x=${'y'.repeat(5000)}`, '?intent=%00') }),
+      query: fc.oneof(
+        { weight: 6, arbitrary: fc.constant('') },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom(
+            '?__proto__[polluted]=yes',
+            '?format=csv&format=ndjson',
+            `?x=${'y'.repeat(5000)}`,
+            '?intent=%00',
+          ),
+        },
+      ),
     }),
   )
 }
@@ -177,7 +242,9 @@ function serialise(body: Body, contentType: string | null): string | Buffer | un
       if (contentType?.startsWith('application/x-www-form-urlencoded')) {
         const value = body.value
         if (value && typeof value === 'object' && !Array.isArray(value)) {
-          return new URLSearchParams(Object.entries(value).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v) ?? ''])).toString()
+          return new URLSearchParams(
+            Object.entries(value).map(([k, v]) => [k, typeof v === 'string' ? v : (JSON.stringify(v) ?? '')]),
+          ).toString()
         }
         return String(JSON.stringify(value))
       }
@@ -201,11 +268,18 @@ describe('fuzzing every public POST/PUT/PATCH route', () => {
   }
 
   beforeAll(async () => {
-    sim = await createSalesforceSimulator({ canvasRefreshToken: false, data: { contacts: 30, leads: 10, campaigns: 1 } })
+    sim = await createSalesforceSimulator({
+      canvasRefreshToken: false,
+      data: { contacts: 30, leads: 10, campaigns: 1 },
+    })
     t = await createTestApp({ config: (c) => simulatorConfig(c, sim, 'http://localhost:3000'), deps: { jobs } })
     tokens = await linkedAccount(t.app, sim, sim.control.users()[0]!.id, 'fuzz@app.test')
-    accountId = (await t.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${tokens.standaloneToken}` } })).json().id
-    ops = (await listOperations(t.app)).filter((op) => op.method === 'POST' || op.method === 'PUT' || op.method === 'PATCH')
+    accountId = (
+      await t.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${tokens.standaloneToken}` } })
+    ).json().id
+    ops = (await listOperations(t.app)).filter(
+      (op) => op.method === 'POST' || op.method === 'PUT' || op.method === 'PATCH',
+    )
     const created = await t.app.inject({
       method: 'POST',
       url: '/api/connections',
@@ -221,7 +295,16 @@ describe('fuzzing every public POST/PUT/PATCH route', () => {
 
   it('discovers the routes named in the brief (and any added since)', () => {
     const names = ops.map((op) => `${op.method} ${op.path}`)
-    for (const expected of ['POST /canvas', 'POST /canvas/session', 'POST /api/auth/signup', 'POST /api/auth/login', 'POST /api/auth/logout', 'PUT /api/salesforce/credentials', 'PATCH /api/salesforce/credentials', 'POST /api/salesforce/oauth/ticket']) {
+    for (const expected of [
+      'POST /canvas',
+      'POST /canvas/session',
+      'POST /api/auth/signup',
+      'POST /api/auth/login',
+      'POST /api/auth/logout',
+      'PUT /api/salesforce/credentials',
+      'PATCH /api/salesforce/credentials',
+      'POST /api/salesforce/oauth/ticket',
+    ]) {
       expect(names).toContain(expected)
     }
   })
@@ -245,7 +328,9 @@ describe('fuzzing every public POST/PUT/PATCH route', () => {
         case 'canvas':
           return { headers: { authorization: `Bearer ${logout ? await freshSession('canvas') : tokens.canvasToken}` } }
         case 'standalone':
-          return { headers: { authorization: `Bearer ${logout ? await freshSession('canvas') : tokens.standaloneToken}` } }
+          return {
+            headers: { authorization: `Bearer ${logout ? await freshSession('canvas') : tokens.standaloneToken}` },
+          }
         case 'cookie-no-csrf':
           return { cookies: { sfl_session: logout ? await freshSession('cookie') : tokens.cookie } }
         case 'junk-bearer':
@@ -260,15 +345,27 @@ describe('fuzzing every public POST/PUT/PATCH route', () => {
     const cases = fc.sample(caseArb(ops), { numRuns: CASES, seed: SEED })
     expect(cases).toHaveLength(CASES)
     async function run(i: number, c: FuzzCase): Promise<void> {
-      const url = c.op.pathParams.length > 0 ? fillPath(c.op.path, Object.fromEntries(c.op.pathParams.map((p) => [p.name, c.pathValue ?? connectionId]))) : c.op.path
+      const url =
+        c.op.pathParams.length > 0
+          ? fillPath(c.op.path, Object.fromEntries(c.op.pathParams.map((p) => [p.name, c.pathValue ?? connectionId])))
+          : c.op.path
       const auth = await authFor(c)
       const headers: Record<string, string> = { ...(auth.headers as Record<string, string> | undefined) }
       if (c.contentType) headers['content-type'] = c.contentType
       const payload = serialise(c.body, c.contentType)
-      const res = await t.app.inject({ method: c.op.method, url: `${url}${c.query}`, headers, cookies: auth.cookies, payload, remoteAddress: `198.51.100.${c.ip + 1}` })
+      const res = await t.app.inject({
+        method: c.op.method,
+        url: `${url}${c.query}`,
+        headers,
+        cookies: auth.cookies,
+        payload,
+        remoteAddress: `198.51.100.${c.ip + 1}`,
+      })
       statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
       if (res.statusCode >= 500) {
-        failures.push(`#${i} ${c.op.method} ${url}${c.query.slice(0, 40)} auth=${c.auth} type=${c.contentType} body=${String(typeof payload === 'string' ? payload : payload?.toString('hex')).slice(0, 160)} → ${res.statusCode} ${res.body.slice(0, 200)}`)
+        failures.push(
+          `#${i} ${c.op.method} ${url}${c.query.slice(0, 40)} auth=${c.auth} type=${c.contentType} body=${String(typeof payload === 'string' ? payload : payload?.toString('hex')).slice(0, 160)} → ${res.statusCode} ${res.body.slice(0, 200)}`,
+        )
       }
     }
     // A few requests in flight at once, as on a real server: case i runs in lane i mod LANES.
@@ -281,7 +378,10 @@ describe('fuzzing every public POST/PUT/PATCH route', () => {
     process.off('unhandledRejection', onUnhandled)
     process.off('uncaughtException', onUnhandled)
 
-    const summary = [...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ')
+    const summary = [...statuses]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${s}×${n}`)
+      .join(' ')
     console.info(`fuzz: ${CASES} cases over ${ops.length} routes in ${Date.now() - started} ms: ${summary}`)
     expect(failures.slice(0, 10)).toEqual([])
     expect(unhandled).toEqual([])
@@ -299,7 +399,10 @@ describe('fuzzing every public POST/PUT/PATCH route', () => {
     const me = await t.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${tokens.canvasToken}` } })
     expect(me.statusCode).toBe(200)
     expect(me.json().email).toBe('fuzz@app.test')
-    const got = await t.app.inject({ url: `/api/connections/${connectionId}`, headers: { authorization: `Bearer ${tokens.canvasToken}` } })
+    const got = await t.app.inject({
+      url: `/api/connections/${connectionId}`,
+      headers: { authorization: `Bearer ${tokens.canvasToken}` },
+    })
     expect(got.statusCode).toBe(200)
   })
 })

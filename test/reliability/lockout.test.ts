@@ -26,7 +26,9 @@ describe('a token reset costs exactly one failed login', () => {
   let sync: UnsubscribeSync
 
   beforeAll(async () => {
-    t = await createSimApp({ sim: { canvasRefreshToken: false, maxInvalidLoginAttempts: 3, data: { contacts: 30, leads: 5, campaigns: 1 } } })
+    t = await createSimApp({
+      sim: { canvasRefreshToken: false, maxInvalidLoginAttempts: 3, data: { contacts: 30, leads: 5, campaigns: 1 } },
+    })
     // A second instance on the same database and configuration (same keys): the circuit must hold across instances.
     second = await createTestApp({ db: t.db, config: () => t.config })
     ada = t.sim.control.users()[0]!
@@ -38,10 +40,22 @@ describe('a token reset costs exactly one failed login', () => {
       method: 'PUT',
       url: '/api/salesforce/credentials',
       headers: bearer,
-      payload: { username: ada.username, password: ada.password, securityToken: ada.securityToken, environment: 'production' },
+      payload: {
+        username: ada.username,
+        password: ada.password,
+        securityToken: ada.securityToken,
+        environment: 'production',
+      },
     })
     expect(put.statusCode).toBe(200)
-    connectionId = (await t.app.inject({ method: 'POST', url: '/api/connections', headers: bearer, payload: { name: 'All', sobject: 'Contact', fields: ['Email'] } })).json().id
+    connectionId = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/connections',
+        headers: bearer,
+        payload: { name: 'All', sobject: 'Contact', fields: ['Email'] },
+      })
+    ).json().id
     // The push job's handler body, as the worker runs it (jobs/handlers.ts → unsubscribes/jobs.ts).
     sync = createUnsubscribeSync({
       pool: t.db.pool,
@@ -53,7 +67,10 @@ describe('a token reset costs exactly one failed login', () => {
     })
     // Addresses waiting to be pushed, so every job run has work it would do with Salesforce.
     const emails = t.sim.control.records('Contact', { limit: 5 }).map((r) => String(r.Email))
-    expect((await t.app.inject({ method: 'POST', url: '/api/unsubscribes', headers: bearer, payload: { emails } })).statusCode).toBe(202)
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/api/unsubscribes', headers: bearer, payload: { emails } }))
+        .statusCode,
+    ).toBe(202)
   })
   afterAll(async () => {
     await second?.close()
@@ -62,7 +79,10 @@ describe('a token reset costs exactly one failed login', () => {
 
   it(`${OPERATIONS} operations and ${JOB_RUNS} job runs after a token reset: exactly 1 failed login`, async () => {
     // Everything works before the reset, and the session is cached (no login needed).
-    expect((await t.app.inject({ method: 'POST', url: `/api/connections/${connectionId}/test`, headers: bearer })).statusCode).toBe(200)
+    expect(
+      (await t.app.inject({ method: 'POST', url: `/api/connections/${connectionId}/test`, headers: bearer }))
+        .statusCode,
+    ).toBe(200)
 
     const newToken = t.sim.control.resetToken(ada.id)
     t.sim.control.expireSessions()
@@ -75,19 +95,31 @@ describe('a token reset costs exactly one failed login', () => {
       switch (i % 3) {
         case 0:
           return app.services.salesforce
-            .withConnection({ accountId, canvas: false }, async (conn) => (await conn.query('SELECT COUNT() FROM Contact')).totalSize)
-            .then(() => 'OK', (err: { code?: string }) => err.code ?? 'unknown')
+            .withConnection(
+              { accountId, canvas: false },
+              async (conn) => (await conn.query('SELECT COUNT() FROM Contact')).totalSize,
+            )
+            .then(
+              () => 'OK',
+              (err: { code?: string }) => err.code ?? 'unknown',
+            )
         case 1:
           // Lead: not in the describe cache, so this needs Salesforce (a cached describe would not).
           return (await app.inject({ url: '/api/salesforce/describe/Lead', headers: bearer })).json().code ?? 'OK'
         default:
-          return (await app.inject({ method: 'POST', url: `/api/connections/${connectionId}/test`, headers: bearer })).json().code ?? 'OK'
+          return (
+            (await app.inject({ method: 'POST', url: `/api/connections/${connectionId}/test`, headers: bearer })).json()
+              .code ?? 'OK'
+          )
       }
     }
     const jobRun = (): Promise<RunResult> => sync.pushLink(linkId)
 
     // Half of everything at once (the moment the credential first fails), the rest one by one.
-    const burst = await Promise.all([...Array.from({ length: OPERATIONS / 2 }, (_, i) => operation(i)), ...Array.from({ length: JOB_RUNS / 2 }, () => jobRun())])
+    const burst = await Promise.all([
+      ...Array.from({ length: OPERATIONS / 2 }, (_, i) => operation(i)),
+      ...Array.from({ length: JOB_RUNS / 2 }, () => jobRun()),
+    ])
     const codes = burst.slice(0, OPERATIONS / 2) as string[]
     const runs = burst.slice(OPERATIONS / 2) as RunResult[]
     for (let i = OPERATIONS / 2; i < OPERATIONS; i++) codes.push(await operation(i))
@@ -98,7 +130,9 @@ describe('a token reset costs exactly one failed login', () => {
     expect(runs).toHaveLength(JOB_RUNS)
     // A run is paused by the credential, or found another run holding the link.
     for (const run of runs) expect(['paused', 'busy']).toContain(run.outcome)
-    expect(runs.filter((r) => r.outcome === 'paused').every((r) => 'code' in r && r.code === 'SF_INVALID_LOGIN')).toBe(true)
+    expect(runs.filter((r) => r.outcome === 'paused').every((r) => 'code' in r && r.code === 'SF_INVALID_LOGIN')).toBe(
+      true,
+    )
     expect(runs.some((r) => r.outcome === 'paused')).toBe(true)
 
     const counters = t.sim.control.counters()
@@ -106,7 +140,9 @@ describe('a token reset costs exactly one failed login', () => {
     expect(counters.logins.success).toBe(0)
     expect(counters.logins.byUser[ada.id] ?? counters.logins.byUser[ada.username]).toMatchObject({ failure: 1 })
     expect(t.sim.control.user(ada.id)).toMatchObject({ lockedUntil: null, failedLoginAttempts: 1 })
-    const audited = await t.db.pool.query(`SELECT count(*)::int AS n FROM audit_log WHERE event = 'salesforce.login' AND outcome = 'failure' AND detail->>'proving' IS NULL`)
+    const audited = await t.db.pool.query(
+      `SELECT count(*)::int AS n FROM audit_log WHERE event = 'salesforce.login' AND outcome = 'failure' AND detail->>'proving' IS NULL`,
+    )
     expect(audited.rows[0].n).toBe(1)
     const link = (await t.app.inject({ url: '/api/salesforce/link', headers: bearer })).json()
     expect(link.credential).toMatchObject({ status: 'needs_attention', reason: 'SF_INVALID_LOGIN' })
@@ -114,7 +150,12 @@ describe('a token reset costs exactly one failed login', () => {
     expect(status.paused).toMatchObject({ code: 'SF_INVALID_LOGIN' })
 
     // Entering the new token proves it with one login, and everything works again.
-    const patch = await t.app.inject({ method: 'PATCH', url: '/api/salesforce/credentials', headers: bearer, payload: { securityToken: newToken } })
+    const patch = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/salesforce/credentials',
+      headers: bearer,
+      payload: { securityToken: newToken },
+    })
     expect(patch.statusCode).toBe(200)
     expect(await operation(0)).toBe('OK')
     expect(await operation(1)).toBe('OK')

@@ -65,60 +65,127 @@ describe('web security', () => {
       const name = `${op.method} ${op.path}`
       if (CSRF_EXEMPT.has(name)) continue
       const { url, payload } = sampleRequest(op)
-      const base = { method: op.method, url, payload: payload as InjectOptions['payload'], cookies: { sfl_session: tokens.cookie }, remoteAddress: freshIp() }
+      const base = {
+        method: op.method,
+        url,
+        payload: payload as InjectOptions['payload'],
+        cookies: { sfl_session: tokens.cookie },
+        remoteAddress: freshIp(),
+      }
       for (const [label, headers] of [
         ['no token', {}],
         ['wrong token', { 'x-csrf-token': `${csrf.slice(0, -2)}AA` }],
         ['empty token', { 'x-csrf-token': '' }],
-        ['another session’s token', { 'x-csrf-token': crypto.createHmac('sha256', 'x').update('csrf:other').digest('base64url') }],
+        [
+          'another session’s token',
+          { 'x-csrf-token': crypto.createHmac('sha256', 'x').update('csrf:other').digest('base64url') },
+        ],
       ] as const) {
         const res = await t.app.inject({ ...base, headers })
-        if (res.statusCode !== 403 || res.json().code !== 'CSRF_INVALID') wrong.push(`${name} (${label}): ${res.statusCode} ${res.body.slice(0, 100)}`)
+        if (res.statusCode !== 403 || res.json().code !== 'CSRF_INVALID')
+          wrong.push(`${name} (${label}): ${res.statusCode} ${res.body.slice(0, 100)}`)
       }
       checked.push(name)
     }
     expect(wrong).toEqual([])
-    expect(checked).toEqual(expect.arrayContaining(['PUT /api/salesforce/credentials', 'PATCH /api/salesforce/credentials', 'DELETE /api/salesforce/credentials', 'POST /api/salesforce/oauth/ticket']))
+    expect(checked).toEqual(
+      expect.arrayContaining([
+        'PUT /api/salesforce/credentials',
+        'PATCH /api/salesforce/credentials',
+        'DELETE /api/salesforce/credentials',
+        'POST /api/salesforce/oauth/ticket',
+      ]),
+    )
     // Control: the same requests with the right token get past the check (whatever they then answer).
     for (const op of ops.filter((o) => !CSRF_EXEMPT.has(`${o.method} ${o.path}`))) {
       const { url, payload } = sampleRequest(op)
-      const res = await t.app.inject({ method: op.method, url, payload: payload as InjectOptions['payload'], cookies: { sfl_session: tokens.cookie }, headers: { 'x-csrf-token': csrf }, remoteAddress: freshIp() })
+      const res = await t.app.inject({
+        method: op.method,
+        url,
+        payload: payload as InjectOptions['payload'],
+        cookies: { sfl_session: tokens.cookie },
+        headers: { 'x-csrf-token': csrf },
+        remoteAddress: freshIp(),
+      })
       expect(res.statusCode, `${op.method} ${op.path} with the right token`).toBeLessThan(500)
       expect(res.body, `${op.method} ${op.path} with the right token`).not.toContain('CSRF_INVALID')
     }
     // A bearer token needs no CSRF token (it cannot be sent by another site).
-    const bearer = await t.app.inject({ method: 'POST', url: '/api/salesforce/oauth/ticket', headers: { authorization: `Bearer ${tokens.standaloneToken}` }, payload: {} })
+    const bearer = await t.app.inject({
+      method: 'POST',
+      url: '/api/salesforce/oauth/ticket',
+      headers: { authorization: `Bearer ${tokens.standaloneToken}` },
+      payload: {},
+    })
     expect(bearer.statusCode).toBe(200)
   })
 
   it('login brute force: 429 per IP, and per account from many IPs (even with the right password)', async () => {
     const password = 'the right password for brute'
     for (const email of ['brute@app.test', 'bystander@app.test']) {
-      expect((await t.app.inject({ method: 'POST', url: '/api/auth/signup', payload: { email, password }, remoteAddress: freshIp() })).statusCode).toBe(201)
+      expect(
+        (
+          await t.app.inject({
+            method: 'POST',
+            url: '/api/auth/signup',
+            payload: { email, password },
+            remoteAddress: freshIp(),
+          })
+        ).statusCode,
+      ).toBe(201)
     }
     // Per IP: 20 attempts a minute, whatever the account.
     const ip = '192.0.2.77'
     const perIp: number[] = []
     for (let i = 0; i < 22; i++) {
-      const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: `nobody${i}@app.test`, password: 'wrong password!!' }, remoteAddress: ip })
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { email: `nobody${i}@app.test`, password: 'wrong password!!' },
+        remoteAddress: ip,
+      })
       perIp.push(res.statusCode)
     }
     expect(perIp.slice(0, 20).every((s) => s === 401)).toBe(true)
     expect(perIp.slice(20)).toEqual([429, 429])
-    const blocked = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'bystander@app.test', password }, remoteAddress: ip })
+    const blocked = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email: 'bystander@app.test', password },
+      remoteAddress: ip,
+    })
     expect(blocked.statusCode).toBe(429)
     expect(blocked.json().code).toBe('RATE_LIMITED')
     // Per account: 10 failures, each from its own address, lock the account for a while.
     for (let i = 0; i < 10; i++) {
-      const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'brute@app.test', password: `guess number ${i}` }, remoteAddress: freshIp() })
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { email: 'brute@app.test', password: `guess number ${i}` },
+        remoteAddress: freshIp(),
+      })
       expect(res.statusCode).toBe(401)
     }
-    const locked = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'BRUTE@app.test ', password }, remoteAddress: freshIp() })
+    const locked = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email: 'BRUTE@app.test ', password },
+      remoteAddress: freshIp(),
+    })
     expect(locked.statusCode).toBe(429)
     expect(locked.json().code).toBe('RATE_LIMITED')
     expect(locked.cookies.find((c) => c.name === 'sfl_session')).toBeUndefined()
     // The other account is not affected.
-    expect((await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'bystander@app.test', password }, remoteAddress: freshIp() })).statusCode).toBe(200)
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/auth/login',
+          payload: { email: 'bystander@app.test', password },
+          remoteAddress: freshIp(),
+        })
+      ).statusCode,
+    ).toBe(200)
   })
 
   it('an environment URL outside Salesforce gives 400 SF_ENVIRONMENT_NOT_ALLOWED everywhere it is accepted, and nothing is contacted', async () => {
@@ -188,11 +255,22 @@ describe('web security', () => {
         payload: { username: 'ada@demo.sflink.test', password: 'whatever', securityToken: 'x', environment },
         remoteAddress: freshIp(),
       })
-      if (put.statusCode !== 400 || put.json().code !== 'SF_ENVIRONMENT_NOT_ALLOWED') wrong.push(`PUT ${JSON.stringify(environment)}: ${put.statusCode} ${put.body.slice(0, 80)}`)
-      const ticket = await t.app.inject({ method: 'POST', url: '/api/salesforce/oauth/ticket', headers: { authorization: `Bearer ${tokens.canvasToken}` }, payload: { environment } })
-      if (ticket.statusCode !== 400 || ticket.json().code !== 'SF_ENVIRONMENT_NOT_ALLOWED') wrong.push(`ticket ${JSON.stringify(environment)}: ${ticket.statusCode}`)
-      const start = await t.app.inject({ url: `/oauth/salesforce/start?environment=${encodeURIComponent(environment)}`, cookies: { sfl_session: tokens.cookie } })
-      if (start.statusCode !== 302 || !String(start.headers.location).endsWith('error=SF_ENVIRONMENT_NOT_ALLOWED')) wrong.push(`start ${JSON.stringify(environment)}: ${start.statusCode} ${start.headers.location}`)
+      if (put.statusCode !== 400 || put.json().code !== 'SF_ENVIRONMENT_NOT_ALLOWED')
+        wrong.push(`PUT ${JSON.stringify(environment)}: ${put.statusCode} ${put.body.slice(0, 80)}`)
+      const ticket = await t.app.inject({
+        method: 'POST',
+        url: '/api/salesforce/oauth/ticket',
+        headers: { authorization: `Bearer ${tokens.canvasToken}` },
+        payload: { environment },
+      })
+      if (ticket.statusCode !== 400 || ticket.json().code !== 'SF_ENVIRONMENT_NOT_ALLOWED')
+        wrong.push(`ticket ${JSON.stringify(environment)}: ${ticket.statusCode}`)
+      const start = await t.app.inject({
+        url: `/oauth/salesforce/start?environment=${encodeURIComponent(environment)}`,
+        cookies: { sfl_session: tokens.cookie },
+      })
+      if (start.statusCode !== 302 || !String(start.headers.location).endsWith('error=SF_ENVIRONMENT_NOT_ALLOWED'))
+        wrong.push(`start ${JSON.stringify(environment)}: ${start.statusCode} ${start.headers.location}`)
     }
     expect(wrong).toEqual([])
     expect(sinkConnections).toBe(0)
@@ -208,8 +286,16 @@ describe('web security', () => {
   })
 
   it('SALESFORCE_EXTRA_HOSTS (the simulator outside demo mode) is refused in production and must be host:port', () => {
-    const base = { SALESFORCE_CONSUMER_KEY: 'k', SALESFORCE_CONSUMER_SECRET: 's', ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`, SESSION_SECRET: 'x'.repeat(32) }
-    expect(loadConfig({ ...base, APP_MODE: 'development', SALESFORCE_EXTRA_HOSTS: '127.0.0.1:3001, Sim.local:4000' }).salesforce.extraHosts).toEqual(['127.0.0.1:3001', 'sim.local:4000'])
+    const base = {
+      SALESFORCE_CONSUMER_KEY: 'k',
+      SALESFORCE_CONSUMER_SECRET: 's',
+      ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+      SESSION_SECRET: 'x'.repeat(32),
+    }
+    expect(
+      loadConfig({ ...base, APP_MODE: 'development', SALESFORCE_EXTRA_HOSTS: '127.0.0.1:3001, Sim.local:4000' })
+        .salesforce.extraHosts,
+    ).toEqual(['127.0.0.1:3001', 'sim.local:4000'])
     expect(loadConfig({ ...base, APP_MODE: 'development' }).salesforce.extraHosts).toEqual([])
     const problems = (env: Record<string, string>) => {
       try {
@@ -219,11 +305,20 @@ describe('web security', () => {
         return err instanceof ConfigError ? err.problems : [String(err)]
       }
     }
-    const production = { ...base, APP_MODE: 'production', DATABASE_URL: 'postgres://db/x', PUBLIC_URL: 'https://sflink.example.com' }
+    const production = {
+      ...base,
+      APP_MODE: 'production',
+      DATABASE_URL: 'postgres://db/x',
+      PUBLIC_URL: 'https://sflink.example.com',
+    }
     expect(problems(production)).toEqual([])
-    expect(problems({ ...production, SALESFORCE_EXTRA_HOSTS: '127.0.0.1:3001' }).join('\n')).toMatch(/SALESFORCE_EXTRA_HOSTS: not allowed when APP_MODE=production/)
+    expect(problems({ ...production, SALESFORCE_EXTRA_HOSTS: '127.0.0.1:3001' }).join('\n')).toMatch(
+      /SALESFORCE_EXTRA_HOSTS: not allowed when APP_MODE=production/,
+    )
     for (const bad of ['evil.com', 'https://evil.com:443', '127.0.0.1:3001/x', 'a b:1']) {
-      expect(problems({ ...base, APP_MODE: 'development', SALESFORCE_EXTRA_HOSTS: bad }).join('\n'), bad).toMatch(/SALESFORCE_EXTRA_HOSTS/)
+      expect(problems({ ...base, APP_MODE: 'development', SALESFORCE_EXTRA_HOSTS: bad }).join('\n'), bad).toMatch(
+        /SALESFORCE_EXTRA_HOSTS/,
+      )
     }
   })
 
@@ -235,14 +330,26 @@ describe('web security', () => {
       payload: `signed_request=${encodeURIComponent(sim.control.signedRequest(sim.control.users()[0]!.id))}`,
     })
     expect(good.statusCode).toBe(200)
-    const bad = await t.app.inject({ method: 'POST', url: '/canvas', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'signed_request=x.y' })
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/canvas',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'signed_request=x.y',
+    })
     expect(bad.statusCode).toBe(400)
-    for (const res of [await t.app.inject({ url: '/' }), good, bad, await t.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${tokens.canvasToken}` } })]) {
+    for (const res of [
+      await t.app.inject({ url: '/' }),
+      good,
+      bad,
+      await t.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${tokens.canvasToken}` } }),
+    ]) {
       expect(res.headers['x-frame-options']).toBeUndefined()
       const csp = String(res.headers['content-security-policy'])
       const ancestors = /(?:^|;\s*)frame-ancestors ([^;]+)/.exec(csp)?.[1]?.split(/\s+/) ?? []
       expect(ancestors).toEqual(expect.arrayContaining(SALESFORCE_FRAME_ANCESTORS))
-      expect(ancestors).toEqual(expect.arrayContaining(['https://*.salesforce.com', 'https://*.force.com', 'https://*.visualforce.com']))
+      expect(ancestors).toEqual(
+        expect.arrayContaining(['https://*.salesforce.com', 'https://*.force.com', 'https://*.visualforce.com']),
+      )
       // Only Salesforce (and the app itself): no wildcard, no plain http, nothing else.
       for (const a of ancestors) expect(a === "'self'" || SALESFORCE_FRAME_ANCESTORS.includes(a), a).toBe(true)
       expect(res.headers['x-content-type-options']).toBe('nosniff')
@@ -250,8 +357,15 @@ describe('web security', () => {
   })
 
   it('the session cookie is HttpOnly and SameSite=Lax, and Secure when PUBLIC_URL is https', async () => {
-    const cookieOf = (res: { cookies: Array<{ name: string; httpOnly?: boolean; sameSite?: string; secure?: boolean; path?: string }> }) => res.cookies.find((c) => c.name === 'sfl_session')!
-    const signup = await t.app.inject({ method: 'POST', url: '/api/auth/signup', payload: { email: 'cookie@app.test', password: 'a good long password' }, remoteAddress: freshIp() })
+    const cookieOf = (res: {
+      cookies: Array<{ name: string; httpOnly?: boolean; sameSite?: string; secure?: boolean; path?: string }>
+    }) => res.cookies.find((c) => c.name === 'sfl_session')!
+    const signup = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/signup',
+      payload: { email: 'cookie@app.test', password: 'a good long password' },
+      remoteAddress: freshIp(),
+    })
     expect(cookieOf(signup)).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' })
     expect(cookieOf(signup).secure).toBeFalsy()
     const https = await createTestApp({ db: t.db, env: { PUBLIC_URL: 'https://sflink.example.com' } })
@@ -260,7 +374,12 @@ describe('web security', () => {
         ['/api/auth/signup', 201],
         ['/api/auth/login', 200],
       ] as const) {
-        const res = await https.app.inject({ method: 'POST', url, payload: { email: 'secure@app.test', password: 'a good long password' }, remoteAddress: freshIp() })
+        const res = await https.app.inject({
+          method: 'POST',
+          url,
+          payload: { email: 'secure@app.test', password: 'a good long password' },
+          remoteAddress: freshIp(),
+        })
         expect(res.statusCode).toBe(status)
         expect(cookieOf(res)).toMatchObject({ httpOnly: true, sameSite: 'Lax', secure: true, path: '/' })
       }
@@ -273,23 +392,72 @@ describe('web security', () => {
     const real = conformanceRequest()
     // An app whose database is unreachable: every query fails inside the handlers.
     const pool = createPool({ connectionString: 'postgres://postgres@127.0.0.1:1/nowhere' })
-    const broken = await createTestApp({ db: { url: 'postgres://127.0.0.1:1/nowhere', pool, embedded: false, close: () => pool.end() }, env: { SALESFORCE_CONSUMER_SECRET: real.consumerSecret } })
+    const broken = await createTestApp({
+      db: { url: 'postgres://127.0.0.1:1/nowhere', pool, embedded: false, close: () => pool.end() },
+      env: { SALESFORCE_CONSUMER_SECRET: real.consumerSecret },
+    })
     try {
-      const token = signSessionToken(sessionKey(broken.config.sessionSecret!), { sid: crypto.randomUUID(), knd: 'cookie' }, new Date(Date.now() + 60_000))
+      const token = signSessionToken(
+        sessionKey(broken.config.sessionSecret!),
+        { sid: crypto.randomUUID(), knd: 'cookie' },
+        new Date(Date.now() + 60_000),
+      )
       const cases: Array<[TestApp, InjectOptions]> = [
         [broken, { url: '/api/me', headers: { authorization: `Bearer ${token}` } }],
-        [broken, { method: 'POST', url: '/api/auth/login', payload: { email: 'x@app.test', password: 'whatever password' } }],
-        [broken, { method: 'POST', url: '/canvas', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `signed_request=${encodeURIComponent(real.signedRequest)}` }],
+        [
+          broken,
+          { method: 'POST', url: '/api/auth/login', payload: { email: 'x@app.test', password: 'whatever password' } },
+        ],
+        [
+          broken,
+          {
+            method: 'POST',
+            url: '/canvas',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            payload: `signed_request=${encodeURIComponent(real.signedRequest)}`,
+          },
+        ],
         [broken, { method: 'POST', url: '/canvas/session', payload: { signedRequest: real.signedRequest } }],
         [broken, { url: '/oauth/salesforce/start?intent=signin' }],
         [broken, { url: '/readyz' }],
-        [t, { method: 'POST', url: '/api/auth/login', headers: { 'content-type': 'application/json' }, payload: '{"email":' }],
+        [
+          t,
+          {
+            method: 'POST',
+            url: '/api/auth/login',
+            headers: { 'content-type': 'application/json' },
+            payload: '{"email":',
+          },
+        ],
         [t, { method: 'POST', url: '/api/auth/login', payload: { email: ['x'], password: {} } }],
-        [t, { method: 'POST', url: '/api/connections', headers: { authorization: `Bearer ${tokens.canvasToken}` }, payload: { name: 'x', sobject: 'Contact', fields: ["Email'; DROP TABLE x; --"] } }],
-        [t, { method: 'GET', url: '/api/connections/%E0%A4%A', headers: { authorization: `Bearer ${tokens.canvasToken}` } }],
+        [
+          t,
+          {
+            method: 'POST',
+            url: '/api/connections',
+            headers: { authorization: `Bearer ${tokens.canvasToken}` },
+            payload: { name: 'x', sobject: 'Contact', fields: ["Email'; DROP TABLE x; --"] },
+          },
+        ],
+        [
+          t,
+          {
+            method: 'GET',
+            url: '/api/connections/%E0%A4%A',
+            headers: { authorization: `Bearer ${tokens.canvasToken}` },
+          },
+        ],
         [t, { method: 'GET', url: '/api/nothing-here' }],
         [t, { method: 'DELETE', url: '/api/me', headers: { authorization: `Bearer ${tokens.canvasToken}` } }],
-        [t, { method: 'POST', url: '/api/unsubscribes', headers: { authorization: 'Bearer sfl_forged_key' }, payload: { emails: [] } }],
+        [
+          t,
+          {
+            method: 'POST',
+            url: '/api/unsubscribes',
+            headers: { authorization: 'Bearer sfl_forged_key' },
+            payload: { emails: [] },
+          },
+        ],
         [t, { url: '/api/me', headers: { authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJzaWQiOiJ4In0.' } }],
       ]
       const statuses: number[] = []

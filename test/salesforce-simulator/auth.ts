@@ -12,8 +12,7 @@ export type LoginFailureCode =
   | 'INVALID_OPERATION'
 
 export type LoginOutcome =
-  | { ok: true; user: User; passwordExpired: boolean }
-  | { ok: false; code: LoginFailureCode; user: User | undefined }
+  { ok: true; user: User; passwordExpired: boolean } | { ok: false; code: LoginFailureCode; user: User | undefined }
 
 /** Where the password is typed: API logins need the token outside trusted ranges; the browser form does not. */
 export type CredentialChannel = 'soap' | 'oauth_password' | 'ui'
@@ -51,7 +50,13 @@ export function isTrustedIp(ranges: readonly string[], rawIp: string): boolean {
   return list.check(ip, family)
 }
 
-export function recordLogin(state: SimulatorState, kind: LoginKind, user: User | undefined, ok: boolean, code?: string): void {
+export function recordLogin(
+  state: SimulatorState,
+  kind: LoginKind,
+  user: User | undefined,
+  ok: boolean,
+  code?: string,
+): void {
   const logins = state.counters.logins
   const outcome = ok ? 'success' : 'failure'
   logins[outcome]++
@@ -167,7 +172,13 @@ export function useSession(state: SimulatorState, token: string, touch = true): 
   return session
 }
 
-export function createRefreshToken(state: SimulatorState, user: User, clientId: string, scope: string[], canvas = false): RefreshToken {
+export function createRefreshToken(
+  state: SimulatorState,
+  user: User,
+  clientId: string,
+  scope: string[],
+  canvas = false,
+): RefreshToken {
   const token: RefreshToken = {
     token: `5Aep861${randomTokenText(80)}`,
     userId: user.id,
@@ -282,7 +293,9 @@ export function oauthTokenResponse(
   const user = state.users.get(session.userId)!
   const id = identityUrl(state, user)
   const issuedAt = String(state.now())
-  const signature = createHmac('sha256', app.consumerSecret).update(id + issuedAt).digest('base64')
+  const signature = createHmac('sha256', app.consumerSecret)
+    .update(id + issuedAt)
+    .digest('base64')
   return {
     access_token: session.token,
     ...(refreshToken ? { refresh_token: refreshToken.token } : {}),

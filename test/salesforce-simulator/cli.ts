@@ -23,7 +23,10 @@ const simulator = await createSalesforceSimulator({
   seed: values.seed ? Number(values.seed) : undefined,
   canvasAppUrl: values['canvas-app-url'] ?? process.env.SIM_CANVAS_APP_URL,
   publicUrl: values['public-url'],
-  data: values.contacts || values.leads ? { contacts: Number(values.contacts ?? 250), leads: Number(values.leads ?? 120), campaigns: 3 } : undefined,
+  data:
+    values.contacts || values.leads
+      ? { contacts: Number(values.contacts ?? 250), leads: Number(values.leads ?? 120), campaigns: 3 }
+      : undefined,
   logger: values.log,
 })
 
@@ -35,7 +38,12 @@ const lines = [
   `  control API: ${simulator.url}/_sim/users, /_sim/counters, /_sim/outbox, ...`,
   '',
   'Users (SOAP login password = password + security token):',
-  ...simulator.control.users().map((u) => `  ${u.username}  password: ${u.password}  security token: ${u.securityToken}  id: ${u.id}  org: ${u.organizationId}`),
+  ...simulator.control
+    .users()
+    .map(
+      (u) =>
+        `  ${u.username}  password: ${u.password}  security token: ${u.securityToken}  id: ${u.id}  org: ${u.organizationId}`,
+    ),
 ]
 console.log(lines.join('\n'))
 

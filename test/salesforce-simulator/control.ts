@@ -13,7 +13,15 @@ import type { SimulatorContext } from './context.js'
 import { addFault as addFaultToState } from './faults.js'
 import { KEY_PREFIXES, to15 } from './ids.js'
 import type { SimulatorOrgInput, SimulatorUserInput } from './options.js'
-import { applyUpdate, insertRecord, syncUserRecord, toWireRecord, validateCreate, validateUpdate, type WriteError } from './records.js'
+import {
+  applyUpdate,
+  insertRecord,
+  syncUserRecord,
+  toWireRecord,
+  validateCreate,
+  validateUpdate,
+  type WriteError,
+} from './records.js'
 import { findSObject, type SObjectDef } from './schema.js'
 import { seedRecords, type SeedOptions, type SeedResult } from './seed-data.js'
 import type { CanvasRequest } from './signed-request.js'
@@ -102,7 +110,12 @@ export interface SimulatorControl {
   insertRecord(type: string, values: Record<string, unknown>, orgId?: string): Record<string, unknown>
   updateRecord(type: string, id: string, values: Record<string, unknown>): Record<string, unknown>
   /** Updates every record of the type with that email (e.g. opting a contact out "in Salesforce"). */
-  updateRecordsByEmail(type: string, email: string, values: Record<string, unknown>, orgId?: string): Record<string, unknown>[]
+  updateRecordsByEmail(
+    type: string,
+    email: string,
+    values: Record<string, unknown>,
+    orgId?: string,
+  ): Record<string, unknown>[]
   /** Resets the daily API request count of an org (all orgs by default). */
   resetApiUsage(orgId?: string): void
 }
@@ -124,7 +137,12 @@ export function summarizeUser(user: User): SimUser {
 }
 
 function summarizeOrg(org: Org): SimOrg {
-  return { id: org.id, name: org.name, settings: { ...org.settings, trustedIpRanges: [...org.settings.trustedIpRanges] }, apiRequestsUsed: org.apiRequestsUsed }
+  return {
+    id: org.id,
+    name: org.name,
+    settings: { ...org.settings, trustedIpRanges: [...org.settings.trustedIpRanges] },
+    apiRequestsUsed: org.apiRequestsUsed,
+  }
 }
 
 export function createOrgIn(state: SimulatorState, name: string, settings: OrgSettings): Org {
@@ -183,19 +201,29 @@ function canvasCredentials(state: SimulatorState, user: User): { oauthToken: str
   let refresh = null
   if (app.canvasRefreshToken) {
     const known = state.refreshTokens.get(state.canvasRefreshTokens.get(user.id) ?? '')
-    refresh = known && !known.revoked && known.clientId === app.consumerKey ? known : createRefreshToken(state, user, app.consumerKey, ['api', 'refresh_token', 'visualforce'], true)
+    refresh =
+      known && !known.revoked && known.clientId === app.consumerKey
+        ? known
+        : createRefreshToken(state, user, app.consumerKey, ['api', 'refresh_token', 'visualforce'], true)
     state.canvasRefreshTokens.set(user.id, refresh.token)
     app.approvedUserIds.add(user.id)
   }
   const refreshToken = refresh?.token ?? null
   const current = state.canvasSessions.get(user.id)
   const live = current ? useSession(state, current, false) : undefined
-  const session = live && live.refreshToken === refreshToken ? live : createSession(state, user, 'canvas', { clientId: app.consumerKey, refreshToken })
+  const session =
+    live && live.refreshToken === refreshToken
+      ? live
+      : createSession(state, user, 'canvas', { clientId: app.consumerKey, refreshToken })
   state.canvasSessions.set(user.id, session.token)
   return { oauthToken: session.token, refreshToken }
 }
 
-export function issueCanvasRequest(ctx: SimulatorContext, userKey: string | undefined, options: SignedRequestOptions = {}): CanvasRequest {
+export function issueCanvasRequest(
+  ctx: SimulatorContext,
+  userKey: string | undefined,
+  options: SignedRequestOptions = {},
+): CanvasRequest {
   const { state } = ctx
   const user = userKey ? state.userByIdOrUsername(userKey) : state.users.values().next().value
   if (!user) throw new Error(`unknown user ${userKey ?? ''}`)
@@ -234,7 +262,8 @@ export function createControl(ctx: SimulatorContext, defaultSettings: () => OrgS
     if (!def) throw new Error(`unknown sObject type ${type}`)
     return def
   }
-  const wire = (orgId: string, def: SObjectDef, record: Parameters<typeof toWireRecord>[3]) => toWireRecord(state, orgId, def, record, ctx.apiVersion)
+  const wire = (orgId: string, def: SObjectDef, record: Parameters<typeof toWireRecord>[3]) =>
+    toWireRecord(state, orgId, def, record, ctx.apiVersion)
 
   const control: SimulatorControl = {
     users: () => [...state.users.values()].map(summarizeUser),
@@ -293,7 +322,8 @@ export function createControl(ctx: SimulatorContext, defaultSettings: () => OrgS
       state.defaultApp().canvasAppUrl = url
     },
     canvasAppUrl: () => state.defaultApp().canvasAppUrl,
-    signedRequest: (user, options) => buildSignedRequest(issueCanvasRequest(ctx, user, options), state.defaultApp().consumerSecret),
+    signedRequest: (user, options) =>
+      buildSignedRequest(issueCanvasRequest(ctx, user, options), state.defaultApp().consumerSecret),
     canvasRequest: (user, options) => issueCanvasRequest(ctx, user, options),
     expireSessions: () => expireAllSessions(state),
     revokeUserTokens: (id) => revokeUserTokens(state, userOf(id).id),
@@ -336,12 +366,18 @@ export function createControl(ctx: SimulatorContext, defaultSettings: () => OrgS
         if (!checked.ok) throw new RecordWriteError(checked.errors)
         return wire(org.id, def, applyUpdate(state, def, checked.value, undefined))
       }
-      throw new RecordWriteError([{ statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id', fields: [] }])
+      throw new RecordWriteError([
+        { statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id', fields: [] },
+      ])
     },
     updateRecordsByEmail(type, email, values, orgId) {
       const def = sobjectOf(type)
       const org = orgOf(orgId)
-      const matches = state.table(org.id, def.name).rows.filter((r) => !r.IsDeleted && typeof r.Email === 'string' && r.Email.toLowerCase() === email.toLowerCase())
+      const matches = state
+        .table(org.id, def.name)
+        .rows.filter(
+          (r) => !r.IsDeleted && typeof r.Email === 'string' && r.Email.toLowerCase() === email.toLowerCase(),
+        )
       const plans = matches.map((r) => validateUpdate(state, org.id, def, r.Id, values))
       const failed = plans.find((p) => !p.ok)
       if (failed && !failed.ok) throw new RecordWriteError(failed.errors)

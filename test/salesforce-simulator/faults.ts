@@ -36,7 +36,10 @@ const SERVICE_UNAVAILABLE_HTML =
 
 /** What a fault answers when the test gave no body: Salesforce's usual body for that status. */
 export function defaultFaultBody(status: number): { body: string; contentType: string } {
-  const json = (errorCode: string, message: string) => ({ body: JSON.stringify([{ message, errorCode }]), contentType: 'application/json;charset=UTF-8' })
+  const json = (errorCode: string, message: string) => ({
+    body: JSON.stringify([{ message, errorCode }]),
+    contentType: 'application/json;charset=UTF-8',
+  })
   switch (status) {
     case 401:
       return json('INVALID_SESSION_ID', 'Session expired or invalid')
@@ -45,7 +48,10 @@ export function defaultFaultBody(status: number): { body: string; contentType: s
     case 404:
       return json('NOT_FOUND', 'The requested resource does not exist')
     case 500:
-      return json('UNKNOWN_EXCEPTION', 'An unexpected error occurred. Please include this ErrorId if you contact support: 1361108387-52127 (-1288547553)')
+      return json(
+        'UNKNOWN_EXCEPTION',
+        'An unexpected error occurred. Please include this ErrorId if you contact support: 1361108387-52127 (-1288547553)',
+      )
     case 502:
     case 503:
     case 504:

@@ -27,9 +27,25 @@ export interface SalesforceSimulator {
   close(): Promise<void>
 }
 
-const APP_SCOPES = ['api', 'refresh_token', 'offline_access', 'id', 'openid', 'profile', 'email', 'web', 'visualforce', 'full']
+const APP_SCOPES = [
+  'api',
+  'refresh_token',
+  'offline_access',
+  'id',
+  'openid',
+  'profile',
+  'email',
+  'web',
+  'visualforce',
+  'full',
+]
 
-function connectedApp(state: SimulatorState, consumerKey: string, consumerSecret: string, options: SalesforceSimulatorOptions): ConnectedApp {
+function connectedApp(
+  state: SimulatorState,
+  consumerKey: string,
+  consumerSecret: string,
+  options: SalesforceSimulatorOptions,
+): ConnectedApp {
   return {
     name: 'SF Link',
     developerName: 'SF_Link',
@@ -49,21 +65,31 @@ function connectedApp(state: SimulatorState, consumerKey: string, consumerSecret
   }
 }
 
-export async function createSalesforceSimulator(options: SalesforceSimulatorOptions = {}): Promise<SalesforceSimulator> {
+export async function createSalesforceSimulator(
+  options: SalesforceSimulatorOptions = {},
+): Promise<SalesforceSimulator> {
   const seed = options.seed ?? 1
   const state = new SimulatorState(seed, options.now ?? Date.now)
   const consumerKey = options.consumerKey ?? DEFAULT_CONSUMER_KEY
   const consumerSecret = options.consumerSecret ?? DEFAULT_CONSUMER_SECRET
   const mainApp = connectedApp(state, consumerKey, consumerSecret, options)
   state.connectedApps.set(consumerKey, mainApp)
-  const certificates = typeof options.jwtCertificatePem === 'string' ? { [consumerKey]: options.jwtCertificatePem } : (options.jwtCertificatePem ?? {})
+  const certificates =
+    typeof options.jwtCertificatePem === 'string'
+      ? { [consumerKey]: options.jwtCertificatePem }
+      : (options.jwtCertificatePem ?? {})
   for (const [key, pem] of Object.entries(certificates)) {
-    if (!state.connectedApps.has(key)) state.connectedApps.set(key, { ...connectedApp(state, key, consumerSecret, options), canvasAppUrl: null })
+    if (!state.connectedApps.has(key))
+      state.connectedApps.set(key, { ...connectedApp(state, key, consumerSecret, options), canvasAppUrl: null })
     state.connectedApps.get(key)!.jwtCertificatePem = pem
   }
 
   const orgInputs: SimulatorOrgInput[] = options.orgs ?? [
-    { name: options.orgName ?? DEFAULT_ORG_NAME, users: options.users ?? [...DEFAULT_USERS], data: options.data ?? DEFAULT_DATA },
+    {
+      name: options.orgName ?? DEFAULT_ORG_NAME,
+      users: options.users ?? [...DEFAULT_USERS],
+      data: options.data ?? DEFAULT_DATA,
+    },
   ]
   for (const input of orgInputs) {
     const org = createOrgIn(state, input.name, { ...defaultOrgSettings(options), ...input.settings })
@@ -97,7 +123,12 @@ export { buildCanvasRequest, buildSignedRequest, verifySignedRequest } from './s
 export type { CanvasRequest } from './signed-request.js'
 export type { SimulatorControl, SimOrg, SimUser, SignedRequestOptions, RecordFilter } from './control.js'
 export { RecordWriteError } from './control.js'
-export type { SalesforceSimulatorOptions, SimulatorOrgInput, SimulatorUserInput, SimulatorDataInput } from './options.js'
+export type {
+  SalesforceSimulatorOptions,
+  SimulatorOrgInput,
+  SimulatorUserInput,
+  SimulatorDataInput,
+} from './options.js'
 export { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, DEFAULT_USERS } from './options.js'
 export type { SeedOptions, SeedResult } from './seed-data.js'
 export type { Counters, FaultSpec, OrgSettings, OutboxEntry } from './state.js'

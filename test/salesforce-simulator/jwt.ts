@@ -3,7 +3,8 @@
 import { verify, X509Certificate } from 'node:crypto'
 import type { ConnectedApp, SimulatorState, User } from './state.js'
 
-export type AssertionCheck = { ok: true; app: ConnectedApp; user: User } | { ok: false; error: string; description: string }
+export type AssertionCheck =
+  { ok: true; app: ConnectedApp; user: User } | { ok: false; error: string; description: string }
 
 /** Salesforce wants exp within three minutes; a few seconds of clock skew are tolerated. */
 const MAX_EXP_AHEAD_MS = 3 * 60_000 + 5_000
@@ -42,8 +43,12 @@ export function checkJwtAssertion(state: SimulatorState, assertion: string): Ass
   }
   if (!signatureOk) return invalid()
 
-  const audiences = (Array.isArray(claims.aud) ? claims.aud : [claims.aud]).filter((a: unknown): a is string => typeof a === 'string')
-  const accepted = new Set([state.baseUrl, 'https://login.salesforce.com', 'https://test.salesforce.com'].map((a) => a.replace(/\/$/, '')))
+  const audiences = (Array.isArray(claims.aud) ? claims.aud : [claims.aud]).filter(
+    (a: unknown): a is string => typeof a === 'string',
+  )
+  const accepted = new Set(
+    [state.baseUrl, 'https://login.salesforce.com', 'https://test.salesforce.com'].map((a) => a.replace(/\/$/, '')),
+  )
   if (!audiences.some((a: string) => accepted.has(a.replace(/\/$/, '')))) return invalid('audience is invalid')
 
   const now = state.now()

@@ -83,11 +83,30 @@ export const DEFAULT_ORG_NAME = 'SF Link Demo Org'
 export const DEFAULT_API_VERSION = '66.0'
 
 export const DEFAULT_USERS: readonly SimulatorUserInput[] = [
-  { username: 'ada@demo.sflink.test', password: 'Lovelace-1815!', firstName: 'Ada', lastName: 'Lovelace', locale: 'en_GB', timeZone: 'Europe/London' },
-  { username: 'grace@demo.sflink.test', password: 'Hopper-1906!', firstName: 'Grace', lastName: 'Hopper', locale: 'en_US', timeZone: 'America/New_York' },
+  {
+    username: 'ada@demo.sflink.test',
+    password: 'Lovelace-1815!',
+    firstName: 'Ada',
+    lastName: 'Lovelace',
+    locale: 'en_GB',
+    timeZone: 'Europe/London',
+  },
+  {
+    username: 'grace@demo.sflink.test',
+    password: 'Hopper-1906!',
+    firstName: 'Grace',
+    lastName: 'Hopper',
+    locale: 'en_US',
+    timeZone: 'America/New_York',
+  },
 ]
 
-export const DEFAULT_DATA: Required<SimulatorDataInput> = { contacts: 250, leads: 120, campaigns: 3, optedOutFraction: 0.05 }
+export const DEFAULT_DATA: Required<SimulatorDataInput> = {
+  contacts: 250,
+  leads: 120,
+  campaigns: 3,
+  optedOutFraction: 0.05,
+}
 
 export function defaultOrgSettings(options: SalesforceSimulatorOptions): OrgSettings {
   return {

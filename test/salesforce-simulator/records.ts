@@ -29,14 +29,20 @@ function coerce(state: SimulatorState, orgId: string, def: FieldDef, raw: unknow
     return { ok: true, value: null }
   }
   const jsonError = () =>
-    fail<FieldValue>('JSON_PARSER_ERROR', `Cannot deserialize instance of ${def.type} from ${typeof raw} value ${JSON.stringify(raw)} or request may be missing a required field`, [def.name])
+    fail<FieldValue>(
+      'JSON_PARSER_ERROR',
+      `Cannot deserialize instance of ${def.type} from ${typeof raw} value ${JSON.stringify(raw)} or request may be missing a required field`,
+      [def.name],
+    )
   switch (def.type) {
     case 'boolean':
       return typeof raw === 'boolean' ? { ok: true, value: raw } : jsonError()
     case 'double':
       return typeof raw === 'number' && Number.isFinite(raw) ? { ok: true, value: raw } : jsonError()
     case 'date':
-      return typeof raw === 'string' && DATE.test(raw) && !Number.isNaN(Date.parse(raw)) ? { ok: true, value: raw } : jsonError()
+      return typeof raw === 'string' && DATE.test(raw) && !Number.isNaN(Date.parse(raw))
+        ? { ok: true, value: raw }
+        : jsonError()
     case 'datetime': {
       const ms = typeof raw === 'string' ? Date.parse(raw.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) : NaN
       return Number.isNaN(ms) ? jsonError() : { ok: true, value: ms }
@@ -62,7 +68,9 @@ function coerce(state: SimulatorState, orgId: string, def: FieldDef, raw: unknow
       if (typeof raw !== 'string' && typeof raw !== 'number') return jsonError()
       const text = String(raw)
       if (text.length > def.length) {
-        return fail('STRING_TOO_LONG', `${def.label}: data value too large: ${text} (max length=${def.length})`, [def.name])
+        return fail('STRING_TOO_LONG', `${def.label}: data value too large: ${text} (max length=${def.length})`, [
+          def.name,
+        ])
       }
       if (def.type === 'email' && !EMAIL.test(text)) {
         return fail('INVALID_EMAIL_ADDRESS', `${def.label}: invalid email address: ${text}`, [def.name])
@@ -106,8 +114,11 @@ function validateFields(
 }
 
 function missingRequired(def: SObjectDef, record: Record<string, FieldValue>): Validation<never> | undefined {
-  const missing = def.fields.filter((f) => f.required && (record[f.name] === null || record[f.name] === undefined)).map((f) => f.name)
-  if (missing.length > 0) return fail('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing)
+  const missing = def.fields
+    .filter((f) => f.required && (record[f.name] === null || record[f.name] === undefined))
+    .map((f) => f.name)
+  if (missing.length > 0)
+    return fail('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing)
   if (def.name === 'CampaignMember' && !record.ContactId && !record.LeadId) {
     return fail('REQUIRED_FIELD_MISSING', 'Required fields are missing: [ContactId, LeadId]', ['ContactId', 'LeadId'])
   }
@@ -124,7 +135,8 @@ export function validateCreate(
   def: SObjectDef,
   input: Record<string, unknown>,
 ): Validation<Record<string, FieldValue>> {
-  if (!def.createable) return fail('CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY', `entity type cannot be inserted: ${def.name}`)
+  if (!def.createable)
+    return fail('CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY', `entity type cannot be inserted: ${def.name}`)
   const checked = validateFields(state, orgId, def, input, 'create')
   if (!checked.ok) return checked
   const record: Record<string, FieldValue> = {}
@@ -135,7 +147,14 @@ export function validateCreate(
   return missingRequired(def, record) ?? { ok: true, value: record }
 }
 
-export function insertRecord(state: SimulatorState, orgId: string, def: SObjectDef, values: Record<string, FieldValue>, actor: User | undefined, at?: number): SRecord {
+export function insertRecord(
+  state: SimulatorState,
+  orgId: string,
+  def: SObjectDef,
+  values: Record<string, FieldValue>,
+  actor: User | undefined,
+  at?: number,
+): SRecord {
   const table = state.table(orgId, def.name)
   let id = state.ids.next(def.keyPrefix)
   while (table.byId.has(id.slice(0, 15))) id = state.ids.next(def.keyPrefix)
@@ -197,7 +216,12 @@ export function validateUpdate(
   return missing ?? { ok: true, value: { target, changes: checked.value } }
 }
 
-export function applyUpdate(state: SimulatorState, def: SObjectDef, plan: UpdatePlan, actor: User | undefined): SRecord {
+export function applyUpdate(
+  state: SimulatorState,
+  def: SObjectDef,
+  plan: UpdatePlan,
+  actor: User | undefined,
+): SRecord {
   const { target, changes } = plan
   Object.assign(target, changes)
   if (def.fieldMap.get('name')?.createable === false && ('FirstName' in changes || 'LastName' in changes)) {
@@ -211,7 +235,11 @@ export function applyUpdate(state: SimulatorState, def: SObjectDef, plan: Update
   return target
 }
 
-export function validateDelete(state: SimulatorState, orgId: string, id: string): Validation<{ def: SObjectDef; target: SRecord }> {
+export function validateDelete(
+  state: SimulatorState,
+  orgId: string,
+  id: string,
+): Validation<{ def: SObjectDef; target: SRecord }> {
   const def = isValidId(id) ? sobjectForId(id) : undefined
   if (!def) return fail('MALFORMED_ID', `malformed id ${id}`)
   if (!def.deletable) return fail('INSUFFICIENT_ACCESS_OR_READONLY', 'insufficient access rights on object id')

@@ -102,9 +102,23 @@ function readOnly(spec: FieldSpec): FieldDef {
 const auditFields = (): FieldDef[] => [
   readOnly({ name: 'IsDeleted', type: 'boolean', nillable: false, defaultValue: false, label: 'Deleted' }),
   readOnly({ name: 'CreatedDate', type: 'datetime', nillable: false, label: 'Created Date' }),
-  readOnly({ name: 'CreatedById', type: 'reference', nillable: false, referenceTo: ['User'], relationshipName: 'CreatedBy', label: 'Created By ID' }),
+  readOnly({
+    name: 'CreatedById',
+    type: 'reference',
+    nillable: false,
+    referenceTo: ['User'],
+    relationshipName: 'CreatedBy',
+    label: 'Created By ID',
+  }),
   readOnly({ name: 'LastModifiedDate', type: 'datetime', nillable: false, label: 'Last Modified Date' }),
-  readOnly({ name: 'LastModifiedById', type: 'reference', nillable: false, referenceTo: ['User'], relationshipName: 'LastModifiedBy', label: 'Last Modified By ID' }),
+  readOnly({
+    name: 'LastModifiedById',
+    type: 'reference',
+    nillable: false,
+    referenceTo: ['User'],
+    relationshipName: 'LastModifiedBy',
+    label: 'Last Modified By ID',
+  }),
   readOnly({ name: 'SystemModstamp', type: 'datetime', nillable: false, label: 'System Modstamp' }),
 ]
 
@@ -112,7 +126,15 @@ const idField = (label: string): FieldDef =>
   field({ name: 'Id', type: 'id', label, createable: false, updateable: false, nillable: false, idLookup: true })
 
 const ownerField = (): FieldDef =>
-  field({ name: 'OwnerId', type: 'reference', referenceTo: ['User'], relationshipName: 'Owner', nillable: false, defaultValue: null, label: 'Owner ID' })
+  field({
+    name: 'OwnerId',
+    type: 'reference',
+    referenceTo: ['User'],
+    relationshipName: 'Owner',
+    nillable: false,
+    defaultValue: null,
+    label: 'Owner ID',
+  })
 
 const personFields = (): FieldDef[] => [
   field({ name: 'FirstName', type: 'string', length: 40, label: 'First Name' }),
@@ -138,7 +160,9 @@ const readThrough = (name: string, type: FieldType, label: string, fallback: Fie
     compute: (member, resolve) => personOf(member, resolve)?.[name] ?? fallback,
   })
 
-function sobject(def: Omit<SObjectDef, 'fieldMap' | 'createable' | 'updateable' | 'deletable'> & Partial<SObjectDef>): SObjectDef {
+function sobject(
+  def: Omit<SObjectDef, 'fieldMap' | 'createable' | 'updateable' | 'deletable'> & Partial<SObjectDef>,
+): SObjectDef {
   return {
     createable: true,
     updateable: true,
@@ -148,7 +172,12 @@ function sobject(def: Omit<SObjectDef, 'fieldMap' | 'createable' | 'updateable' 
   }
 }
 
-export const LEAD_STATUSES = ['Open - Not Contacted', 'Working - Contacted', 'Closed - Converted', 'Closed - Not Converted']
+export const LEAD_STATUSES = [
+  'Open - Not Contacted',
+  'Working - Contacted',
+  'Closed - Converted',
+  'Closed - Not Converted',
+]
 export const CAMPAIGN_MEMBER_STATUSES = ['Planned', 'Sent', 'Received', 'Responded']
 
 export const SOBJECTS: readonly SObjectDef[] = [
@@ -159,7 +188,13 @@ export const SOBJECTS: readonly SObjectDef[] = [
     keyPrefix: '003',
     fields: [
       idField('Contact ID'),
-      field({ name: 'AccountId', type: 'reference', referenceTo: ['Account'], relationshipName: 'Account', label: 'Account ID' }),
+      field({
+        name: 'AccountId',
+        type: 'reference',
+        referenceTo: ['Account'],
+        relationshipName: 'Account',
+        label: 'Account ID',
+      }),
       ...personFields(),
       ownerField(),
       ...auditFields(),
@@ -206,9 +241,31 @@ export const SOBJECTS: readonly SObjectDef[] = [
     keyPrefix: '00v',
     fields: [
       idField('Campaign Member ID'),
-      field({ name: 'CampaignId', type: 'reference', referenceTo: ['Campaign'], relationshipName: 'Campaign', nillable: false, updateable: false, label: 'Campaign ID' }),
-      field({ name: 'ContactId', type: 'reference', referenceTo: ['Contact'], relationshipName: 'Contact', updateable: false, label: 'Contact ID' }),
-      field({ name: 'LeadId', type: 'reference', referenceTo: ['Lead'], relationshipName: 'Lead', updateable: false, label: 'Lead ID' }),
+      field({
+        name: 'CampaignId',
+        type: 'reference',
+        referenceTo: ['Campaign'],
+        relationshipName: 'Campaign',
+        nillable: false,
+        updateable: false,
+        label: 'Campaign ID',
+      }),
+      field({
+        name: 'ContactId',
+        type: 'reference',
+        referenceTo: ['Contact'],
+        relationshipName: 'Contact',
+        updateable: false,
+        label: 'Contact ID',
+      }),
+      field({
+        name: 'LeadId',
+        type: 'reference',
+        referenceTo: ['Lead'],
+        relationshipName: 'Lead',
+        updateable: false,
+        label: 'Lead ID',
+      }),
       field({
         name: 'Status',
         type: 'picklist',

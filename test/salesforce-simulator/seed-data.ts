@@ -33,18 +33,103 @@ export interface SeedResult {
 }
 
 const FIRST_NAMES = [
-  'Ada', 'Alan', 'Barbara', 'Charles', 'Claude', 'Dennis', 'Donald', 'Edsger', 'Frances', 'Grace',
-  'Hedy', 'Ivan', 'Jean', 'John', 'Karen', 'Ken', 'Leslie', 'Linus', 'Margaret', 'Mary',
-  'Niklaus', 'Radia', 'Richard', 'Robin', 'Shafi', 'Sophie', 'Tim', 'Vint', 'Whitfield', 'Yukihiro',
+  'Ada',
+  'Alan',
+  'Barbara',
+  'Charles',
+  'Claude',
+  'Dennis',
+  'Donald',
+  'Edsger',
+  'Frances',
+  'Grace',
+  'Hedy',
+  'Ivan',
+  'Jean',
+  'John',
+  'Karen',
+  'Ken',
+  'Leslie',
+  'Linus',
+  'Margaret',
+  'Mary',
+  'Niklaus',
+  'Radia',
+  'Richard',
+  'Robin',
+  'Shafi',
+  'Sophie',
+  'Tim',
+  'Vint',
+  'Whitfield',
+  'Yukihiro',
 ]
 const LAST_NAMES = [
-  'Allen', 'Backus', 'Berners-Lee', 'Cerf', 'Conway', 'Diffie', 'Dijkstra', 'Engelbart', 'Floyd', 'Goldwasser',
-  'Hamilton', 'Hoare', 'Hopper', 'Jones', 'Kahn', 'Knuth', 'Lamport', 'Liskov', 'Lovelace', 'Matsumoto',
-  'McCarthy', 'Milner', 'Perlman', 'Ritchie', 'Shannon', 'Sutherland', 'Thompson', 'Torvalds', 'Turing', 'Wirth',
+  'Allen',
+  'Backus',
+  'Berners-Lee',
+  'Cerf',
+  'Conway',
+  'Diffie',
+  'Dijkstra',
+  'Engelbart',
+  'Floyd',
+  'Goldwasser',
+  'Hamilton',
+  'Hoare',
+  'Hopper',
+  'Jones',
+  'Kahn',
+  'Knuth',
+  'Lamport',
+  'Liskov',
+  'Lovelace',
+  'Matsumoto',
+  'McCarthy',
+  'Milner',
+  'Perlman',
+  'Ritchie',
+  'Shannon',
+  'Sutherland',
+  'Thompson',
+  'Torvalds',
+  'Turing',
+  'Wirth',
 ]
-const TITLES = ['CEO', 'CTO', 'VP Marketing', 'Marketing Manager', 'Engineer', 'Analyst', 'Buyer', 'Director of Sales', 'Consultant', null]
-const COMPANIES = ['Acme Corp', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Stark Industries', 'Wayne Enterprises', 'Wonka Industries', 'Cyberdyne', 'Soylent']
-const CAMPAIGNS = ['Spring Newsletter', 'Product Launch', 'Webinar Series', 'Customer Summit', 'Holiday Offers', 'Partner Program', 'Trial Nurture', 'Re-engagement']
+const TITLES = [
+  'CEO',
+  'CTO',
+  'VP Marketing',
+  'Marketing Manager',
+  'Engineer',
+  'Analyst',
+  'Buyer',
+  'Director of Sales',
+  'Consultant',
+  null,
+]
+const COMPANIES = [
+  'Acme Corp',
+  'Globex',
+  'Initech',
+  'Umbrella',
+  'Hooli',
+  'Stark Industries',
+  'Wayne Enterprises',
+  'Wonka Industries',
+  'Cyberdyne',
+  'Soylent',
+]
+const CAMPAIGNS = [
+  'Spring Newsletter',
+  'Product Launch',
+  'Webinar Series',
+  'Customer Summit',
+  'Holiday Offers',
+  'Partner Program',
+  'Trial Nurture',
+  'Re-engagement',
+]
 
 const DAY = 86_400_000
 
@@ -105,7 +190,11 @@ export function seedRecords(state: SimulatorState, options: SeedOptions): SeedRe
     people.push(add(defs.Contact, { ...person(i + 1), AccountId: null }, pickOwner(), createdAt()))
   }
   for (let i = 0; i < leadCount; i++) {
-    const values = { ...person(contactCount + i + 1), Company: random.pick(COMPANIES), Status: random.pick(LEAD_STATUSES) }
+    const values = {
+      ...person(contactCount + i + 1),
+      Company: random.pick(COMPANIES),
+      Status: random.pick(LEAD_STATUSES),
+    }
     people.push(add(defs.Lead, values, pickOwner(), createdAt()))
   }
 
@@ -124,7 +213,12 @@ export function seedRecords(state: SimulatorState, options: SeedOptions): SeedRe
       const isContact = personId.startsWith('003')
       add(
         defs.CampaignMember,
-        { CampaignId: campaignId, ContactId: isContact ? personId : null, LeadId: isContact ? null : personId, Status: random.pick(CAMPAIGN_MEMBER_STATUSES) },
+        {
+          CampaignId: campaignId,
+          ContactId: isContact ? personId : null,
+          LeadId: isContact ? null : personId,
+          Status: random.pick(CAMPAIGN_MEMBER_STATUSES),
+        },
         pickOwner(),
         createdAt(),
       )

@@ -21,7 +21,9 @@ export async function buildSimulatorApp(
   const app = Fastify({ logger, bodyLimit: 64 * 1024 * 1024 })
   await app.register(formbody)
 
-  app.addContentTypeParser(['text/xml', 'application/soap+xml'], { parseAs: 'string' }, (_req, body, done) => done(null, body))
+  app.addContentTypeParser(['text/xml', 'application/soap+xml'], { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  )
   // Salesforce answers bad JSON with JSON_PARSER_ERROR, and DELETE/GET may carry an empty JSON body.
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
@@ -68,9 +70,17 @@ export async function buildSimulatorApp(
     if (request.url.startsWith('/services/data')) {
       return status < 500
         ? sendSfError(reply, status === 413 ? 413 : 400, 'JSON_PARSER_ERROR', error.message)
-        : sendSfError(reply, 500, 'UNKNOWN_EXCEPTION', 'An unexpected error occurred. Please include this ErrorId if you contact support.')
+        : sendSfError(
+            reply,
+            500,
+            'UNKNOWN_EXCEPTION',
+            'An unexpected error occurred. Please include this ErrorId if you contact support.',
+          )
     }
-    return reply.code(status).type(JSON_TYPE).send({ error: status < 500 ? error.message : 'Internal simulator error' })
+    return reply
+      .code(status)
+      .type(JSON_TYPE)
+      .send({ error: status < 500 ? error.message : 'Internal simulator error' })
   })
 
   registerSoapRoutes(app, ctx)

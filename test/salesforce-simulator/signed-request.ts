@@ -21,8 +21,17 @@ export interface CanvasRequest {
     user: Record<string, unknown> & { userId: string; userName: string; email: string; fullName: string }
     links: Record<string, string>
     application: Record<string, unknown> & { name: string; canvasUrl: string; authType: string }
-    organization: { organizationId: string; name: string; multicurrencyEnabled: boolean; namespacePrefix: string | null; currencyIsoCode: string }
-    environment: Record<string, unknown> & { dimensions: Record<string, string>; version: { season: string; api: string } }
+    organization: {
+      organizationId: string
+      name: string
+      multicurrencyEnabled: boolean
+      namespacePrefix: string | null
+      currencyIsoCode: string
+    }
+    environment: Record<string, unknown> & {
+      dimensions: Record<string, string>
+      version: { season: string; api: string }
+    }
   }
 }
 
@@ -119,7 +128,14 @@ export function buildCanvasRequest(input: CanvasRequestInput): CanvasRequest {
         displayLocation: 'Visualforce',
         sublocation: null,
         uiTheme: 'Theme4d',
-        dimensions: { width: '100%', height: '900px', maxWidth: '1000px', maxHeight: '2000px', clientWidth: '1200px', clientHeight: '900px' },
+        dimensions: {
+          width: '100%',
+          height: '900px',
+          maxWidth: '1000px',
+          maxHeight: '2000px',
+          clientWidth: '1200px',
+          clientHeight: '900px',
+        },
         parameters: {},
         record: {},
         version: { season: releaseSeason(v), api: v },

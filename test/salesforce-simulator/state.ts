@@ -258,7 +258,11 @@ export class SimulatorState {
   }
 
   userByIdOrUsername(key: string): User | undefined {
-    return this.users.get(key) ?? this.usersByUsername.get(key.toLowerCase()) ?? [...this.users.values()].find((u) => u.id.slice(0, 15) === key)
+    return (
+      this.users.get(key) ??
+      this.usersByUsername.get(key.toLowerCase()) ??
+      [...this.users.values()].find((u) => u.id.slice(0, 15) === key)
+    )
   }
 
   defaultApp(): ConnectedApp {

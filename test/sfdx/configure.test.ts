@@ -30,7 +30,9 @@ function copyOfProject(): string {
 }
 
 function allSource(projectDir: string): string {
-  return sourceFiles(projectDir).map((file) => readFileSync(file, 'utf8')).join('\n')
+  return sourceFiles(projectDir)
+    .map((file) => readFileSync(file, 'utf8'))
+    .join('\n')
 }
 
 function urlsIn(projectDir: string): string[] {
@@ -40,7 +42,11 @@ function urlsIn(projectDir: string): string[] {
 describe('npm run sfdx:configure', () => {
   it('writes the host into every canvas and callback URL, leaving no placeholder, and the project still converts', async () => {
     const projectDir = copyOfProject()
-    const { stdout } = await run('npm', ['run', '--silent', 'sfdx:configure', '--', '--host', 'app.example.com', '--project-dir', projectDir], { cwd: REPO_DIR })
+    const { stdout } = await run(
+      'npm',
+      ['run', '--silent', 'sfdx:configure', '--', '--host', 'app.example.com', '--project-dir', projectDir],
+      { cwd: REPO_DIR },
+    )
     expect(stdout).toContain('https://app.example.com/canvas')
 
     const source = allSource(projectDir)
@@ -57,7 +63,11 @@ describe('npm run sfdx:configure', () => {
   it('exits non-zero with a readable message for a bad host, changing nothing', async () => {
     const projectDir = copyOfProject()
     const before = allSource(projectDir)
-    const failure = await run('npm', ['run', '--silent', 'sfdx:configure', '--', '--host', 'http://app.example.com', '--project-dir', projectDir], { cwd: REPO_DIR }).then(
+    const failure = await run(
+      'npm',
+      ['run', '--silent', 'sfdx:configure', '--', '--host', 'http://app.example.com', '--project-dir', projectDir],
+      { cwd: REPO_DIR },
+    ).then(
       () => undefined,
       (error: { code: number; stderr: string }) => error,
     )
@@ -83,12 +93,19 @@ describe('npm run sfdx:configure', () => {
   it('sets the contact email when asked', async () => {
     const projectDir = copyOfProject()
     await configureProject({ projectDir, host: 'app.example.com', contactEmail: 'it@acme.test' })
-    expect(allSource(projectDir).match(/<contactEmail>[^<]*</g)).toEqual(['<contactEmail>it@acme.test<', '<contactEmail>it@acme.test<'])
-    await expect(configureProject({ projectDir, host: 'app.example.com', contactEmail: 'not an email' })).rejects.toThrow(ConfigureError)
+    expect(allSource(projectDir).match(/<contactEmail>[^<]*</g)).toEqual([
+      '<contactEmail>it@acme.test<',
+      '<contactEmail>it@acme.test<',
+    ])
+    await expect(
+      configureProject({ projectDir, host: 'app.example.com', contactEmail: 'not an email' }),
+    ).rejects.toThrow(ConfigureError)
   })
 
   it('refuses a folder that is not the SF Link sfdx project', async () => {
-    await expect(configureProject({ projectDir: tempDir('sflink-empty-'), host: 'app.example.com' })).rejects.toThrow(/sfdx-project\.json/)
+    await expect(configureProject({ projectDir: tempDir('sflink-empty-'), host: 'app.example.com' })).rejects.toThrow(
+      /sfdx-project\.json/,
+    )
   })
 })
 

@@ -69,7 +69,10 @@ export function loadSalesforceTypesSchema(): MetadataSchema {
     const name = statement.name.text
     const node = statement.type
     if (ts.isUnionTypeNode(node) && node.types.every((t) => ts.isLiteralTypeNode(t) && ts.isStringLiteral(t.literal))) {
-      enums.set(name, node.types.map((t) => ((t as ts.LiteralTypeNode).literal as ts.StringLiteral).text))
+      enums.set(
+        name,
+        node.types.map((t) => ((t as ts.LiteralTypeNode).literal as ts.StringLiteral).text),
+      )
     } else if (ts.isTypeLiteralNode(node)) {
       types.set(name, { name, fields: readMembers(node) })
     } else if (ts.isIntersectionTypeNode(node) && node.types.length === 2 && ts.isTypeLiteralNode(node.types[1])) {
@@ -88,7 +91,13 @@ function allFields(schema: MetadataSchema, type: string): FieldSpec[] {
 
 type OrderedNode = Record<string, unknown> & { ':@'?: Record<string, string> }
 
-const parser = new XMLParser({ preserveOrder: true, ignoreAttributes: false, attributeNamePrefix: '', parseTagValue: false, trimValues: true })
+const parser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  parseTagValue: false,
+  trimValues: true,
+})
 
 function elementName(node: OrderedNode): string | undefined {
   return Object.keys(node).find((key) => key !== ':@' && key !== '#text' && key !== '?xml')
@@ -109,7 +118,13 @@ function checkValue(schema: MetadataSchema, field: FieldSpec, value: string, whe
   }
 }
 
-function checkChildren(schema: MetadataSchema, type: string, children: OrderedNode[], where: string, problems: string[]): void {
+function checkChildren(
+  schema: MetadataSchema,
+  type: string,
+  children: OrderedNode[],
+  where: string,
+  problems: string[],
+): void {
   const fields = allFields(schema, type)
   const seen = new Set<string>()
   let lastIndex = -1
@@ -150,7 +165,8 @@ export function checkMetadataXml(xml: string, schema: MetadataSchema): string[] 
   if (!root || !rootName) return ['no root element']
   if (!schema.types.has(rootName)) return [`${rootName}: not a metadata type in the ${schema.source}`]
   const namespace = root[':@']?.xmlns
-  if (namespace !== METADATA_NAMESPACE) problems.push(`${rootName}: xmlns is ${namespace ?? 'missing'}, expected ${METADATA_NAMESPACE}`)
+  if (namespace !== METADATA_NAMESPACE)
+    problems.push(`${rootName}: xmlns is ${namespace ?? 'missing'}, expected ${METADATA_NAMESPACE}`)
   checkChildren(schema, rootName, root[rootName] as OrderedNode[], rootName, problems)
   return problems
 }

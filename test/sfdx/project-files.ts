@@ -17,7 +17,11 @@ export function packageDirectories(projectDir = SFDX_PROJECT_DIR): string[] {
 /** Every file under the package directories (what `sf project deploy start` would look at). */
 export function sourceFiles(projectDir = SFDX_PROJECT_DIR): string[] {
   return packageDirectories(projectDir)
-    .flatMap((dir) => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name)))
+    .flatMap((dir) =>
+      readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((entry) => entry.isFile())
+        .map((entry) => path.join(entry.parentPath, entry.name)),
+    )
     .sort()
 }
 

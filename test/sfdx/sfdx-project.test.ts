@@ -4,7 +4,13 @@ import path from 'node:path'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { afterAll, describe, expect, it } from 'vitest'
 import { checkMetadataXml, loadJsforceSchema, loadSalesforceTypesSchema, rootElementName } from './metadata-schema.js'
-import { SFDX_PROJECT_DIR, componentSet, convertToMetadataFormat, readSfdxProject, sourceFiles } from './project-files.js'
+import {
+  SFDX_PROJECT_DIR,
+  componentSet,
+  convertToMetadataFormat,
+  readSfdxProject,
+  sourceFiles,
+} from './project-files.js'
 
 const ECA = 'SF_Link'
 const EXPECTED_COMPONENTS = [
@@ -22,8 +28,21 @@ const EXPECTED_COMPONENTS = [
 const tempDirs: string[] = []
 afterAll(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
 
-const lists = new Set(['canvasLocationOptions', 'locations', 'scopes', 'pageAccesses', 'tabSettings', 'userPermissions', 'permissionSetName'])
-const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', parseTagValue: false, isArray: (name) => lists.has(name) })
+const lists = new Set([
+  'canvasLocationOptions',
+  'locations',
+  'scopes',
+  'pageAccesses',
+  'tabSettings',
+  'userPermissions',
+  'permissionSetName',
+])
+const xml = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  parseTagValue: false,
+  isArray: (name) => lists.has(name),
+})
 
 function sourceFile(relative: string): string {
   return path.join(SFDX_PROJECT_DIR, relative)
@@ -59,8 +78,14 @@ describe('sfdx-project: source-deploy-retrieve', () => {
     const components = set.getSourceComponents().toArray()
     expect(components.map((c) => `${c.type.name}:${c.fullName}`).sort()).toEqual(EXPECTED_COMPONENTS)
     // Every source file belongs to some component: nothing is silently left out of a deploy.
-    const claimed = new Set(components.flatMap((c) => [c.xml, ...c.walkContent(), c.content].filter((p): p is string => typeof p === 'string')))
-    const unclaimed = sourceFiles().filter((file) => ![...claimed].some((owner) => file === owner || file.startsWith(`${owner}${path.sep}`)))
+    const claimed = new Set(
+      components.flatMap((c) =>
+        [c.xml, ...c.walkContent(), c.content].filter((p): p is string => typeof p === 'string'),
+      ),
+    )
+    const unclaimed = sourceFiles().filter(
+      (file) => ![...claimed].some((owner) => file === owner || file.startsWith(`${owner}${path.sep}`)),
+    )
     expect(unclaimed).toEqual([])
   })
 
@@ -69,7 +94,9 @@ describe('sfdx-project: source-deploy-retrieve', () => {
     tempDirs.push(out)
     const packagePath = await convertToMetadataFormat(SFDX_PROJECT_DIR, out)
     const manifest = xml.parse(readFileSync(path.join(packagePath, 'package.xml'), 'utf8')).Package
-    const listed = [manifest.types].flat().flatMap((t: { name: string; members: string | string[] }) => [t.members].flat().map((m) => `${t.name}:${m}`))
+    const listed = [manifest.types]
+      .flat()
+      .flatMap((t: { name: string; members: string | string[] }) => [t.members].flat().map((m) => `${t.name}:${m}`))
     expect(listed.sort()).toEqual(EXPECTED_COMPONENTS)
     expect(manifest.version).toBe(readSfdxProject().sourceApiVersion)
     for (const file of [
@@ -106,13 +133,16 @@ describe('sfdx-project: Metadata API schema', () => {
   const salesforceTypes = loadSalesforceTypesSchema()
   const metaFiles = sourceFiles().filter((file) => file.endsWith('-meta.xml'))
 
-  it.each(metaFiles.map((file) => [path.relative(SFDX_PROJECT_DIR, file), file]))('%s matches the schema', (_name, file) => {
-    const content = readFileSync(file, 'utf8')
-    const root = rootElementName(content)!
-    const schemas = [jsforce, salesforceTypes].filter((schema) => schema.types.has(root))
-    expect(schemas.length, `no schema knows ${root}`).toBeGreaterThan(0)
-    for (const schema of schemas) expect(checkMetadataXml(content, schema), schema.source).toEqual([])
-  })
+  it.each(metaFiles.map((file) => [path.relative(SFDX_PROJECT_DIR, file), file]))(
+    '%s matches the schema',
+    (_name, file) => {
+      const content = readFileSync(file, 'utf8')
+      const root = rootElementName(content)!
+      const schemas = [jsforce, salesforceTypes].filter((schema) => schema.types.has(root))
+      expect(schemas.length, `no schema knows ${root}`).toBeGreaterThan(0)
+      for (const schema of schemas) expect(checkMetadataXml(content, schema), schema.source).toEqual([])
+    },
+  )
 
   it('checks the ConnectedApp against the jsforce schema, canvasConfig and oauthConfig included', () => {
     const content = readFileSync(sourceFile(files.connectedApp), 'utf8')
@@ -134,7 +164,11 @@ describe('sfdx-project: Metadata API schema', () => {
   })
 
   it('catches a misspelt element inside oauthConfig and at the top level', () => {
-    const broken = connectedApp.replace('<callbackUrl>', '<callbackURL>').replace('</callbackUrl>', '</callbackURL>').replace('<contactEmail>', '<contactMail>').replace('</contactEmail>', '</contactMail>')
+    const broken = connectedApp
+      .replace('<callbackUrl>', '<callbackURL>')
+      .replace('</callbackUrl>', '</callbackURL>')
+      .replace('<contactEmail>', '<contactMail>')
+      .replace('</contactEmail>', '</contactMail>')
     const problems = checkMetadataXml(broken, jsforce)
     expect(problems).toContainEqual(expect.stringContaining('ConnectedApp/oauthConfig/callbackURL'))
     expect(problems).toContainEqual(expect.stringContaining('ConnectedApp/contactMail'))
@@ -145,12 +179,19 @@ describe('sfdx-project: Metadata API schema', () => {
     expect(swapped).not.toBe(connectedApp)
     expect(checkMetadataXml(swapped, jsforce)).toContainEqual(expect.stringContaining('out of order'))
     const badLocation = connectedApp.replace('<locations>Visualforce</locations>', '<locations>VisualForce</locations>')
-    expect(checkMetadataXml(badLocation, salesforceTypes)).toContainEqual(expect.stringContaining('"VisualForce" is not a CanvasLocationOptions'))
+    expect(checkMetadataXml(badLocation, salesforceTypes)).toContainEqual(
+      expect.stringContaining('"VisualForce" is not a CanvasLocationOptions'),
+    )
   })
 
   it('catches a misspelt element in an External Client App settings file', () => {
-    const canvas = readFileSync(sourceFile(files.ecaCanvas), 'utf8').replace(/canvasLocationOptions/g, 'canvasLocations')
-    expect(checkMetadataXml(canvas, salesforceTypes)).toContainEqual(expect.stringContaining('has no element "canvasLocations"'))
+    const canvas = readFileSync(sourceFile(files.ecaCanvas), 'utf8').replace(
+      /canvasLocationOptions/g,
+      'canvasLocations',
+    )
+    expect(checkMetadataXml(canvas, salesforceTypes)).toContainEqual(
+      expect.stringContaining('has no element "canvasLocations"'),
+    )
   })
 })
 
@@ -168,7 +209,12 @@ describe('sfdx-project: SF Link settings', () => {
   it('asks for the api and refresh_token scopes, so the signed request carries a refresh token', () => {
     const oauth = readMetadata(files.ecaOauth)
     expect(oauth.externalClientApplication).toBe(ECA)
-    expect(oauth.commaSeparatedOauthScopes.split(',').map((s: string) => s.trim()).sort()).toEqual(['Api', 'RefreshToken'])
+    expect(
+      oauth.commaSeparatedOauthScopes
+        .split(',')
+        .map((s: string) => s.trim())
+        .sort(),
+    ).toEqual(['Api', 'RefreshToken'])
     const global = readMetadata(files.ecaGlobalOauth)
     expect(global.externalClientApplication).toBe(ECA)
     expect(httpsUrl(global.callbackUrl)).toMatchObject({ protocol: 'https:', pathname: '/oauth/salesforce/callback' })
@@ -203,7 +249,9 @@ describe('sfdx-project: SF Link settings', () => {
   })
 
   it('commits the placeholder host only (sfdx:configure writes the real one)', () => {
-    const urls = sourceFiles().flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/<(?:canvasUrl|callbackUrl)>([^<]*)</g)].map((m) => m[1]))
+    const urls = sourceFiles().flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/<(?:canvasUrl|callbackUrl)>([^<]*)</g)].map((m) => m[1]),
+    )
     expect(urls).toHaveLength(4)
     for (const url of urls) expect(new URL(url).host).toBe('sflink.example.com')
   })
@@ -212,7 +260,9 @@ describe('sfdx-project: SF Link settings', () => {
     for (const file of sourceFiles()) {
       const content = readFileSync(file, 'utf8')
       const name = path.relative(SFDX_PROJECT_DIR, file)
-      expect(content, name).not.toMatch(/<(consumerKey|consumerSecret|certificate|oauthLink|orgScopedExternalApp|clientAssertionCertificate)>/)
+      expect(content, name).not.toMatch(
+        /<(consumerKey|consumerSecret|certificate|oauthLink|orgScopedExternalApp|clientAssertionCertificate)>/,
+      )
       expect(content, name).not.toMatch(/-----BEGIN [A-Z ]*(PRIVATE KEY|CERTIFICATE)-----/)
       expect(content, name).not.toMatch(/\b3MVG[0-9A-Za-z._]{20,}/) // consumer keys
       expect(content, name).not.toMatch(/\b(00D|005|0H4|0Ci|0PS|00e|0tb)[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?\b/) // record IDs

@@ -8,7 +8,12 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createSalesforceSimulator, DEFAULT_CONSUMER_SECRET, verifySignedRequest, type SalesforceSimulator } from '../salesforce-simulator/index.js'
+import {
+  createSalesforceSimulator,
+  DEFAULT_CONSUMER_SECRET,
+  verifySignedRequest,
+  type SalesforceSimulator,
+} from '../salesforce-simulator/index.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const SDK = readFileSync(path.join(root, 'node_modules/@salesforce/canvas-js-sdk/js/canvas-all.js'), 'utf8')
@@ -93,7 +98,11 @@ describe('/canvas-host', () => {
       // The POST the app received verifies with the consumer secret and is for Grace.
       expect(posted).toHaveLength(1)
       const initial = verifySignedRequest(posted[0], DEFAULT_CONSUMER_SECRET)
-      expect(initial).toMatchObject({ userId: grace.id, client: { targetOrigin: sim.url, instanceUrl: sim.url }, context: { application: { canvasUrl: appUrl } } })
+      expect(initial).toMatchObject({
+        userId: grace.id,
+        client: { targetOrigin: sim.url, instanceUrl: sim.url },
+        context: { application: { canvasUrl: appUrl } },
+      })
 
       // refreshSignedRequest: the SDK's callback got status 200 and a fresh, valid signed request.
       await expect.poll(() => frame.textContent('#status')).toBe('refreshed: HTTP 200')
@@ -101,20 +110,33 @@ describe('/canvas-host', () => {
       expect(refreshed).toMatchObject({ status: 200, type: 'callback' })
       const fresh = refreshed.payload.response as string
       expect(fresh).not.toBe(posted[0])
-      expect(verifySignedRequest(fresh, DEFAULT_CONSUMER_SECRET)).toMatchObject({ userId: grace.id, context: { user: { userName: grace.username } } })
-      expect(verifySignedRequest(fresh.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')), DEFAULT_CONSUMER_SECRET)).toBeUndefined()
+      expect(verifySignedRequest(fresh, DEFAULT_CONSUMER_SECRET)).toMatchObject({
+        userId: grace.id,
+        context: { user: { userName: grace.username } },
+      })
+      expect(
+        verifySignedRequest(
+          fresh.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')),
+          DEFAULT_CONSUMER_SECRET,
+        ),
+      ).toBeUndefined()
 
       // resize: the host applied the height to the iframe.
       await expect.poll(() => page.$eval('#canvas-frame', (el) => (el as HTMLIFrameElement).style.height)).toBe('777px')
 
       mkdirSync(path.join(root, 'test-results/screenshots'), { recursive: true })
-      await page.screenshot({ path: path.join(root, 'test-results/screenshots/simulator-canvas-host.png'), fullPage: true })
+      await page.screenshot({
+        path: path.join(root, 'test-results/screenshots/simulator-canvas-host.png'),
+        fullPage: true,
+      })
 
       // repost: the host POSTs a fresh signed request into the iframe again.
       await frame.evaluate(() => (window as any).Sfdc.canvas.client.repost({ refresh: true }))
       await expect.poll(() => posted.length).toBe(2)
       expect(verifySignedRequest(posted[1], DEFAULT_CONSUMER_SECRET)).toMatchObject({ userId: grace.id })
-      const messages = await page.evaluate(() => (window as any).__canvasHost.messages.map((m: { type: string }) => m.type))
+      const messages = await page.evaluate(() =>
+        (window as any).__canvasHost.messages.map((m: { type: string }) => m.type),
+      )
       expect(messages).toEqual(expect.arrayContaining(['resize', 'refresh', 'repost']))
     } finally {
       await page.close()

@@ -4,7 +4,12 @@ import jwt from 'jsonwebtoken'
 import { Connection, OAuth2 } from 'jsforce'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { SimUser } from '../salesforce-simulator/index.js'
-import { createSalesforceSimulator, DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, type SalesforceSimulator } from '../salesforce-simulator/index.js'
+import {
+  createSalesforceSimulator,
+  DEFAULT_CONSUMER_KEY,
+  DEFAULT_CONSUMER_SECRET,
+  type SalesforceSimulator,
+} from '../salesforce-simulator/index.js'
 import { createSelfSignedCertificate, type TestCertificate } from './helpers/certificate.js'
 import { authorizeWithForms } from './helpers/oauth-forms.js'
 
@@ -17,7 +22,13 @@ let grace: SimUser
 let certificate: TestCertificate
 
 const oauth2 = (extra: Partial<ConstructorParameters<typeof OAuth2>[0]> = {}) =>
-  new OAuth2({ loginUrl: sim.url, clientId: DEFAULT_CONSUMER_KEY, clientSecret: DEFAULT_CONSUMER_SECRET, redirectUri: REDIRECT_URI, ...extra })
+  new OAuth2({
+    loginUrl: sim.url,
+    clientId: DEFAULT_CONSUMER_KEY,
+    clientSecret: DEFAULT_CONSUMER_SECRET,
+    redirectUri: REDIRECT_URI,
+    ...extra,
+  })
 
 async function tokenRequest(fields: Record<string, string>): Promise<{ status: number; body: any }> {
   const res = await fetch(`${sim.url}/services/oauth2/token`, {
@@ -40,7 +51,11 @@ async function connectWithSalesforce(user: SimUser, scope = 'api refresh_token')
 }
 
 function assertion(claims: Record<string, unknown>, key = certificate.privateKeyPem): string {
-  return jwt.sign({ iss: DEFAULT_CONSUMER_KEY, sub: ada.username, aud: sim.url, exp: Math.floor(Date.now() / 1000) + 120, ...claims }, key, { algorithm: 'RS256' })
+  return jwt.sign(
+    { iss: DEFAULT_CONSUMER_KEY, sub: ada.username, aud: sim.url, exp: Math.floor(Date.now() / 1000) + 120, ...claims },
+    key,
+    { algorithm: 'RS256' },
+  )
 }
 
 beforeAll(async () => {
@@ -66,7 +81,10 @@ describe('web-server flow with PKCE ("Connect with Salesforce")', () => {
 
   it('answers the token request like Salesforce', async () => {
     const client = oauth2({ useVerifier: true })
-    const redirect = await authorizeWithForms(client.getAuthorizationUrl({ scope: 'api refresh_token' }), { username: grace.username, password: grace.password })
+    const redirect = await authorizeWithForms(client.getAuthorizationUrl({ scope: 'api refresh_token' }), {
+      username: grace.username,
+      password: grace.password,
+    })
     const token = await client.requestToken(redirect.searchParams.get('code')!)
     expect(token).toMatchObject({
       instance_url: sim.url,
@@ -81,16 +99,28 @@ describe('web-server flow with PKCE ("Connect with Salesforce")', () => {
 
   it('refuses a code with the wrong PKCE verifier, and a code used twice', async () => {
     const client = oauth2({ useVerifier: true })
-    const redirect = await authorizeWithForms(client.getAuthorizationUrl({ scope: 'api' }), { username: ada.username, password: ada.password })
+    const redirect = await authorizeWithForms(client.getAuthorizationUrl({ scope: 'api' }), {
+      username: ada.username,
+      password: ada.password,
+    })
     const code = redirect.searchParams.get('code')!
-    await expect(oauth2({ useVerifier: true }).requestToken(code)).rejects.toMatchObject({ name: 'invalid_grant', message: 'invalid code verifier' })
+    await expect(oauth2({ useVerifier: true }).requestToken(code)).rejects.toMatchObject({
+      name: 'invalid_grant',
+      message: 'invalid code verifier',
+    })
     await expect(client.requestToken(code)).resolves.toHaveProperty('access_token')
-    await expect(client.requestToken(code)).rejects.toMatchObject({ name: 'invalid_grant', message: 'invalid authorization code' })
+    await expect(client.requestToken(code)).rejects.toMatchObject({
+      name: 'invalid_grant',
+      message: 'invalid authorization code',
+    })
   })
 
   it('issues no refresh token without the refresh_token or offline_access scope', async () => {
     const client = oauth2({ useVerifier: true })
-    const redirect = await authorizeWithForms(client.getAuthorizationUrl({ scope: 'api' }), { username: ada.username, password: ada.password })
+    const redirect = await authorizeWithForms(client.getAuthorizationUrl({ scope: 'api' }), {
+      username: ada.username,
+      password: ada.password,
+    })
     const token = await client.requestToken(redirect.searchParams.get('code')!)
     expect(token.refresh_token).toBeUndefined()
     expect(token.scope).toBe('api')
@@ -98,9 +128,15 @@ describe('web-server flow with PKCE ("Connect with Salesforce")', () => {
 
   it('checks the redirect URI and the client secret at the token endpoint', async () => {
     const client = oauth2({ useVerifier: true })
-    const redirect = await authorizeWithForms(client.getAuthorizationUrl({ scope: 'api' }), { username: ada.username, password: ada.password })
+    const redirect = await authorizeWithForms(client.getAuthorizationUrl({ scope: 'api' }), {
+      username: ada.username,
+      password: ada.password,
+    })
     const code = redirect.searchParams.get('code')!
-    await expect(oauth2({ useVerifier: true, clientSecret: 'wrong' }).requestToken(code)).rejects.toMatchObject({ name: 'invalid_client', message: 'invalid client credentials' })
+    await expect(oauth2({ useVerifier: true, clientSecret: 'wrong' }).requestToken(code)).rejects.toMatchObject({
+      name: 'invalid_client',
+      message: 'invalid client credentials',
+    })
     const other = oauth2({ redirectUri: 'http://127.0.0.1:9/elsewhere' })
     other.codeVerifier = client.codeVerifier
     await expect(other.requestToken(code)).rejects.toMatchObject({ name: 'redirect_uri_mismatch' })
@@ -112,15 +148,23 @@ describe('web-server flow with PKCE ("Connect with Salesforce")', () => {
     expect(html).toMatch(/<label for="username">Username<\/label>\s*<input id="username"/)
     expect(html).toMatch(/<label for="password">Password<\/label>\s*<input id="password"/)
     expect(html).toContain('>Log In</button>')
-    await expect(authorizeWithForms(oauth2().getAuthorizationUrl({ scope: 'api' }), { username: ada.username, password: 'wrong' })).rejects.toThrow(
-      /Please check your username and password/,
-    )
+    await expect(
+      authorizeWithForms(oauth2().getAuthorizationUrl({ scope: 'api' }), { username: ada.username, password: 'wrong' }),
+    ).rejects.toThrow(/Please check your username and password/)
     expect(sim.control.counters().logins.byKind.oauth_code).toEqual({ success: 0, failure: 1 })
   })
 
   it('redirects with access_denied when the user denies access', async () => {
-    const redirect = await authorizeWithForms(oauth2().getAuthorizationUrl({ scope: 'api', state: 's1' }), { username: ada.username, password: ada.password, decision: 'deny' })
-    expect(Object.fromEntries(redirect.searchParams)).toEqual({ error: 'access_denied', error_description: 'end-user denied authorization', state: 's1' })
+    const redirect = await authorizeWithForms(oauth2().getAuthorizationUrl({ scope: 'api', state: 's1' }), {
+      username: ada.username,
+      password: ada.password,
+      decision: 'deny',
+    })
+    expect(Object.fromEntries(redirect.searchParams)).toEqual({
+      error: 'access_denied',
+      error_description: 'end-user denied authorization',
+      state: 's1',
+    })
   })
 })
 
@@ -146,7 +190,12 @@ describe('refresh tokens', () => {
 
   it('a connection built from a stored refresh token works without any access token', async () => {
     const { conn: first } = await connectWithSalesforce(ada)
-    const conn = new Connection({ oauth2: oauth2(), instanceUrl: sim.url, refreshToken: first.refreshToken!, version: '60.0' })
+    const conn = new Connection({
+      oauth2: oauth2(),
+      instanceUrl: sim.url,
+      refreshToken: first.refreshToken!,
+      version: '60.0',
+    })
     const result = await conn.query('SELECT COUNT() FROM Lead')
     expect(result.totalSize).toBe(5)
   })
@@ -154,9 +203,14 @@ describe('refresh tokens', () => {
   it('revoking the refresh token kills its access tokens and later refreshes', async () => {
     const { conn, client } = await connectWithSalesforce(ada)
     await client.revokeToken(conn.refreshToken!)
-    const raw = await fetch(`${sim.url}/services/data/v60.0/limits`, { headers: { authorization: `Bearer ${conn.accessToken}` } })
+    const raw = await fetch(`${sim.url}/services/data/v60.0/limits`, {
+      headers: { authorization: `Bearer ${conn.accessToken}` },
+    })
     expect(raw.status).toBe(401)
-    await expect(client.refreshToken(conn.refreshToken!)).rejects.toMatchObject({ name: 'invalid_grant', message: 'expired access/refresh token' })
+    await expect(client.refreshToken(conn.refreshToken!)).rejects.toMatchObject({
+      name: 'invalid_grant',
+      message: 'expired access/refresh token',
+    })
     await expect(conn.query('SELECT Id FROM Contact LIMIT 1')).rejects.toThrow(/expired access\/refresh token/)
     expect(sim.control.counters().logins.byKind.refresh.failure).toBeGreaterThanOrEqual(1)
   })
@@ -189,9 +243,15 @@ describe('JWT bearer flow', () => {
   })
 
   it('refuses a user the admin has not pre-authorised', async () => {
-    const fresh = sim.control.createUser({ username: 'not.approved@demo.sflink.test', firstName: 'Not', lastName: 'Approved' })
+    const fresh = sim.control.createUser({
+      username: 'not.approved@demo.sflink.test',
+      firstName: 'Not',
+      lastName: 'Approved',
+    })
     const conn = new Connection({ oauth2: oauth2(), version: '60.0' })
-    await expect(conn.authorize({ grant_type: JWT_GRANT, assertion: assertion({ sub: fresh.username }) })).rejects.toMatchObject({
+    await expect(
+      conn.authorize({ grant_type: JWT_GRANT, assertion: assertion({ sub: fresh.username }) }),
+    ).rejects.toMatchObject({
       name: 'invalid_grant',
       message: "user hasn't approved this consumer",
     })
@@ -222,9 +282,21 @@ describe('JWT bearer flow', () => {
     const cases: [Record<string, unknown>, string | undefined, { error: string; error_description: string }][] = [
       [{}, otherKey, { error: 'invalid_grant', error_description: 'invalid assertion' }],
       [{ aud: 'https://example.com' }, undefined, { error: 'invalid_grant', error_description: 'audience is invalid' }],
-      [{ iss: 'SOME_OTHER_APP' }, undefined, { error: 'invalid_client_id', error_description: 'client identifier invalid' }],
-      [{ exp: Math.floor(Date.now() / 1000) - 60 }, undefined, { error: 'invalid_grant', error_description: 'expired authorization code' }],
-      [{ exp: Math.floor(Date.now() / 1000) + 3600 }, undefined, { error: 'invalid_grant', error_description: 'invalid assertion' }],
+      [
+        { iss: 'SOME_OTHER_APP' },
+        undefined,
+        { error: 'invalid_client_id', error_description: 'client identifier invalid' },
+      ],
+      [
+        { exp: Math.floor(Date.now() / 1000) - 60 },
+        undefined,
+        { error: 'invalid_grant', error_description: 'expired authorization code' },
+      ],
+      [
+        { exp: Math.floor(Date.now() / 1000) + 3600 },
+        undefined,
+        { error: 'invalid_grant', error_description: 'invalid assertion' },
+      ],
       [{ sub: 'nobody@example.com' }, undefined, { error: 'invalid_grant', error_description: 'invalid assertion' }],
     ]
     for (const [claims, key, expected] of cases) {
@@ -240,11 +312,25 @@ describe('token endpoint errors and identity', () => {
       status: 400,
       body: { error: 'unsupported_grant_type', error_description: 'grant type not supported' },
     })
-    expect(await tokenRequest({ grant_type: 'refresh_token', refresh_token: '5Aep861nope', client_id: DEFAULT_CONSUMER_KEY, client_secret: DEFAULT_CONSUMER_SECRET })).toEqual({
+    expect(
+      await tokenRequest({
+        grant_type: 'refresh_token',
+        refresh_token: '5Aep861nope',
+        client_id: DEFAULT_CONSUMER_KEY,
+        client_secret: DEFAULT_CONSUMER_SECRET,
+      }),
+    ).toEqual({
       status: 400,
       body: { error: 'invalid_grant', error_description: 'expired access/refresh token' },
     })
-    expect(await tokenRequest({ grant_type: 'refresh_token', refresh_token: '5Aep861nope', client_id: DEFAULT_CONSUMER_KEY, client_secret: 'wrong' })).toEqual({
+    expect(
+      await tokenRequest({
+        grant_type: 'refresh_token',
+        refresh_token: '5Aep861nope',
+        client_id: DEFAULT_CONSUMER_KEY,
+        client_secret: 'wrong',
+      }),
+    ).toEqual({
       status: 400,
       body: { error: 'invalid_client', error_description: 'invalid client credentials' },
     })
@@ -252,7 +338,10 @@ describe('token endpoint errors and identity', () => {
 
   it('blocks the OAuth username-password flow unless the org allows it', async () => {
     const conn = new Connection({ oauth2: oauth2(), version: '60.0' })
-    await expect(conn.login(ada.username, ada.password + ada.securityToken)).rejects.toMatchObject({ name: 'invalid_grant', message: 'authentication failure' })
+    await expect(conn.login(ada.username, ada.password + ada.securityToken)).rejects.toMatchObject({
+      name: 'invalid_grant',
+      message: 'authentication failure',
+    })
     sim.control.setOrgSettings(ada.organizationId, { oauthPasswordFlowEnabled: true })
     try {
       await expect(conn.login(ada.username, ada.password + ada.securityToken)).resolves.toMatchObject({ id: ada.id })
@@ -265,11 +354,25 @@ describe('token endpoint errors and identity', () => {
   it('serves the identity URL and userinfo for the session’s user', async () => {
     const { conn } = await connectWithSalesforce(ada)
     const identity = await conn.identity()
-    expect(identity).toMatchObject({ user_id: ada.id, organization_id: ada.organizationId, username: ada.username, display_name: 'Ada Lovelace', email: ada.email })
+    expect(identity).toMatchObject({
+      user_id: ada.id,
+      organization_id: ada.organizationId,
+      username: ada.username,
+      display_name: 'Ada Lovelace',
+      email: ada.email,
+    })
     expect(identity.urls.rest).toBe(`${sim.url}/services/data/v{version}/`)
-    const userinfo = await fetch(`${sim.url}/services/oauth2/userinfo`, { headers: { authorization: `Bearer ${conn.accessToken}` } }).then((r) => r.json())
-    expect(userinfo).toMatchObject({ user_id: ada.id, organization_id: ada.organizationId, preferred_username: ada.username })
-    const bad = await fetch(`${sim.url}/id/${ada.organizationId}/${ada.id}`, { headers: { authorization: 'Bearer nope' } })
+    const userinfo = await fetch(`${sim.url}/services/oauth2/userinfo`, {
+      headers: { authorization: `Bearer ${conn.accessToken}` },
+    }).then((r) => r.json())
+    expect(userinfo).toMatchObject({
+      user_id: ada.id,
+      organization_id: ada.organizationId,
+      preferred_username: ada.username,
+    })
+    const bad = await fetch(`${sim.url}/id/${ada.organizationId}/${ada.id}`, {
+      headers: { authorization: 'Bearer nope' },
+    })
     expect(bad.status).toBe(403)
   })
 })
@@ -277,13 +380,20 @@ describe('token endpoint errors and identity', () => {
 describe('session inactivity timeout', () => {
   it('ends a session after the org’s timeout without activity; activity keeps it alive', async () => {
     let clock = Date.now()
-    const timed = await createSalesforceSimulator({ data: { contacts: 3, leads: 0, campaigns: 0 }, now: () => clock, sessionTimeoutSeconds: 600 })
+    const timed = await createSalesforceSimulator({
+      data: { contacts: 3, leads: 0, campaigns: 0 },
+      now: () => clock,
+      sessionTimeoutSeconds: 600,
+    })
     try {
       const [user] = timed.control.users()
       const conn = new Connection({ loginUrl: timed.url, version: '60.0' })
       await conn.login(user.username, user.password + user.securityToken)
       const token = conn.accessToken!
-      const query = () => fetch(`${timed.url}/services/data/v60.0/query?q=SELECT+Id+FROM+Contact`, { headers: { authorization: `Bearer ${token}` } })
+      const query = () =>
+        fetch(`${timed.url}/services/data/v60.0/query?q=SELECT+Id+FROM+Contact`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
       clock += 500_000
       expect((await query()).status).toBe(200)
       clock += 500_000

@@ -36,7 +36,10 @@ beforeEach(() => {
 
 describe('query and paging', () => {
   it('fetches 5,000 records with autoFetch, following nextRecordsUrl in pages of 2,000', async () => {
-    const result = await conn.query<{ Id: string; Email: string }>('SELECT Id, Email FROM Contact', { autoFetch: true, maxFetch: 100_000 })
+    const result = await conn.query<{ Id: string; Email: string }>('SELECT Id, Email FROM Contact', {
+      autoFetch: true,
+      maxFetch: 100_000,
+    })
     expect(result.totalSize).toBe(5000)
     expect(result.records).toHaveLength(5000)
     expect(new Set(result.records.map((r) => r.Id)).size).toBe(5000)
@@ -44,7 +47,9 @@ describe('query and paging', () => {
   })
 
   it('answers pages of the size asked in Sforce-Query-Options', async () => {
-    const res = await rawGet(`/services/data/v${V}/query?q=${encodeURIComponent('SELECT Id FROM Lead')}`, { 'Sforce-Query-Options': 'batchSize=200' })
+    const res = await rawGet(`/services/data/v${V}/query?q=${encodeURIComponent('SELECT Id FROM Lead')}`, {
+      'Sforce-Query-Options': 'batchSize=200',
+    })
     const page = await res.json()
     expect(page).toMatchObject({ totalSize: 300, done: false })
     expect(page.records).toHaveLength(200)
@@ -57,7 +62,9 @@ describe('query and paging', () => {
   })
 
   it('gives records in Salesforce’s shape', async () => {
-    const result = await conn.query<any>("SELECT Id, Email, FirstName, LastName, Name, HasOptedOutOfEmail, CreatedDate, SystemModstamp, OwnerId, AccountId FROM Contact LIMIT 1")
+    const result = await conn.query<any>(
+      'SELECT Id, Email, FirstName, LastName, Name, HasOptedOutOfEmail, CreatedDate, SystemModstamp, OwnerId, AccountId FROM Contact LIMIT 1',
+    )
     const [r] = result.records
     expect(r.attributes).toEqual({ type: 'Contact', url: `/services/data/v${V}/sobjects/Contact/${r.Id}` })
     expect(r.Id).toMatch(/^003\w{15}$/)
@@ -75,7 +82,9 @@ describe('query and paging', () => {
     const res = await rawGet(`/services/data/v${V}/query?q=${encodeURIComponent('SELECT Id FROM Contact WHERE')}`)
     expect(res.status).toBe(400)
     const body = await res.json()
-    expect(body).toEqual([{ message: expect.stringContaining('unexpected token: <EOF>'), errorCode: 'MALFORMED_QUERY' }])
+    expect(body).toEqual([
+      { message: expect.stringContaining('unexpected token: <EOF>'), errorCode: 'MALFORMED_QUERY' },
+    ])
   })
 
   it('keeps deleted records out of query and shows them to queryAll', async () => {
@@ -90,7 +99,9 @@ describe('query and paging', () => {
 
 describe('composite/sobjects', () => {
   it('updates 450 records in 3 calls of at most 200 (jsforce allowRecursive)', async () => {
-    const { records } = await conn.query<{ Id: string; SystemModstamp: string }>('SELECT Id, SystemModstamp FROM Contact WHERE HasOptedOutOfEmail = false LIMIT 450')
+    const { records } = await conn.query<{ Id: string; SystemModstamp: string }>(
+      'SELECT Id, SystemModstamp FROM Contact WHERE HasOptedOutOfEmail = false LIMIT 450',
+    )
     expect(records).toHaveLength(450)
     sim.control.resetCounters()
     const results = await conn.sobject('Contact').update(
@@ -101,23 +112,39 @@ describe('composite/sobjects', () => {
     expect(results.every((r) => r.success)).toBe(true)
     expect(sim.control.counters().apiCalls.byEndpoint).toEqual({ 'composite/sobjects': 3 })
 
-    const ids = records.slice(0, 50).map((r) => `'${r.Id}'`).join(',')
-    const after = await conn.query<{ HasOptedOutOfEmail: boolean; SystemModstamp: string; Id: string }>(`SELECT Id, HasOptedOutOfEmail, SystemModstamp FROM Contact WHERE Id IN (${ids})`)
+    const ids = records
+      .slice(0, 50)
+      .map((r) => `'${r.Id}'`)
+      .join(',')
+    const after = await conn.query<{ HasOptedOutOfEmail: boolean; SystemModstamp: string; Id: string }>(
+      `SELECT Id, HasOptedOutOfEmail, SystemModstamp FROM Contact WHERE Id IN (${ids})`,
+    )
     expect(after.records.every((r) => r.HasOptedOutOfEmail)).toBe(true)
     const stamp = new Map(records.map((r) => [r.Id, r.SystemModstamp]))
-    expect(after.records.every((r) => Date.parse(r.SystemModstamp.replace('+0000', 'Z')) > Date.parse(stamp.get(r.Id)!.replace('+0000', 'Z')))).toBe(true)
+    expect(
+      after.records.every(
+        (r) => Date.parse(r.SystemModstamp.replace('+0000', 'Z')) > Date.parse(stamp.get(r.Id)!.replace('+0000', 'Z')),
+      ),
+    ).toBe(true)
   })
 
   it('refuses more than 200 records in one call (jsforce without allowRecursive sends them all)', async () => {
     const { records } = await conn.query<{ Id: string }>('SELECT Id FROM Contact LIMIT 201')
-    await expect(conn.sobject('Contact').update(records.map((r) => ({ Id: r.Id, Title: 'x' })), { allOrNone: false })).rejects.toMatchObject({
+    await expect(
+      conn.sobject('Contact').update(
+        records.map((r) => ({ Id: r.Id, Title: 'x' })),
+        { allOrNone: false },
+      ),
+    ).rejects.toMatchObject({
       errorCode: 'EXCEEDED_ID_LIMIT',
       message: 'record limit reached. cannot submit more than 200 records into this call',
     })
   })
 
   it('with allOrNone, one bad record rolls every record back', async () => {
-    const { records } = await conn.query<{ Id: string; Title: string | null }>('SELECT Id, Title FROM Contact ORDER BY Id LIMIT 3')
+    const { records } = await conn.query<{ Id: string; Title: string | null }>(
+      'SELECT Id, Title FROM Contact ORDER BY Id LIMIT 3',
+    )
     const results = await conn.sobject('Contact').update(
       [
         { Id: records[0].Id, Title: 'Rolled back' },
@@ -127,31 +154,68 @@ describe('composite/sobjects', () => {
       { allOrNone: true },
     )
     expect(results).toEqual([
-      { id: records[0].Id, success: false, errors: [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK', message: expect.any(String), fields: [] }] },
-      { id: records[1].Id, success: false, errors: [{ statusCode: 'INVALID_EMAIL_ADDRESS', message: 'Email: invalid email address: not-an-email', fields: ['Email'] }] },
-      { id: records[2].Id, success: false, errors: [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK', message: expect.any(String), fields: [] }] },
+      {
+        id: records[0].Id,
+        success: false,
+        errors: [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK', message: expect.any(String), fields: [] }],
+      },
+      {
+        id: records[1].Id,
+        success: false,
+        errors: [
+          {
+            statusCode: 'INVALID_EMAIL_ADDRESS',
+            message: 'Email: invalid email address: not-an-email',
+            fields: ['Email'],
+          },
+        ],
+      },
+      {
+        id: records[2].Id,
+        success: false,
+        errors: [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK', message: expect.any(String), fields: [] }],
+      },
     ])
     const after = await conn.query<{ Title: string | null }>(`SELECT Title FROM Contact WHERE Id = '${records[0].Id}'`)
     expect(after.records[0].Title).toBe(records[0].Title)
   })
 
   it('without allOrNone, the good records are saved and the bad ones reported', async () => {
-    const results = await conn.sobject('Lead').create([
-      { LastName: 'Ok', Company: 'Fine Inc', Email: 'ok.lead@example.com' },
-      { LastName: 'NoCompany' },
-    ])
+    const results = await conn
+      .sobject('Lead')
+      .create([{ LastName: 'Ok', Company: 'Fine Inc', Email: 'ok.lead@example.com' }, { LastName: 'NoCompany' }])
     expect(results[0]).toMatchObject({ success: true, errors: [] })
     expect(results[0].id).toMatch(/^00Q\w{15}$/)
-    expect(results[1]).toEqual({ success: false, errors: [{ statusCode: 'REQUIRED_FIELD_MISSING', message: 'Required fields are missing: [Company]', fields: ['Company'] }] })
+    expect(results[1]).toEqual({
+      success: false,
+      errors: [
+        {
+          statusCode: 'REQUIRED_FIELD_MISSING',
+          message: 'Required fields are missing: [Company]',
+          fields: ['Company'],
+        },
+      ],
+    })
   })
 })
 
 describe('sObject CRUD and describe', () => {
   it('creates, reads, updates and deletes a contact', async () => {
-    const created = (await conn.sobject('Contact').create({ FirstName: 'Katherine', LastName: 'Johnson', Email: 'katherine.johnson@example.com' })) as { id: string; success: boolean }
+    const created = (await conn
+      .sobject('Contact')
+      .create({ FirstName: 'Katherine', LastName: 'Johnson', Email: 'katherine.johnson@example.com' })) as {
+      id: string
+      success: boolean
+    }
     expect(created).toMatchObject({ success: true, errors: [] })
     const fetched: any = await conn.sobject('Contact').retrieve(created.id)
-    expect(fetched).toMatchObject({ Id: created.id, Name: 'Katherine Johnson', HasOptedOutOfEmail: false, OwnerId: ada.id, IsDeleted: false })
+    expect(fetched).toMatchObject({
+      Id: created.id,
+      Name: 'Katherine Johnson',
+      HasOptedOutOfEmail: false,
+      OwnerId: ada.id,
+      IsDeleted: false,
+    })
     expect(fetched.CreatedDate).toBe(fetched.SystemModstamp)
 
     await conn.sobject('Contact').update({ Id: created.id, LastName: 'Goble Johnson', HasOptedOutOfEmail: true })
@@ -164,34 +228,64 @@ describe('sObject CRUD and describe', () => {
   })
 
   it('refuses unknown and read-only fields, and bad values', async () => {
-    await expect(conn.sobject('Contact').create({ LastName: 'X', Bogus__c: 1 })).rejects.toMatchObject({ errorCode: 'INVALID_FIELD' })
-    await expect(conn.sobject('Contact').create({ LastName: 'X', Name: 'Y' })).rejects.toMatchObject({ errorCode: 'INVALID_FIELD_FOR_INSERT_UPDATE' })
-    await expect(conn.sobject('Contact').create({ FirstName: 'NoLast' })).rejects.toMatchObject({ errorCode: 'REQUIRED_FIELD_MISSING' })
-    await expect(conn.sobject('Contact').create({ LastName: 'X', HasOptedOutOfEmail: 'yes' })).rejects.toMatchObject({ errorCode: 'JSON_PARSER_ERROR' })
+    await expect(conn.sobject('Contact').create({ LastName: 'X', Bogus__c: 1 })).rejects.toMatchObject({
+      errorCode: 'INVALID_FIELD',
+    })
+    await expect(conn.sobject('Contact').create({ LastName: 'X', Name: 'Y' })).rejects.toMatchObject({
+      errorCode: 'INVALID_FIELD_FOR_INSERT_UPDATE',
+    })
+    await expect(conn.sobject('Contact').create({ FirstName: 'NoLast' })).rejects.toMatchObject({
+      errorCode: 'REQUIRED_FIELD_MISSING',
+    })
+    await expect(conn.sobject('Contact').create({ LastName: 'X', HasOptedOutOfEmail: 'yes' })).rejects.toMatchObject({
+      errorCode: 'JSON_PARSER_ERROR',
+    })
   })
 
   it('describes Contact, Lead, Campaign and CampaignMember', async () => {
     const global = await conn.describeGlobal()
-    expect(global.sobjects.map((s) => s.name)).toEqual(expect.arrayContaining(['Contact', 'Lead', 'Campaign', 'CampaignMember', 'User']))
+    expect(global.sobjects.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['Contact', 'Lead', 'Campaign', 'CampaignMember', 'User']),
+    )
     const contact = await conn.sobject('Contact').describe()
     expect(contact).toMatchObject({ name: 'Contact', keyPrefix: '003', queryable: true })
     const field = (name: string) => contact.fields.find((f) => f.name === name)
-    expect(field('Email')).toMatchObject({ type: 'email', label: 'Email', filterable: true, nillable: true, length: 80 })
+    expect(field('Email')).toMatchObject({
+      type: 'email',
+      label: 'Email',
+      filterable: true,
+      nillable: true,
+      length: 80,
+    })
     expect(field('HasOptedOutOfEmail')).toMatchObject({ type: 'boolean', nillable: false, updateable: true })
     expect(field('CreatedDate')).toMatchObject({ type: 'datetime', updateable: false })
     expect(field('Id')).toMatchObject({ type: 'id', nillable: false })
     expect(field('OwnerId')).toMatchObject({ type: 'reference', referenceTo: ['User'], relationshipName: 'Owner' })
     const lead = await conn.sobject('Lead').describe()
-    expect(lead.fields.find((f) => f.name === 'Status')!.picklistValues!.map((p) => p.value)).toContain('Open - Not Contacted')
+    expect(lead.fields.find((f) => f.name === 'Status')!.picklistValues!.map((p) => p.value)).toContain(
+      'Open - Not Contacted',
+    )
     await expect(conn.sobject('Nope').describe()).rejects.toMatchObject({ errorCode: 'NOT_FOUND' })
   })
 
   it('reads CampaignMember email and opt-out through from the contact or lead', async () => {
-    const member = (await conn.query<any>('SELECT Id, ContactId, LeadId, Email, HasOptedOutOfEmail FROM CampaignMember WHERE ContactId != null LIMIT 1')).records[0]
+    const member = (
+      await conn.query<any>(
+        'SELECT Id, ContactId, LeadId, Email, HasOptedOutOfEmail FROM CampaignMember WHERE ContactId != null LIMIT 1',
+      )
+    ).records[0]
     const contactId = member.ContactId
     sim.control.updateRecord('Contact', contactId, { Email: 'moved@example.com', HasOptedOutOfEmail: true })
-    const again = (await conn.query<any>(`SELECT Email, HasOptedOutOfEmail, Contact.Email FROM CampaignMember WHERE Id = '${member.Id}'`)).records[0]
-    expect(again).toMatchObject({ Email: 'moved@example.com', HasOptedOutOfEmail: true, Contact: { Email: 'moved@example.com' } })
+    const again = (
+      await conn.query<any>(
+        `SELECT Email, HasOptedOutOfEmail, Contact.Email FROM CampaignMember WHERE Id = '${member.Id}'`,
+      )
+    ).records[0]
+    expect(again).toMatchObject({
+      Email: 'moved@example.com',
+      HasOptedOutOfEmail: true,
+      Contact: { Email: 'moved@example.com' },
+    })
     const byEmail = await conn.query("SELECT Id FROM CampaignMember WHERE Email = 'MOVED@example.com'")
     expect(byEmail.totalSize).toBe(1)
   })
@@ -243,10 +337,20 @@ describe('sessions, faults and limits', () => {
 
   it('injects REQUEST_LIMIT_EXCEEDED, custom bodies and delays', async () => {
     sim.control.addFault({ pattern: 'composite/sobjects', status: 403 })
-    await expect(conn.sobject('Lead').create([{ LastName: 'A', Company: 'B' }])).rejects.toMatchObject({ errorCode: 'REQUEST_LIMIT_EXCEEDED' })
+    await expect(conn.sobject('Lead').create([{ LastName: 'A', Company: 'B' }])).rejects.toMatchObject({
+      errorCode: 'REQUEST_LIMIT_EXCEEDED',
+    })
 
-    sim.control.addFault({ pathPrefix: '/services/data/', method: 'POST', status: 500, body: [{ message: 'boom', errorCode: 'UNKNOWN_EXCEPTION' }] })
-    await expect(conn.sobject('Lead').create({ LastName: 'A', Company: 'B' })).rejects.toMatchObject({ errorCode: 'UNKNOWN_EXCEPTION', message: 'boom' })
+    sim.control.addFault({
+      pathPrefix: '/services/data/',
+      method: 'POST',
+      status: 500,
+      body: [{ message: 'boom', errorCode: 'UNKNOWN_EXCEPTION' }],
+    })
+    await expect(conn.sobject('Lead').create({ LastName: 'A', Company: 'B' })).rejects.toMatchObject({
+      errorCode: 'UNKNOWN_EXCEPTION',
+      message: 'boom',
+    })
 
     sim.control.addFault({ pathPrefix: '/services/data/', delayMs: 300 })
     const started = Date.now()
@@ -273,7 +377,10 @@ describe('sessions, faults and limits', () => {
       await conn.query('SELECT Id FROM Lead LIMIT 1')
       expect(conn.limitInfo.apiUsage).toEqual({ used: used + 1, limit: used + 2 })
       await conn.query('SELECT Id FROM Lead LIMIT 1')
-      await expect(conn.query('SELECT Id FROM Lead LIMIT 1')).rejects.toMatchObject({ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' })
+      await expect(conn.query('SELECT Id FROM Lead LIMIT 1')).rejects.toMatchObject({
+        errorCode: 'REQUEST_LIMIT_EXCEEDED',
+        message: 'TotalRequests Limit exceeded.',
+      })
       const refused = await rawGet(`/services/data/v${V}/limits`)
       expect(refused.status).toBe(403)
       expect(refused.headers.get('sforce-limit-info')).toBe(`api-usage=${used + 2}/${used + 2}`)

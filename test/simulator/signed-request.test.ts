@@ -35,7 +35,10 @@ function decode(signedRequest: string): CanvasRequest {
 }
 
 beforeAll(async () => {
-  sim = await createSalesforceSimulator({ canvasAppUrl: 'http://127.0.0.1:3000/canvas', data: { contacts: 12, leads: 0, campaigns: 0 } })
+  sim = await createSalesforceSimulator({
+    canvasAppUrl: 'http://127.0.0.1:3000/canvas',
+    data: { contacts: 12, leads: 0, campaigns: 0 },
+  })
 })
 
 afterAll(() => sim.close())
@@ -61,16 +64,36 @@ describe('signed request', () => {
 
   it('describes the user, org, app and host as Salesforce would', async () => {
     const [, grace] = sim.control.users()
-    const { signedRequest } = await (await fetch(`${sim.url}/canvas-host/signed-request?user=${encodeURIComponent(grace.username)}`)).json()
+    const { signedRequest } = await (
+      await fetch(`${sim.url}/canvas-host/signed-request?user=${encodeURIComponent(grace.username)}`)
+    ).json()
     const request = decode(signedRequest)
     expect(request).toMatchObject({
       algorithm: 'HMACSHA256',
       userId: grace.id,
       client: { instanceUrl: sim.url, targetOrigin: sim.url, refreshToken: expect.stringMatching(/^5Aep861/) },
       context: {
-        user: { userId: grace.id, userName: grace.username, email: grace.email, fullName: 'Grace Hopper', firstName: 'Grace', lastName: 'Hopper', userType: 'STANDARD' },
-        organization: { organizationId: grace.organizationId, name: 'SF Link Demo Org', multicurrencyEnabled: false, currencyIsoCode: 'USD' },
-        application: { canvasUrl: 'http://127.0.0.1:3000/canvas', authType: 'SIGNED_REQUEST', developerName: 'SF_Link', version: '1.0' },
+        user: {
+          userId: grace.id,
+          userName: grace.username,
+          email: grace.email,
+          fullName: 'Grace Hopper',
+          firstName: 'Grace',
+          lastName: 'Hopper',
+          userType: 'STANDARD',
+        },
+        organization: {
+          organizationId: grace.organizationId,
+          name: 'SF Link Demo Org',
+          multicurrencyEnabled: false,
+          currencyIsoCode: 'USD',
+        },
+        application: {
+          canvasUrl: 'http://127.0.0.1:3000/canvas',
+          authType: 'SIGNED_REQUEST',
+          developerName: 'SF_Link',
+          version: '1.0',
+        },
         environment: { version: { season: 'SPRING', api: '66.0' }, dimensions: { width: '100%' } },
         links: { restUrl: '/services/data/v66.0/', userUrl: `/${grace.id}` },
       },
@@ -85,9 +108,18 @@ describe('signed request', () => {
     const conn = new Connection({ instanceUrl: client.instanceUrl, accessToken: client.oauthToken, version: '66.0' })
     expect((await conn.query('SELECT COUNT() FROM Contact')).totalSize).toBe(12)
 
-    const oauth2 = new OAuth2({ loginUrl: sim.url, clientId: DEFAULT_CONSUMER_KEY, clientSecret: DEFAULT_CONSUMER_SECRET })
+    const oauth2 = new OAuth2({
+      loginUrl: sim.url,
+      clientId: DEFAULT_CONSUMER_KEY,
+      clientSecret: DEFAULT_CONSUMER_SECRET,
+    })
     sim.control.expireSessions()
-    const stored = new Connection({ oauth2, instanceUrl: client.instanceUrl, refreshToken: client.refreshToken!, version: '66.0' })
+    const stored = new Connection({
+      oauth2,
+      instanceUrl: client.instanceUrl,
+      refreshToken: client.refreshToken!,
+      version: '66.0',
+    })
     expect((await stored.query('SELECT COUNT() FROM Contact')).totalSize).toBe(12)
   })
 

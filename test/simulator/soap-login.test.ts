@@ -122,8 +122,12 @@ describe('security token lifecycle', () => {
     const grace = sim.control.users()[1]
     const { securityToken } = await simPost(`/_sim/users/${grace.id}/password`, { password: 'A-brand-new-password-1' })
     await expect(login(grace.username, grace.password + grace.securityToken)).rejects.toThrow(/^INVALID_LOGIN/)
-    await expect(login(grace.username, 'A-brand-new-password-1' + grace.securityToken)).rejects.toThrow(/^INVALID_LOGIN/)
-    await expect(login(grace.username, 'A-brand-new-password-1' + securityToken)).resolves.toMatchObject({ id: grace.id })
+    await expect(login(grace.username, 'A-brand-new-password-1' + grace.securityToken)).rejects.toThrow(
+      /^INVALID_LOGIN/,
+    )
+    await expect(login(grace.username, 'A-brand-new-password-1' + securityToken)).resolves.toMatchObject({
+      id: grace.id,
+    })
     expect(sim.control.outbox(grace.email).at(-1)!.body).toContain(securityToken)
   })
 })
@@ -155,7 +159,12 @@ describe('lockout and limits', () => {
 
   it('answers LOGIN_RATE_EXCEEDED over the hourly login limit', async () => {
     sim.control.setOrgSettings(ada.organizationId, { loginRateLimitPerHour: 2 })
-    const fresh = await simPost('/_sim/users', { username: 'rate.limited@demo.sflink.test', password: 'Rate-Limited-1', firstName: 'Rate', lastName: 'Limited' })
+    const fresh = await simPost('/_sim/users', {
+      username: 'rate.limited@demo.sflink.test',
+      password: 'Rate-Limited-1',
+      firstName: 'Rate',
+      lastName: 'Limited',
+    })
     await login(fresh.username, fresh.password + fresh.securityToken)
     await login(fresh.username, fresh.password + fresh.securityToken)
     await expect(login(fresh.username, fresh.password + fresh.securityToken)).rejects.toThrow(/^LOGIN_RATE_EXCEEDED/)
@@ -187,7 +196,9 @@ describe('org switches and API versions', () => {
     const grace = sim.control.users()[1]
     sim.control.setPasswordExpired(grace.id, true)
     try {
-      await expect(login(grace.username, grace.password + grace.securityToken)).rejects.toThrow('Unable to login because the used password has expired.')
+      await expect(login(grace.username, grace.password + grace.securityToken)).rejects.toThrow(
+        'Unable to login because the used password has expired.',
+      )
       const raw = await fetch(`${sim.url}/services/Soap/u/60.0`, {
         method: 'POST',
         headers: { 'content-type': 'text/xml', SOAPAction: '""' },
@@ -216,7 +227,9 @@ describe('wire format', () => {
     expect(xml).toContain(`<serverUrl>${sim.url}/services/Soap/u/59.0/${org15}</serverUrl>`)
     expect(xml).toContain(`<metadataServerUrl>${sim.url}/services/Soap/m/59.0/${org15}</metadataServerUrl>`)
     expect(xml).toContain(`<userId>${ada.id}</userId>`)
-    expect(xml).toMatch(/<userInfo>.*<organizationId>00D\w{15}<\/organizationId>.*<userName>ada@demo\.sflink\.test<\/userName>.*<\/userInfo>/)
+    expect(xml).toMatch(
+      /<userInfo>.*<organizationId>00D\w{15}<\/organizationId>.*<userName>ada@demo\.sflink\.test<\/userName>.*<\/userInfo>/,
+    )
     expect(xml).toMatch(/<sessionId>00D\w{12}!AQ[\w.]+<\/sessionId>/)
   })
 

@@ -21,7 +21,9 @@ function soqlErrorOf(soql: string): SoqlError {
 }
 
 const lastNames = async (where: string, order = 'ORDER BY LastName') =>
-  (await conn.query<{ LastName: string }>(`SELECT LastName FROM Contact WHERE ${where} ${order}`)).records.map((r) => r.LastName)
+  (await conn.query<{ LastName: string }>(`SELECT LastName FROM Contact WHERE ${where} ${order}`)).records.map(
+    (r) => r.LastName,
+  )
 
 beforeAll(async () => {
   sim = await createSalesforceSimulator({ now: () => NOW, data: { contacts: 0, leads: 400, campaigns: 0 } })
@@ -44,16 +46,24 @@ describe('parser errors', () => {
   it('points at the unexpected token like Salesforce', () => {
     const error = soqlErrorOf('SELECT Id FROMM Contact')
     expect(error.errorCode).toBe('MALFORMED_QUERY')
-    expect(error.message).toBe('\nSELECT Id FROMM Contact\n          ^\nERROR at Row:1:Column:11\nunexpected token: FROMM')
+    expect(error.message).toBe(
+      '\nSELECT Id FROMM Contact\n          ^\nERROR at Row:1:Column:11\nunexpected token: FROMM',
+    )
   })
 
   it('refuses AND and OR mixed without parentheses', () => {
-    expect(soqlErrorOf("SELECT Id FROM Contact WHERE LastName = 'a' AND Title = 'b' OR Email = 'c'").message).toMatch(/unexpected token: OR$/)
-    expect(() => parseSoql("SELECT Id FROM Contact WHERE LastName = 'a' AND (Title = 'b' OR Email = 'c')")).not.toThrow()
+    expect(soqlErrorOf("SELECT Id FROM Contact WHERE LastName = 'a' AND Title = 'b' OR Email = 'c'").message).toMatch(
+      /unexpected token: OR$/,
+    )
+    expect(() =>
+      parseSoql("SELECT Id FROM Contact WHERE LastName = 'a' AND (Title = 'b' OR Email = 'c')"),
+    ).not.toThrow()
   })
 
   it('refuses illegal escapes, unterminated strings, negative limits and a trailing WHERE', () => {
-    expect(soqlErrorOf("SELECT Id FROM Contact WHERE LastName = 'a\\x'").message).toMatch(/Illegal escape sequence '\\x'/)
+    expect(soqlErrorOf("SELECT Id FROM Contact WHERE LastName = 'a\\x'").message).toMatch(
+      /Illegal escape sequence '\\x'/,
+    )
     expect(soqlErrorOf("SELECT Id FROM Contact WHERE LastName = 'abc").errorCode).toBe('MALFORMED_QUERY')
     expect(soqlErrorOf('SELECT Id FROM Contact LIMIT -1').message).toMatch(/unexpected token: -1/)
     expect(soqlErrorOf('SELECT Id FROM Contact WHERE').message).toMatch(/unexpected token: <EOF>/)
@@ -61,7 +71,9 @@ describe('parser errors', () => {
   })
 
   it('parses keywords in any case, COUNT(), IN lists, date literals and ORDER BY options', () => {
-    const q = parseSoql("select count() from Contact where CreatedDate = LAST_N_DAYS:7 and LastName not in ('a','b') order by LastName desc nulls first limit 10 offset 5")
+    const q = parseSoql(
+      "select count() from Contact where CreatedDate = LAST_N_DAYS:7 and LastName not in ('a','b') order by LastName desc nulls first limit 10 offset 5",
+    )
     expect(q).toMatchObject({ count: true, limit: 10, offset: 5, orderBy: [{ descending: true, nullsLast: false }] })
   })
 })
@@ -70,7 +82,7 @@ describe('query semantics', () => {
   it('applies SOQL string escapes', async () => {
     expect(await lastNames("LastName = 'O\\'Brien'")).toEqual(["O'Brien"])
     expect(await lastNames("Title = 'Back\\\\slash'")).toEqual(["O'Brien"])
-    expect(await lastNames("Title = 'say \\\"hi\\\"\\nthere'")).toEqual(['Quote'])
+    expect(await lastNames('Title = \'say \\"hi\\"\\nthere\'')).toEqual(['Quote'])
   })
 
   it('treats % and _ as wildcards in LIKE unless escaped', async () => {
@@ -94,8 +106,13 @@ describe('query semantics', () => {
   it('supports IN, NOT IN, NOT, AND, OR and parentheses', async () => {
     expect(await lastNames("LastName IN ('under', 'NULL')")).toEqual(['Null', 'Under'])
     expect(await lastNames("LastName NOT IN ('under', 'NULL')")).toEqual(["O'Brien", 'Percent', 'Quote'])
-    expect(await lastNames("(LastName = 'Under' OR LastName = 'Null') AND HasOptedOutOfEmail = false")).toEqual(['Null'])
-    expect(await lastNames("NOT LastName = 'Under' AND NOT (Email = null OR Title LIKE '%sure')")).toEqual(["O'Brien", 'Quote'])
+    expect(await lastNames("(LastName = 'Under' OR LastName = 'Null') AND HasOptedOutOfEmail = false")).toEqual([
+      'Null',
+    ])
+    expect(await lastNames("NOT LastName = 'Under' AND NOT (Email = null OR Title LIKE '%sure')")).toEqual([
+      "O'Brien",
+      'Quote',
+    ])
   })
 
   it('matches IDs in 15- and 18-character form', async () => {
@@ -108,7 +125,9 @@ describe('query semantics', () => {
     expect(await lastNames('CreatedDate = TODAY')).toHaveLength(5)
     expect(await lastNames('CreatedDate = YESTERDAY')).toEqual([])
     expect(await lastNames('CreatedDate > TODAY')).toEqual([])
-    expect(await lastNames('CreatedDate >= 2025-03-15T00:00:00Z AND CreatedDate < 2025-03-15T12:00:01.000+00:00')).toHaveLength(5)
+    expect(
+      await lastNames('CreatedDate >= 2025-03-15T00:00:00Z AND CreatedDate < 2025-03-15T12:00:01.000+00:00'),
+    ).toHaveLength(5)
     expect(await lastNames('CreatedDate < 2025-03-15T11:59:59Z')).toEqual([])
 
     const leads = sim.control.records('Lead', { limit: 1000 }) as { CreatedDate: string }[]
@@ -120,10 +139,15 @@ describe('query semantics', () => {
   })
 
   it('orders with ASC/DESC and NULLS FIRST/LAST, then applies OFFSET and LIMIT', async () => {
-    const titles = (await conn.query<{ Title: string | null }>('SELECT Title FROM Contact ORDER BY Title NULLS LAST')).records.map((r) => r.Title)
+    const titles = (
+      await conn.query<{ Title: string | null }>('SELECT Title FROM Contact ORDER BY Title NULLS LAST')
+    ).records.map((r) => r.Title)
     expect(titles).toEqual(['100% sure', 'Back\\slash', 'say "hi"\nthere', 'snake_case', null])
     expect(await lastNames("LastName != 'x'", 'ORDER BY LastName DESC LIMIT 2 OFFSET 1')).toEqual(['Quote', 'Percent'])
-    expect(await lastNames("LastName != 'x'", 'ORDER BY FirstName ASC NULLS LAST, LastName DESC LIMIT 2')).toEqual(['Quote', 'Under'])
+    expect(await lastNames("LastName != 'x'", 'ORDER BY FirstName ASC NULLS LAST, LastName DESC LIMIT 2')).toEqual([
+      'Quote',
+      'Under',
+    ])
   })
 
   it('answers COUNT() with totalSize and no records', async () => {

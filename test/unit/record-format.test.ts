@@ -70,7 +70,11 @@ const CONTACT_RECORD: SalesforceRecord = {
   DoNotCall: false,
   Score__c: 12.5,
   Phone: null,
-  Account: { attributes: { type: 'Account', url: '/x' }, Name: 'Acme, Inc.', Owner: { attributes: { type: 'User' }, Email: 'owner@acme.com' } },
+  Account: {
+    attributes: { type: 'Account', url: '/x' },
+    Name: 'Acme, Inc.',
+    Owner: { attributes: { type: 'User' }, Email: 'owner@acme.com' },
+  },
   MailingAddress: { city: 'Paris', country: 'FR', street: null },
 }
 
@@ -95,7 +99,16 @@ describe('fieldValue', () => {
 
 describe('toNdjsonLine', () => {
   it('writes the requested fields, in order, without attributes', () => {
-    const line = toNdjsonLine(CONTACT_RECORD, ['LastName', 'Id', 'Account.Name', 'Phone', 'Title', 'DoNotCall', 'Score__c', 'Nope__c'])
+    const line = toNdjsonLine(CONTACT_RECORD, [
+      'LastName',
+      'Id',
+      'Account.Name',
+      'Phone',
+      'Title',
+      'DoNotCall',
+      'Score__c',
+      'Nope__c',
+    ])
     expect(line).toBe(
       '{"LastName":"O\\"Neil, Jr.","Id":"003000000000001AAA","Account.Name":"Acme, Inc.","Phone":null,"Title":"line 1\\nline 2","DoNotCall":false,"Score__c":12.5,"Nope__c":null}\n',
     )
@@ -103,7 +116,9 @@ describe('toNdjsonLine', () => {
   })
 
   it('keeps compound values, minus attributes', () => {
-    expect(toNdjsonLine(CONTACT_RECORD, ['MailingAddress'])).toBe('{"MailingAddress":{"city":"Paris","country":"FR","street":null}}\n')
+    expect(toNdjsonLine(CONTACT_RECORD, ['MailingAddress'])).toBe(
+      '{"MailingAddress":{"city":"Paris","country":"FR","street":null}}\n',
+    )
   })
 
   it('writes a "__proto__" field as a plain key', () => {
@@ -124,7 +139,9 @@ describe('CSV', () => {
   it('writes RFC 4180 rows with CRLF', () => {
     const fields = ['Id', 'LastName', 'Account.Name', 'Title', 'Phone', 'DoNotCall', 'Score__c']
     expect(csvHeader(fields)).toBe('Id,LastName,Account.Name,Title,Phone,DoNotCall,Score__c\r\n')
-    expect(csvRow(CONTACT_RECORD, fields)).toBe('003000000000001AAA,"O""Neil, Jr.","Acme, Inc.","line 1\nline 2",,false,12.5\r\n')
+    expect(csvRow(CONTACT_RECORD, fields)).toBe(
+      '003000000000001AAA,"O""Neil, Jr.","Acme, Inc.","line 1\nline 2",,false,12.5\r\n',
+    )
   })
 
   it('quotes only what needs quoting', () => {
@@ -160,17 +177,37 @@ describe('CSV', () => {
 describe('round trips (property)', () => {
   const text = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 20 }),
-    fc.string({ unit: fc.constantFrom(',', '"', '\r', '\n', '\r\n', ' ', 'a', 'é', '😀', '=', '\u2028'), maxLength: 10 }),
+    fc.string({
+      unit: fc.constantFrom(',', '"', '\r', '\n', '\r\n', ' ', 'a', 'é', '😀', '=', '\u2028'),
+      maxLength: 10,
+    }),
   )
-  const scalar = fc.oneof(text, fc.constant(null), fc.boolean(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer())
-  const fieldNames = fc.uniqueArray(fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 12 }).filter((s) => !s.includes('.')), { minLength: 1, maxLength: 6 })
+  const scalar = fc.oneof(
+    text,
+    fc.constant(null),
+    fc.boolean(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.integer(),
+  )
+  const fieldNames = fc.uniqueArray(
+    fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 12 }).filter((s) => !s.includes('.')),
+    { minLength: 1, maxLength: 6 },
+  )
   const recordFor = (fields: string[]): fc.Arbitrary<Record<string, unknown>> =>
-    fc.tuple(...fields.map(() => scalar)).map((values) => Object.fromEntries([['attributes', { type: 'Contact' }], ...fields.map((f, k) => [f, values[k]])]))
+    fc
+      .tuple(...fields.map(() => scalar))
+      .map((values) =>
+        Object.fromEntries([['attributes', { type: 'Contact' }], ...fields.map((f, k) => [f, values[k]])]),
+      )
   const tableOf = (names: fc.Arbitrary<string[]>): fc.Arbitrary<[string[], Record<string, unknown>[]]> =>
     names.chain((fields) => fc.tuple(fc.constant(fields), fc.array(recordFor(fields), { maxLength: 5 })))
   const table = tableOf(fieldNames)
   // JSON.parse rebuilds an object, which puts integer-like keys first: use Salesforce-like names to check order.
-  const apiNames = fc.uniqueArray(fc.stringMatching(/^[A-Za-z][A-Za-z0-9_]{0,11}$/), { minLength: 1, maxLength: 6, selector: (s) => s.toLowerCase() })
+  const apiNames = fc.uniqueArray(fc.stringMatching(/^[A-Za-z][A-Za-z0-9_]{0,11}$/), {
+    minLength: 1,
+    maxLength: 6,
+    selector: (s) => s.toLowerCase(),
+  })
 
   /** The exact text a value should come back as. */
   const asCsvText = (v: unknown): string => (v === null || v === undefined ? '' : String(v))
@@ -198,7 +235,9 @@ describe('round trips (property)', () => {
           const parsed = JSON.parse(line)
           expect(Object.keys(parsed)).toEqual(fields)
           // JSON has no -0; everything else comes back as it went in.
-          expect(parsed).toEqual(Object.fromEntries(fields.map((f) => [f, Object.is(records[k][f], -0) ? 0 : records[k][f]])))
+          expect(parsed).toEqual(
+            Object.fromEntries(fields.map((f) => [f, Object.is(records[k][f], -0) ? 0 : records[k][f]])),
+          )
         })
       }),
       { numRuns: 1000 },

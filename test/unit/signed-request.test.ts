@@ -5,9 +5,7 @@ import fc from 'fast-check'
 import { signCanvasRequest, verifySignedRequest, type VerifyResult } from '../../server/src/canvas/signed-request.js'
 import { conformanceFile } from '../helpers/conformance.js'
 
-const conformance = JSON.parse(
-  readFileSync(conformanceFile('canvas/real-signed-request-1.json'), 'utf8'),
-) as {
+const conformance = JSON.parse(readFileSync(conformanceFile('canvas/real-signed-request-1.json'), 'utf8')) as {
   consumerSecret: string
   signedRequest: string
   expected: { algorithm: string; userId: string; organizationId: string; instanceUrl: string; userName: string }
@@ -137,8 +135,16 @@ describe('verifySignedRequest: malformed input', () => {
   })
 
   it('rejects a missing ".", empty parts and a second "."', () => {
-    for (const raw of ['', REAL.replace('.', ''), `.${REAL_PAYLOAD}`, `${REAL_SIG}.`, '.', `${REAL}.`,
-      `${REAL_SIG}.${REAL_PAYLOAD.slice(0, 20)}.${REAL_PAYLOAD.slice(20)}`, `${REAL_SIG}..${REAL_PAYLOAD}`]) {
+    for (const raw of [
+      '',
+      REAL.replace('.', ''),
+      `.${REAL_PAYLOAD}`,
+      `${REAL_SIG}.`,
+      '.',
+      `${REAL}.`,
+      `${REAL_SIG}.${REAL_PAYLOAD.slice(0, 20)}.${REAL_PAYLOAD.slice(20)}`,
+      `${REAL_SIG}..${REAL_PAYLOAD}`,
+    ]) {
       expectFailure(verifySignedRequest(raw, [SECRET], {}), 'malformed')
     }
   })
@@ -147,7 +153,8 @@ describe('verifySignedRequest: malformed input', () => {
     // Buffer.from(…, 'base64') would skip these and decode the right MAC.
     for (const junk of [' ', '!', '*', '\n', '%', '\u00e9', '\u0000']) {
       const sig = REAL_SIG.slice(0, 10) + junk + REAL_SIG.slice(10)
-      if (junk === ' ' || junk === '!') expect(Buffer.from(sig, 'base64').equals(Buffer.from(REAL_SIG, 'base64'))).toBe(true)
+      if (junk === ' ' || junk === '!')
+        expect(Buffer.from(sig, 'base64').equals(Buffer.from(REAL_SIG, 'base64'))).toBe(true)
       expectFailure(verifySignedRequest(`${sig}.${REAL_PAYLOAD}`, [SECRET], {}), 'malformed')
     }
   })
@@ -257,9 +264,18 @@ describe('verifySignedRequest: authentic but invalid payload', () => {
   })
 
   it('requires an https instance URL that is a bare origin', () => {
-    const cases: unknown[] = [undefined, '', 'http://idpp-demo-dev-ed.my.salesforce.com', 'ftp://x.salesforce.com',
-      'javascript:alert(1)', 'not a url', 'https://user:pw@x.my.salesforce.com', 'https://x.my.salesforce.com/path',
-      'https://x.my.salesforce.com?q=1', 42]
+    const cases: unknown[] = [
+      undefined,
+      '',
+      'http://idpp-demo-dev-ed.my.salesforce.com',
+      'ftp://x.salesforce.com',
+      'javascript:alert(1)',
+      'not a url',
+      'https://user:pw@x.my.salesforce.com',
+      'https://x.my.salesforce.com/path',
+      'https://x.my.salesforce.com?q=1',
+      42,
+    ]
     for (const url of cases) {
       const raw = signedWith((p) => {
         if (url === undefined) delete p.client.instanceUrl
@@ -268,7 +284,11 @@ describe('verifySignedRequest: authentic but invalid payload', () => {
       expectFailure(verifySignedRequest(raw, [SECRET], {}), 'invalid_payload')
     }
     // A trailing slash is the same origin.
-    const slash = verifySignedRequest(signedWith((p) => (p.client.instanceUrl = 'https://x.my.salesforce.com/')), [SECRET], {})
+    const slash = verifySignedRequest(
+      signedWith((p) => (p.client.instanceUrl = 'https://x.my.salesforce.com/')),
+      [SECRET],
+      {},
+    )
     expect(slash.ok && slash.request.client.instanceUrl).toBe('https://x.my.salesforce.com')
   })
 
@@ -295,17 +315,38 @@ describe('verifySignedRequest: authentic but invalid payload', () => {
   })
 
   it('requires an OAuth token string and keeps a refresh token when present', () => {
-    for (const edit of [(p: any) => delete p.client.oauthToken, (p: any) => (p.client.oauthToken = 7), (p: any) => delete p.client]) {
+    for (const edit of [
+      (p: any) => delete p.client.oauthToken,
+      (p: any) => (p.client.oauthToken = 7),
+      (p: any) => delete p.client,
+    ]) {
       expectFailure(verifySignedRequest(signedWith(edit), [SECRET], {}), 'invalid_payload')
     }
-    expectFailure(verifySignedRequest(signedWith((p) => (p.client.refreshToken = {})), [SECRET], {}), 'invalid_payload')
-    const result = verifySignedRequest(signedWith((p) => (p.client.refreshToken = '5Aep861refresh')), [SECRET], {})
+    expectFailure(
+      verifySignedRequest(
+        signedWith((p) => (p.client.refreshToken = {})),
+        [SECRET],
+        {},
+      ),
+      'invalid_payload',
+    )
+    const result = verifySignedRequest(
+      signedWith((p) => (p.client.refreshToken = '5Aep861refresh')),
+      [SECRET],
+      {},
+    )
     expect(result.ok && result.request.client.refreshToken).toBe('5Aep861refresh')
   })
 
   it('does not use issuedAt for freshness', () => {
     for (const issuedAt of [0, -5, 1e15, 'yesterday', null]) {
-      expect(verifySignedRequest(signedWith((p) => (p.issuedAt = issuedAt)), [SECRET], {}).ok).toBe(true)
+      expect(
+        verifySignedRequest(
+          signedWith((p) => (p.issuedAt = issuedAt)),
+          [SECRET],
+          {},
+        ).ok,
+      ).toBe(true)
     }
   })
 
@@ -359,8 +400,12 @@ describe('verifySignedRequest: properties', () => {
     const strings = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 200 }),
       fc.string({ unit: base64ish, maxLength: 200 }),
-      fc.tuple(fc.string({ unit: base64ish, maxLength: 60 }), fc.string({ unit: base64ish, maxLength: 200 })).map(([a, b]) => `${a}.${b}`),
-      fc.uint8Array({ minLength: 32, maxLength: 32 }).map((sig) => `${Buffer.from(sig).toString('base64')}.${REAL_PAYLOAD}`),
+      fc
+        .tuple(fc.string({ unit: base64ish, maxLength: 60 }), fc.string({ unit: base64ish, maxLength: 200 }))
+        .map(([a, b]) => `${a}.${b}`),
+      fc
+        .uint8Array({ minLength: 32, maxLength: 32 })
+        .map((sig) => `${Buffer.from(sig).toString('base64')}.${REAL_PAYLOAD}`),
     )
     fc.assert(
       fc.property(strings, (raw) => {
@@ -373,8 +418,11 @@ describe('verifySignedRequest: properties', () => {
 
   it('mutations of a valid request never verify unless they spell the same signature and payload text', () => {
     // Mutations near the '.' and the padding are the interesting ones: bias positions there.
-    const position = fc.oneof(fc.nat({ max: REAL.length + 1 }), fc.integer({ min: REAL_SIG.length - 4, max: REAL_SIG.length + 4 }),
-      fc.integer({ min: REAL.length - 4, max: REAL.length }))
+    const position = fc.oneof(
+      fc.nat({ max: REAL.length + 1 }),
+      fc.integer({ min: REAL_SIG.length - 4, max: REAL_SIG.length + 4 }),
+      fc.integer({ min: REAL.length - 4, max: REAL.length }),
+    )
     const mutations = fc.array(fc.record({ kind, at: position, char: anyChar }), { minLength: 1, maxLength: 3 })
     fc.assert(
       fc.property(mutations, (ms) => {
@@ -405,15 +453,20 @@ describe('verifySignedRequest: properties', () => {
   it('verifies any payload signed with any secret of a rotation list, and only with it', () => {
     const secret = fc.string({ unit: 'binary', minLength: 1, maxLength: 40 })
     fc.assert(
-      fc.property(fc.uniqueArray(secret, { minLength: 1, maxLength: 4 }), fc.nat(), fc.string({ unit: 'binary', maxLength: 50 }), (secrets, k, name) => {
-        const signer = secrets[k % secrets.length]
-        const raw = signedWith((p) => (p.context.user.fullName = name), signer)
-        const result = verifySignedRequest(raw, secrets, {})
-        expect(result.ok).toBe(true)
-        if (result.ok) expect(result.request.context.user.fullName).toBe(name)
-        const others = secrets.filter((s) => s !== signer)
-        expectFailure(verifySignedRequest(raw, others, {}), 'bad_signature')
-      }),
+      fc.property(
+        fc.uniqueArray(secret, { minLength: 1, maxLength: 4 }),
+        fc.nat(),
+        fc.string({ unit: 'binary', maxLength: 50 }),
+        (secrets, k, name) => {
+          const signer = secrets[k % secrets.length]
+          const raw = signedWith((p) => (p.context.user.fullName = name), signer)
+          const result = verifySignedRequest(raw, secrets, {})
+          expect(result.ok).toBe(true)
+          if (result.ok) expect(result.request.context.user.fullName).toBe(name)
+          const others = secrets.filter((s) => s !== signer)
+          expectFailure(verifySignedRequest(raw, others, {}), 'bad_signature')
+        },
+      ),
       { numRuns: 300 },
     )
   })

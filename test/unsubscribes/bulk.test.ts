@@ -7,7 +7,15 @@
  * so a record updated once carries exactly the frozen time and a second update would show.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { bearer, createLinkedAccount, startUnsubscribeEnv, syncStatus, waitFor, type TestAccount, type UnsubscribeEnv } from './helpers.js'
+import {
+  bearer,
+  createLinkedAccount,
+  startUnsubscribeEnv,
+  syncStatus,
+  waitFor,
+  type TestAccount,
+  type UnsubscribeEnv,
+} from './helpers.js'
 
 const FROZEN = Date.parse('2026-06-01T12:00:00.000Z')
 const CALL_BUDGET = 110
@@ -16,7 +24,10 @@ let env: UnsubscribeEnv
 let ada: TestAccount
 
 beforeAll(async () => {
-  env = await startUnsubscribeEnv({ sim: { now: () => FROZEN, data: { contacts: 50_000, leads: 50_000, campaigns: 0 } }, worker: {} })
+  env = await startUnsubscribeEnv({
+    sim: { now: () => FROZEN, data: { contacts: 50_000, leads: 50_000, campaigns: 0 } },
+    worker: {},
+  })
   ada = await createLinkedAccount(env, env.sim.control.users()[0]!.id, 'ada@mailer.test')
 })
 
@@ -33,10 +44,22 @@ it('opts out exactly the 10,000 matching records, each once, in at most 110 API 
   const toUpdate = targets.filter((r) => r.HasOptedOutOfEmail === false).length
   const modstampBefore = new Map(everyone.map((r) => [r.Id, Date.parse(String(r.SystemModstamp))]))
 
-  const key = (await env.app.inject({ method: 'POST', url: '/api/api-keys', headers: bearer(ada.token), payload: { name: 'bulk' } })).json().key
+  const key = (
+    await env.app.inject({
+      method: 'POST',
+      url: '/api/api-keys',
+      headers: bearer(ada.token),
+      payload: { name: 'bulk' },
+    })
+  ).json().key
   env.sim.control.resetCounters()
   const started = Date.now()
-  const res = await env.app.inject({ method: 'POST', url: '/api/unsubscribes', headers: bearer(key), payload: { emails } })
+  const res = await env.app.inject({
+    method: 'POST',
+    url: '/api/unsubscribes',
+    headers: bearer(key),
+    payload: { emails },
+  })
   expect(res.statusCode).toBe(202)
   expect(res.json()).toEqual({ accepted: 10_000, duplicates: 0, invalid: 0 })
 
@@ -73,6 +96,9 @@ it('opts out exactly the 10,000 matching records, each once, in at most 110 API 
     `[unsubscribe bulk] 10,000 addresses vs 100,000 records: ${counters.total} API calls ${JSON.stringify(counters.byEndpoint)}, ` +
       `${toUpdate} records updated, ${wallMs} ms from POST to all synced`,
   )
-  expect(counters.byEndpoint['composite/sobjects']).toBe(Math.ceil(targets.filter((r) => r.HasOptedOutOfEmail === false && String(r.Id).startsWith('003')).length / 200) + Math.ceil(targets.filter((r) => r.HasOptedOutOfEmail === false && String(r.Id).startsWith('00Q')).length / 200))
+  expect(counters.byEndpoint['composite/sobjects']).toBe(
+    Math.ceil(targets.filter((r) => r.HasOptedOutOfEmail === false && String(r.Id).startsWith('003')).length / 200) +
+      Math.ceil(targets.filter((r) => r.HasOptedOutOfEmail === false && String(r.Id).startsWith('00Q')).length / 200),
+  )
   expect(counters.total).toBeLessThanOrEqual(CALL_BUDGET)
 })

@@ -16,7 +16,15 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { realDatabaseUrl } from '../helpers/database.js'
-import { createLinkedAccount, reportUnsubscribes, startUnsubscribeEnv, syncStatus, waitFor, type TestAccount, type UnsubscribeEnv } from './helpers.js'
+import {
+  createLinkedAccount,
+  reportUnsubscribes,
+  startUnsubscribeEnv,
+  syncStatus,
+  waitFor,
+  type TestAccount,
+  type UnsubscribeEnv,
+} from './helpers.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const FROZEN = Date.parse('2026-06-01T12:00:00.000Z')
@@ -50,13 +58,17 @@ function startWorker(env: UnsubscribeEnv): Worker {
   let output = ''
   child.stdout!.on('data', (d) => (output += d))
   child.stderr!.on('data', (d) => (output += d))
-  const exited = new Promise<number | string | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)))
+  const exited = new Promise<number | string | null>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal)),
+  )
   return { child, output: () => output, exited }
 }
 
 const databaseUrl = realDatabaseUrl()
 if (!databaseUrl) {
-  console.log('[unsubscribe crash test] skipped: DATABASE_URL is not set (the worker runs in another process and cannot reach the in-process embedded Postgres)')
+  console.log(
+    '[unsubscribe crash test] skipped: DATABASE_URL is not set (the worker runs in another process and cannot reach the in-process embedded Postgres)',
+  )
 }
 
 describe.skipIf(!databaseUrl)('a worker killed mid-push', () => {
@@ -66,7 +78,10 @@ describe.skipIf(!databaseUrl)('a worker killed mid-push', () => {
 
   beforeAll(async () => {
     // This process only sends jobs; the workers are the child processes.
-    env = await startUnsubscribeEnv({ sim: { now: () => FROZEN, data: { contacts: 15_000, leads: 15_000, campaigns: 0, optedOutFraction: 0 } }, jobs: true })
+    env = await startUnsubscribeEnv({
+      sim: { now: () => FROZEN, data: { contacts: 15_000, leads: 15_000, campaigns: 0, optedOutFraction: 0 } },
+      jobs: true,
+    })
     ada = await createLinkedAccount(env, env.sim.control.users()[0]!.id, 'ada@mailer.test')
   })
 
@@ -78,58 +93,77 @@ describe.skipIf(!databaseUrl)('a worker killed mid-push', () => {
   async function started(): Promise<Worker> {
     const worker = startWorker(env)
     workers.push(worker)
-    await waitFor('the worker to start', async () => {
-      if (worker.child.exitCode !== null) throw new Error(`worker exited:\n${worker.output()}`)
-      return worker.output().includes('Worker only')
-    }, 30_000)
+    await waitFor(
+      'the worker to start',
+      async () => {
+        if (worker.child.exitCode !== null) throw new Error(`worker exited:\n${worker.output()}`)
+        return worker.output().includes('Worker only')
+      },
+      30_000,
+    )
     return worker
   }
 
-  it('is finished by the next worker: every address synced once, no record updated twice', { timeout: 300_000 }, async () => {
-    const everyone = [...env.sim.control.records('Contact'), ...env.sim.control.records('Lead')]
-    const targets = everyone.filter((_, i) => i % 5 === 1).slice(0, ADDRESSES)
-    const targetIds = new Set(targets.map((r) => r.Id))
-    const modstampBefore = new Map(everyone.map((r) => [r.Id, Date.parse(String(r.SystemModstamp))]))
+  it(
+    'is finished by the next worker: every address synced once, no record updated twice',
+    { timeout: 300_000 },
+    async () => {
+      const everyone = [...env.sim.control.records('Contact'), ...env.sim.control.records('Lead')]
+      const targets = everyone.filter((_, i) => i % 5 === 1).slice(0, ADDRESSES)
+      const targetIds = new Set(targets.map((r) => r.Id))
+      const modstampBefore = new Map(everyone.map((r) => [r.Id, Date.parse(String(r.SystemModstamp))]))
 
-    // Slow Salesforce down so the kill lands mid-push.
-    env.sim.control.addFault({ method: 'PATCH', pattern: '/composite/sobjects', delayMs: 150, count: -1 })
-    const first = await started()
-    await reportUnsubscribes(env.app, ada.token, targets.map((r) => String(r.Email)))
+      // Slow Salesforce down so the kill lands mid-push.
+      env.sim.control.addFault({ method: 'PATCH', pattern: '/composite/sobjects', delayMs: 150, count: -1 })
+      const first = await started()
+      await reportUnsubscribes(
+        env.app,
+        ada.token,
+        targets.map((r) => String(r.Email)),
+      )
 
-    await waitFor('the push to be under way', async () => (env.sim.control.counters().apiCalls.byEndpoint['composite/sobjects'] ?? 0) >= 10, 60_000, 20)
-    first.child.kill('SIGKILL')
-    expect(await first.exited).toBe('SIGKILL')
+      await waitFor(
+        'the push to be under way',
+        async () => (env.sim.control.counters().apiCalls.byEndpoint['composite/sobjects'] ?? 0) >= 10,
+        60_000,
+        20,
+      )
+      first.child.kill('SIGKILL')
+      expect(await first.exited).toBe('SIGKILL')
 
-    const midway = await syncStatus(env.app, ada.token)
-    expect(midway.synced).toBeGreaterThan(0)
-    expect(midway.pending).toBeGreaterThan(0)
-    expect(midway.synced + midway.pending).toBe(ADDRESSES)
+      const midway = await syncStatus(env.app, ada.token)
+      expect(midway.synced).toBeGreaterThan(0)
+      expect(midway.pending).toBeGreaterThan(0)
+      expect(midway.synced + midway.pending).toBe(ADDRESSES)
 
-    env.sim.control.clearFaults()
-    const second = await started()
-    const done = await waitFor(
-      'the second worker to finish the push',
-      async () => {
-        if (second.child.exitCode !== null) throw new Error(`worker exited:\n${second.output()}`)
-        const status = await syncStatus(env.app, ada.token)
-        return status.pending === 0 ? status : undefined
-      },
-      60_000,
-      250,
-    )
-    expect(done).toMatchObject({ synced: ADDRESSES, noMatch: 0, failed: 0, total: ADDRESSES })
-    console.log(`[unsubscribe crash test] killed after ${midway.synced} of ${ADDRESSES} addresses were recorded; the next worker finished the rest`)
+      env.sim.control.clearFaults()
+      const second = await started()
+      const done = await waitFor(
+        'the second worker to finish the push',
+        async () => {
+          if (second.child.exitCode !== null) throw new Error(`worker exited:\n${second.output()}`)
+          const status = await syncStatus(env.app, ada.token)
+          return status.pending === 0 ? status : undefined
+        },
+        60_000,
+        250,
+      )
+      expect(done).toMatchObject({ synced: ADDRESSES, noMatch: 0, failed: 0, total: ADDRESSES })
+      console.log(
+        `[unsubscribe crash test] killed after ${midway.synced} of ${ADDRESSES} addresses were recorded; the next worker finished the rest`,
+      )
 
-    for (const r of [...env.sim.control.records('Contact'), ...env.sim.control.records('Lead')]) {
-      const stamp = Date.parse(String(r.SystemModstamp))
-      if (targetIds.has(r.Id)) {
-        expect(r.HasOptedOutOfEmail).toBe(true)
-        expect(stamp).toBe(FROZEN) // updated exactly once
-      } else {
-        expect(stamp).toBe(modstampBefore.get(r.Id))
+      for (const r of [...env.sim.control.records('Contact'), ...env.sim.control.records('Lead')]) {
+        const stamp = Date.parse(String(r.SystemModstamp))
+        if (targetIds.has(r.Id)) {
+          expect(r.HasOptedOutOfEmail).toBe(true)
+          expect(stamp).toBe(FROZEN) // updated exactly once
+        } else {
+          expect(stamp).toBe(modstampBefore.get(r.Id))
+        }
       }
-    }
-    second.child.kill('SIGTERM')
-    expect(await second.exited).toBe(0) // a graceful stop
-  })
+      second.child.kill('SIGTERM')
+      expect(await second.exited).toBe(0) // a graceful stop
+    },
+  )
 })

@@ -11,7 +11,11 @@ import { startJobs, type RunningJobs } from '../../server/src/jobs/start.js'
 import { createServices, type Services } from '../../server/src/services.js'
 import { registerUnsubscribeJobs, type UnsubscribeJobOptions } from '../../server/src/unsubscribes/jobs.js'
 import type { UnsubscribeSync } from '../../server/src/unsubscribes/sync.js'
-import { createSalesforceSimulator, type SalesforceSimulator, type SalesforceSimulatorOptions } from '../salesforce-simulator/index.js'
+import {
+  createSalesforceSimulator,
+  type SalesforceSimulator,
+  type SalesforceSimulatorOptions,
+} from '../salesforce-simulator/index.js'
 import { testConfig } from '../helpers/config.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { linkedAccount, simulatorConfig } from '../helpers/simulator-app.js'
@@ -31,9 +35,17 @@ export interface UnsubscribeEnv {
 }
 
 export async function startUnsubscribeEnv(
-  options: { sim?: SalesforceSimulatorOptions; jobs?: boolean; worker?: UnsubscribeJobOptions | false; db?: TestDatabase } = {},
+  options: {
+    sim?: SalesforceSimulatorOptions
+    jobs?: boolean
+    worker?: UnsubscribeJobOptions | false
+    db?: TestDatabase
+  } = {},
 ): Promise<UnsubscribeEnv> {
-  const sim = await createSalesforceSimulator({ callbackUrls: ['http://localhost:3000/oauth/salesforce/callback'], ...options.sim })
+  const sim = await createSalesforceSimulator({
+    callbackUrls: ['http://localhost:3000/oauth/salesforce/callback'],
+    ...options.sim,
+  })
   const db = options.db ?? (await createTestDatabase())
   const config = simulatorConfig(testConfig(), sim)
   const env = {
@@ -95,8 +107,17 @@ export async function createLinkedAccount(env: UnsubscribeEnv, user: string, ema
 
 export const bearer = (token: string): { authorization: string } => ({ authorization: `Bearer ${token}` })
 
-export async function reportUnsubscribes(app: FastifyInstance, token: string, emails: unknown[]): Promise<{ accepted: number; duplicates: number; invalid: number }> {
-  const res = await app.inject({ method: 'POST', url: '/api/unsubscribes', headers: bearer(token), payload: { emails } })
+export async function reportUnsubscribes(
+  app: FastifyInstance,
+  token: string,
+  emails: unknown[],
+): Promise<{ accepted: number; duplicates: number; invalid: number }> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/unsubscribes',
+    headers: bearer(token),
+    payload: { emails },
+  })
   if (res.statusCode !== 202) throw new Error(`POST /api/unsubscribes answered ${res.statusCode}: ${res.body}`)
   return res.json()
 }
@@ -108,7 +129,12 @@ export async function syncStatus(app: FastifyInstance, token: string): Promise<a
 }
 
 /** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000, stepMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  stepMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
   for (;;) {
@@ -126,5 +152,7 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 /** Records of the simulator's first org with one of these emails. */
 export function recordsByEmail(sim: SalesforceSimulator, emails: Iterable<string>): Array<Record<string, any>> {
   const wanted = new Set([...emails].map((e) => e.toLowerCase()))
-  return [...sim.control.records('Contact'), ...sim.control.records('Lead')].filter((r) => typeof r.Email === 'string' && wanted.has(r.Email.toLowerCase()))
+  return [...sim.control.records('Contact'), ...sim.control.records('Lead')].filter(
+    (r) => typeof r.Email === 'string' && wanted.has(r.Email.toLowerCase()),
+  )
 }

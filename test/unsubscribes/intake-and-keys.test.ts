@@ -4,7 +4,15 @@
  */
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bearer, createLinkedAccount, reportUnsubscribes, startUnsubscribeEnv, syncStatus, type TestAccount, type UnsubscribeEnv } from './helpers.js'
+import {
+  bearer,
+  createLinkedAccount,
+  reportUnsubscribes,
+  startUnsubscribeEnv,
+  syncStatus,
+  type TestAccount,
+  type UnsubscribeEnv,
+} from './helpers.js'
 
 let env: UnsubscribeEnv
 let ada: TestAccount
@@ -22,7 +30,10 @@ afterAll(async () => {
   await env?.close()
 })
 
-async function createKey(token: string, name = 'Mailer'): Promise<{ id: string; key: string; prefix: string; name: string; createdAt: string }> {
+async function createKey(
+  token: string,
+  name = 'Mailer',
+): Promise<{ id: string; key: string; prefix: string; name: string; createdAt: string }> {
   const res = await env.app.inject({ method: 'POST', url: '/api/api-keys', headers: bearer(token), payload: { name } })
   expect(res.statusCode).toBe(201)
   return res.json()
@@ -47,29 +58,62 @@ describe('POST /api/unsubscribes', () => {
     expect(list.statusCode).toBe(200)
     const body = list.json()
     expect(body.total).toBe(3)
-    expect(body.items.map((i: any) => i.email).sort()).toEqual(['ada.lovelace@example.com', 'bob@example.com', 'carol@example.org'])
+    expect(body.items.map((i: any) => i.email).sort()).toEqual([
+      'ada.lovelace@example.com',
+      'bob@example.com',
+      'carol@example.org',
+    ])
     expect(body.items.every((i: any) => i.source === 'app' && !Number.isNaN(Date.parse(i.createdAt)))).toBe(true)
   })
 
   it('is idempotent: the same report again adds nothing and pushes nothing twice', async () => {
-    const before = await env.db.pool.query(`SELECT count(*)::int AS n FROM unsubscribe_sync WHERE account_id = $1`, [ada.accountId])
-    const again = await reportUnsubscribes(env.app, ada.token, ['ADA.LOVELACE@example.com', 'bob@example.com', 'carol@example.org', 'carol@example.org'])
+    const before = await env.db.pool.query(`SELECT count(*)::int AS n FROM unsubscribe_sync WHERE account_id = $1`, [
+      ada.accountId,
+    ])
+    const again = await reportUnsubscribes(env.app, ada.token, [
+      'ADA.LOVELACE@example.com',
+      'bob@example.com',
+      'carol@example.org',
+      'carol@example.org',
+    ])
     expect(again).toEqual({ accepted: 0, duplicates: 4, invalid: 0 })
-    const after = await env.db.pool.query(`SELECT count(*)::int AS n FROM unsubscribe_sync WHERE account_id = $1`, [ada.accountId])
+    const after = await env.db.pool.query(`SELECT count(*)::int AS n FROM unsubscribe_sync WHERE account_id = $1`, [
+      ada.accountId,
+    ])
     expect(after.rows[0].n).toBe(before.rows[0].n)
     const status = await syncStatus(env.app, ada.token)
-    expect(status).toMatchObject({ pending: 3, synced: 0, failed: 0, noMatch: 0, total: 3, lastPushAt: null, lastPullAt: null, recentFailures: [] })
+    expect(status).toMatchObject({
+      pending: 3,
+      synced: 0,
+      failed: 0,
+      noMatch: 0,
+      total: 3,
+      lastPushAt: null,
+      lastPullAt: null,
+      recentFailures: [],
+    })
   })
 
   it('has the rows committed when it answers 202 (seen from another connection at once)', async () => {
     const emails = Array.from({ length: 500 }, (_, i) => `durable-${i}@example.net`)
-    const res = await env.app.inject({ method: 'POST', url: '/api/unsubscribes', headers: bearer(ada.token), payload: { emails } })
+    const res = await env.app.inject({
+      method: 'POST',
+      url: '/api/unsubscribes',
+      headers: bearer(ada.token),
+      payload: { emails },
+    })
     expect(res.statusCode).toBe(202)
     const other = new pg.Client({ connectionString: env.db.url })
     await other.connect()
     try {
-      const suppressed = await other.query(`SELECT count(*)::int AS n FROM suppressions WHERE account_id = $1 AND email LIKE 'durable-%'`, [ada.accountId])
-      const pending = await other.query(`SELECT count(*)::int AS n FROM unsubscribe_sync WHERE link_id = $1 AND email LIKE 'durable-%' AND status = 'pending'`, [ada.linkId])
+      const suppressed = await other.query(
+        `SELECT count(*)::int AS n FROM suppressions WHERE account_id = $1 AND email LIKE 'durable-%'`,
+        [ada.accountId],
+      )
+      const pending = await other.query(
+        `SELECT count(*)::int AS n FROM unsubscribe_sync WHERE link_id = $1 AND email LIKE 'durable-%' AND status = 'pending'`,
+        [ada.linkId],
+      )
       expect(suppressed.rows[0].n).toBe(500)
       expect(pending.rows[0].n).toBe(500)
     } finally {
@@ -78,29 +122,54 @@ describe('POST /api/unsubscribes', () => {
   })
 
   it('refuses more than 10,000 addresses and oversized bodies, and needs authentication', async () => {
-    const tooMany = await env.app.inject({ method: 'POST', url: '/api/unsubscribes', headers: bearer(ada.token), payload: { emails: Array.from({ length: 10_001 }, (_, i) => `u${i}@example.com`) } })
+    const tooMany = await env.app.inject({
+      method: 'POST',
+      url: '/api/unsubscribes',
+      headers: bearer(ada.token),
+      payload: { emails: Array.from({ length: 10_001 }, (_, i) => `u${i}@example.com`) },
+    })
     expect(tooMany.statusCode).toBe(400)
     expect(tooMany.json().code).toBe('VALIDATION_FAILED')
-    const huge = await env.app.inject({ method: 'POST', url: '/api/unsubscribes', headers: bearer(ada.token), payload: { emails: Array.from({ length: 9_000 }, (_, i) => `${'x'.repeat(240)}${i}@example.com`) } })
+    const huge = await env.app.inject({
+      method: 'POST',
+      url: '/api/unsubscribes',
+      headers: bearer(ada.token),
+      payload: { emails: Array.from({ length: 9_000 }, (_, i) => `${'x'.repeat(240)}${i}@example.com`) },
+    })
     expect(huge.statusCode).toBe(413)
     expect(huge.json().code).toBe('BODY_TOO_LARGE')
-    const anonymous = await env.app.inject({ method: 'POST', url: '/api/unsubscribes', payload: { emails: ['a@example.com'] } })
+    const anonymous = await env.app.inject({
+      method: 'POST',
+      url: '/api/unsubscribes',
+      payload: { emails: ['a@example.com'] },
+    })
     expect(anonymous.statusCode).toBe(401)
-    const notJson = await env.app.inject({ method: 'POST', url: '/api/unsubscribes', headers: bearer(ada.token), payload: { emails: [42] } })
+    const notJson = await env.app.inject({
+      method: 'POST',
+      url: '/api/unsubscribes',
+      headers: bearer(ada.token),
+      payload: { emails: [42] },
+    })
     expect(notJson.statusCode).toBe(400)
   })
 
   it("keeps each account's list to itself", async () => {
     await reportUnsubscribes(env.app, grace.token, ['grace-only@example.com'])
-    const mine = (await env.app.inject({ method: 'GET', url: '/api/suppressions?limit=1000', headers: bearer(grace.token) })).json()
+    const mine = (
+      await env.app.inject({ method: 'GET', url: '/api/suppressions?limit=1000', headers: bearer(grace.token) })
+    ).json()
     expect(mine.items.map((i: any) => i.email)).toEqual(['grace-only@example.com'])
     const status = await syncStatus(env.app, grace.token)
     expect(status.total).toBe(1)
   })
 
   it('pages the suppression list', async () => {
-    const first = (await env.app.inject({ method: 'GET', url: '/api/suppressions?limit=2&offset=0', headers: bearer(ada.token) })).json()
-    const second = (await env.app.inject({ method: 'GET', url: '/api/suppressions?limit=2&offset=2', headers: bearer(ada.token) })).json()
+    const first = (
+      await env.app.inject({ method: 'GET', url: '/api/suppressions?limit=2&offset=0', headers: bearer(ada.token) })
+    ).json()
+    const second = (
+      await env.app.inject({ method: 'GET', url: '/api/suppressions?limit=2&offset=2', headers: bearer(ada.token) })
+    ).json()
     expect(first.items).toHaveLength(2)
     expect(second.items).toHaveLength(2)
     expect(first.total).toBe(503)
@@ -120,19 +189,34 @@ describe('API keys', () => {
     const list = await env.app.inject({ method: 'GET', url: '/api/api-keys', headers: bearer(ada.token) })
     expect(list.statusCode).toBe(200)
     const item = list.json().items.find((i: any) => i.id === created.id)
-    expect(item).toEqual({ id: created.id, name: 'Newsletter sender', prefix: created.prefix, createdAt: created.createdAt, lastUsedAt: null, revokedAt: null })
+    expect(item).toEqual({
+      id: created.id,
+      name: 'Newsletter sender',
+      prefix: created.prefix,
+      createdAt: created.createdAt,
+      lastUsedAt: null,
+      revokedAt: null,
+    })
     expect(list.body).not.toContain(created.key)
 
     const stored = await env.db.pool.query(`SELECT key_hash FROM api_keys WHERE id = $1`, [created.id])
     expect(stored.rows[0].key_hash).toHaveLength(32)
     expect(stored.rows[0].key_hash.toString('utf8')).not.toContain(created.key.slice(13))
-    const audit = await env.db.pool.query(`SELECT event FROM audit_log WHERE account_id = $1 AND event = 'api_key.created'`, [ada.accountId])
+    const audit = await env.db.pool.query(
+      `SELECT event FROM audit_log WHERE account_id = $1 AND event = 'api_key.created'`,
+      [ada.accountId],
+    )
     expect(audit.rowCount).toBeGreaterThanOrEqual(1)
   })
 
   it('works for intake and status, not for session-only routes; a revoked or altered key answers 401', async () => {
     const { id, key } = await createKey(ada.token)
-    const intake = await env.app.inject({ method: 'POST', url: '/api/unsubscribes', headers: bearer(key), payload: { emails: ['by-key@example.com'] } })
+    const intake = await env.app.inject({
+      method: 'POST',
+      url: '/api/unsubscribes',
+      headers: bearer(key),
+      payload: { emails: ['by-key@example.com'] },
+    })
     expect(intake.statusCode).toBe(202)
     expect(intake.json()).toEqual({ accepted: 1, duplicates: 0, invalid: 0 })
     const status = await env.app.inject({ method: 'GET', url: '/api/unsubscribes/status', headers: bearer(key) })
@@ -144,7 +228,9 @@ describe('API keys', () => {
 
     // A key cannot manage keys or read the list.
     expect((await env.app.inject({ method: 'GET', url: '/api/api-keys', headers: bearer(key) })).statusCode).toBe(401)
-    expect((await env.app.inject({ method: 'GET', url: '/api/suppressions', headers: bearer(key) })).statusCode).toBe(401)
+    expect((await env.app.inject({ method: 'GET', url: '/api/suppressions', headers: bearer(key) })).statusCode).toBe(
+      401,
+    )
 
     const altered = key.slice(0, -4) + (key.endsWith('AAAA') ? 'BBBB' : 'AAAA')
     const bad = await env.app.inject({ method: 'GET', url: '/api/unsubscribes/status', headers: bearer(altered) })
@@ -152,27 +238,66 @@ describe('API keys', () => {
     expect(bad.json().code).toBe('API_KEY_INVALID')
 
     // Another account cannot revoke it.
-    expect((await env.app.inject({ method: 'DELETE', url: `/api/api-keys/${id}`, headers: bearer(grace.token) })).statusCode).toBe(404)
+    expect(
+      (await env.app.inject({ method: 'DELETE', url: `/api/api-keys/${id}`, headers: bearer(grace.token) })).statusCode,
+    ).toBe(404)
 
     const revoke = await env.app.inject({ method: 'DELETE', url: `/api/api-keys/${id}`, headers: bearer(ada.token) })
     expect(revoke.statusCode).toBe(204)
-    const after = await env.app.inject({ method: 'POST', url: '/api/unsubscribes', headers: bearer(key), payload: { emails: ['late@example.com'] } })
+    const after = await env.app.inject({
+      method: 'POST',
+      url: '/api/unsubscribes',
+      headers: bearer(key),
+      payload: { emails: ['late@example.com'] },
+    })
     expect(after.statusCode).toBe(401)
     expect(after.json().code).toBe('API_KEY_INVALID')
-    expect((await env.app.inject({ method: 'GET', url: '/api/unsubscribes/status', headers: bearer(key) })).statusCode).toBe(401)
+    expect(
+      (await env.app.inject({ method: 'GET', url: '/api/unsubscribes/status', headers: bearer(key) })).statusCode,
+    ).toBe(401)
 
-    const listed = (await env.app.inject({ method: 'GET', url: '/api/api-keys', headers: bearer(ada.token) })).json().items.find((i: any) => i.id === id)
+    const listed = (await env.app.inject({ method: 'GET', url: '/api/api-keys', headers: bearer(ada.token) }))
+      .json()
+      .items.find((i: any) => i.id === id)
     expect(listed.revokedAt).not.toBeNull()
     // Revoking again is harmless and audits once.
-    expect((await env.app.inject({ method: 'DELETE', url: `/api/api-keys/${id}`, headers: bearer(ada.token) })).statusCode).toBe(204)
-    const audit = await env.db.pool.query(`SELECT count(*)::int AS n FROM audit_log WHERE event = 'api_key.revoked' AND detail->>'keyId' = $1`, [id])
+    expect(
+      (await env.app.inject({ method: 'DELETE', url: `/api/api-keys/${id}`, headers: bearer(ada.token) })).statusCode,
+    ).toBe(204)
+    const audit = await env.db.pool.query(
+      `SELECT count(*)::int AS n FROM audit_log WHERE event = 'api_key.revoked' AND detail->>'keyId' = $1`,
+      [id],
+    )
     expect(audit.rows[0].n).toBe(1)
   })
 
   it('validates names and ids', async () => {
-    expect((await env.app.inject({ method: 'POST', url: '/api/api-keys', headers: bearer(ada.token), payload: { name: '   ' } })).statusCode).toBe(400)
-    expect((await env.app.inject({ method: 'POST', url: '/api/api-keys', headers: bearer(ada.token), payload: {} })).statusCode).toBe(400)
-    expect((await env.app.inject({ method: 'DELETE', url: '/api/api-keys/not-a-uuid', headers: bearer(ada.token) })).statusCode).toBe(400)
-    expect((await env.app.inject({ method: 'DELETE', url: '/api/api-keys/00000000-0000-4000-8000-000000000000', headers: bearer(ada.token) })).statusCode).toBe(404)
+    expect(
+      (
+        await env.app.inject({
+          method: 'POST',
+          url: '/api/api-keys',
+          headers: bearer(ada.token),
+          payload: { name: '   ' },
+        })
+      ).statusCode,
+    ).toBe(400)
+    expect(
+      (await env.app.inject({ method: 'POST', url: '/api/api-keys', headers: bearer(ada.token), payload: {} }))
+        .statusCode,
+    ).toBe(400)
+    expect(
+      (await env.app.inject({ method: 'DELETE', url: '/api/api-keys/not-a-uuid', headers: bearer(ada.token) }))
+        .statusCode,
+    ).toBe(400)
+    expect(
+      (
+        await env.app.inject({
+          method: 'DELETE',
+          url: '/api/api-keys/00000000-0000-4000-8000-000000000000',
+          headers: bearer(ada.token),
+        })
+      ).statusCode,
+    ).toBe(404)
   })
 })

@@ -4,13 +4,25 @@
  * the rate limit), and the sync completes by itself, without pausing.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { createLinkedAccount, recordsByEmail, reportUnsubscribes, startUnsubscribeEnv, syncStatus, waitFor, type TestAccount, type UnsubscribeEnv } from './helpers.js'
+import {
+  createLinkedAccount,
+  recordsByEmail,
+  reportUnsubscribes,
+  startUnsubscribeEnv,
+  syncStatus,
+  waitFor,
+  type TestAccount,
+  type UnsubscribeEnv,
+} from './helpers.js'
 
 let env: UnsubscribeEnv
 let ada: TestAccount
 
 beforeAll(async () => {
-  env = await startUnsubscribeEnv({ sim: { data: { contacts: 100, leads: 50, campaigns: 0, optedOutFraction: 0 } }, worker: {} })
+  env = await startUnsubscribeEnv({
+    sim: { data: { contacts: 100, leads: 50, campaigns: 0, optedOutFraction: 0 } },
+    worker: {},
+  })
   ada = await createLinkedAccount(env, env.sim.control.users()[0]!.id, 'ada@mailer.test')
 })
 
@@ -19,7 +31,10 @@ afterAll(async () => {
 })
 
 it('rides out 503s and a rate limit, then completes on its own', { timeout: 300_000 }, async () => {
-  const emails = [...env.sim.control.records('Contact').slice(0, 5), ...env.sim.control.records('Lead').slice(0, 5)].map((r) => String(r.Email))
+  const emails = [
+    ...env.sim.control.records('Contact').slice(0, 5),
+    ...env.sim.control.records('Lead').slice(0, 5),
+  ].map((r) => String(r.Email))
   env.sim.control.addFault({ pattern: '/services/data/v[0-9.]+/query', status: 503, count: 3 })
   env.sim.control.addFault({ pattern: '/services/data/v[0-9.]+/query', status: 403, count: 1 }) // REQUEST_LIMIT_EXCEEDED
   const loginsBefore = env.sim.control.counters().logins
@@ -43,6 +58,9 @@ it('rides out 503s and a rate limit, then completes on its own', { timeout: 300_
   for (const r of recordsByEmail(env.sim, emails)) expect(r.HasOptedOutOfEmail).toBe(true)
   // An outage is not a credential problem: no failed login, no lockout risk.
   expect(env.sim.control.counters().logins.failure).toBe(loginsBefore.failure)
-  const { rows } = await env.db.pool.query(`SELECT count(*)::int AS n FROM salesforce_credentials c JOIN salesforce_links l ON l.id = c.link_id WHERE l.account_id = $1 AND c.status = 'needs_attention'`, [ada.accountId])
+  const { rows } = await env.db.pool.query(
+    `SELECT count(*)::int AS n FROM salesforce_credentials c JOIN salesforce_links l ON l.id = c.link_id WHERE l.account_id = $1 AND c.status = 'needs_attention'`,
+    [ada.accountId],
+  )
   expect(rows[0].n).toBe(0)
 })

@@ -4,14 +4,27 @@
  * (lockout safety) until the person enters the new token; then it resumes by itself.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { bearer, createLinkedAccount, recordsByEmail, reportUnsubscribes, startUnsubscribeEnv, syncStatus, waitFor, type TestAccount, type UnsubscribeEnv } from './helpers.js'
+import {
+  bearer,
+  createLinkedAccount,
+  recordsByEmail,
+  reportUnsubscribes,
+  startUnsubscribeEnv,
+  syncStatus,
+  waitFor,
+  type TestAccount,
+  type UnsubscribeEnv,
+} from './helpers.js'
 
 let env: UnsubscribeEnv
 let ada: TestAccount
 
 beforeAll(async () => {
   // No refresh token in the signed request: the stored username + password + token is the only way in.
-  env = await startUnsubscribeEnv({ sim: { canvasRefreshToken: false, data: { contacts: 100, leads: 50, campaigns: 0, optedOutFraction: 0 } }, worker: {} })
+  env = await startUnsubscribeEnv({
+    sim: { canvasRefreshToken: false, data: { contacts: 100, leads: 50, campaigns: 0, optedOutFraction: 0 } },
+    worker: {},
+  })
   ada = await createLinkedAccount(env, env.sim.control.users()[0]!.id, 'ada@mailer.test')
 })
 
@@ -25,12 +38,21 @@ it('pauses on SF_INVALID_LOGIN without further logins, and resumes when the new 
     method: 'PUT',
     url: '/api/salesforce/credentials',
     headers: bearer(ada.token),
-    payload: { username: user.username, password: user.password, securityToken: user.securityToken, environment: env.sim.url },
+    payload: {
+      username: user.username,
+      password: user.password,
+      securityToken: user.securityToken,
+      environment: env.sim.url,
+    },
   })
   expect(save.statusCode).toBe(200)
 
   const contacts = env.sim.control.records('Contact')
-  await reportUnsubscribes(env.app, ada.token, contacts.slice(0, 3).map((r) => String(r.Email)))
+  await reportUnsubscribes(
+    env.app,
+    ada.token,
+    contacts.slice(0, 3).map((r) => String(r.Email)),
+  )
   await waitFor('the first push', async () => (await syncStatus(env.app, ada.token)).synced === 3)
 
   // The person resets their token in Salesforce; sessions end too.
@@ -58,7 +80,12 @@ it('pauses on SF_INVALID_LOGIN without further logins, and resumes when the new 
   expect((await syncStatus(env.app, ada.token)).paused?.code).toBe('SF_INVALID_LOGIN')
 
   // The person enters only the new token: it is proven by one login, and the sync resumes.
-  const patch = await env.app.inject({ method: 'PATCH', url: '/api/salesforce/credentials', headers: bearer(ada.token), payload: { securityToken: newToken } })
+  const patch = await env.app.inject({
+    method: 'PATCH',
+    url: '/api/salesforce/credentials',
+    headers: bearer(ada.token),
+    payload: { securityToken: newToken },
+  })
   expect(patch.statusCode).toBe(200)
   const resumed = await env.sync!.sweep()
   expect(resumed.resumed).toBe(1)
@@ -67,6 +94,10 @@ it('pauses on SF_INVALID_LOGIN without further logins, and resumes when the new 
     return status.pending === 0 && !status.paused ? status : undefined
   })
   expect(done).toMatchObject({ synced: 7, failed: 0, paused: null })
-  for (const r of recordsByEmail(env.sim, contacts.slice(0, 7).map((c) => String(c.Email)))) expect(r.HasOptedOutOfEmail).toBe(true)
+  for (const r of recordsByEmail(
+    env.sim,
+    contacts.slice(0, 7).map((c) => String(c.Email)),
+  ))
+    expect(r.HasOptedOutOfEmail).toBe(true)
   expect(env.sim.control.counters().logins.failure).toBe(logins.failure)
 })

@@ -22,7 +22,8 @@ export function AccessNotice({ access }: { access: Access }) {
         )}
       </p>
       <p class="slds-m-top_xx-small">
-        You can still copy and delete connections. <a href={href('/settings/link-accounts')}>Set up access on Link Accounts</a>
+        You can still copy and delete connections.{' '}
+        <a href={href('/settings/link-accounts')}>Set up access on Link Accounts</a>
       </p>
     </Notice>
   )

@@ -14,7 +14,8 @@ const TONE_ICON: Record<Tone, IconName> = { info: 'info', success: 'success', wa
 export function Banner(props: { tone: Tone; testId?: string; children: ComponentChildren; onClose?: () => void }) {
   const { tone, testId, children, onClose } = props
   const toneClass = tone === 'info' ? '' : tone === 'success' ? 'slds-theme_success' : `slds-alert_${tone}`
-  const iconClass = tone === 'warning' ? 'slds-icon slds-icon_x-small slds-icon-text-default' : 'slds-icon slds-icon_x-small'
+  const iconClass =
+    tone === 'warning' ? 'slds-icon slds-icon_x-small slds-icon-text-default' : 'slds-icon slds-icon_x-small'
   return (
     <div
       class={`slds-notify slds-notify_alert sfl-banner ${toneClass}`}
@@ -28,7 +29,12 @@ export function Banner(props: { tone: Tone; testId?: string; children: Component
       <div class="sfl-banner__body">{children}</div>
       {onClose && (
         <div class="slds-notify__close">
-          <button type="button" class="slds-button slds-button_icon slds-button_icon-small slds-button_icon-inverse" title="Dismiss" onClick={onClose}>
+          <button
+            type="button"
+            class="slds-button slds-button_icon slds-button_icon-small slds-button_icon-inverse"
+            title="Dismiss"
+            onClick={onClose}
+          >
             <Icon name="close" class="slds-button__icon" />
             <span class="slds-assistive-text">Dismiss</span>
           </button>
@@ -39,7 +45,14 @@ export function Banner(props: { tone: Tone; testId?: string; children: Component
 }
 
 /** A boxed message inside a card or next to a form (SLDS scoped notification). */
-export function Notice(props: { tone: Tone; title?: string; children?: ComponentChildren; testId?: string; id?: string; role?: AriaRole }) {
+export function Notice(props: {
+  tone: Tone
+  title?: string
+  children?: ComponentChildren
+  testId?: string
+  id?: string
+  role?: AriaRole
+}) {
   const { tone, title, children, testId, id, role } = props
   return (
     <div
@@ -63,12 +76,24 @@ export function Notice(props: { tone: Tone; title?: string; children?: Component
 }
 
 const FIX_ON_LINK_ACCOUNTS = new Set([
-  'SF_CREDENTIALS_REQUIRED', 'SF_INVALID_LOGIN', 'SF_SECURITY_TOKEN_REQUIRED', 'SF_LOCKED_OUT',
-  'SF_SOAP_LOGIN_DISABLED', 'SF_PASSWORD_EXPIRED', 'SF_AUTHORIZATION_REVOKED', 'LINK_NOT_FOUND',
+  'SF_CREDENTIALS_REQUIRED',
+  'SF_INVALID_LOGIN',
+  'SF_SECURITY_TOKEN_REQUIRED',
+  'SF_LOCKED_OUT',
+  'SF_SOAP_LOGIN_DISABLED',
+  'SF_PASSWORD_EXPIRED',
+  'SF_AUTHORIZATION_REVOKED',
+  'LINK_NOT_FOUND',
 ])
 
 /** An API error as a person sees it: the server's message, its code, and a way forward. */
-export function ErrorAlert(props: { error: ApiError; title?: string; onRetry?: () => void; id?: string; hideFixLink?: boolean }) {
+export function ErrorAlert(props: {
+  error: ApiError
+  title?: string
+  onRetry?: () => void
+  id?: string
+  hideFixLink?: boolean
+}) {
   const { error, title, onRetry, id, hideFixLink } = props
   return (
     <Notice tone="error" title={title} id={id} testId="error-alert">

@@ -14,7 +14,17 @@ interface CardProps {
 }
 
 /** SLDS card, labelled by its title for screen readers. */
-export function Card({ id, title, icon, iconTone = 'default', actions, footer, children, class: cls, testId }: CardProps) {
+export function Card({
+  id,
+  title,
+  icon,
+  iconTone = 'default',
+  actions,
+  footer,
+  children,
+  class: cls,
+  testId,
+}: CardProps) {
   return (
     <article class={`slds-card ${cls ?? ''}`} aria-labelledby={`${id}-title`} data-testid={testId}>
       <div class="slds-card__header slds-grid">

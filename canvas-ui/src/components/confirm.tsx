@@ -32,7 +32,13 @@ export function InlineConfirm({ id, question, detail, confirmLabel, busy, onConf
       </p>
       {detail && <p class="slds-text-body_small slds-m-top_xx-small">{detail}</p>}
       <div class="slds-m-top_x-small sfl-actions">
-        <button type="button" class="slds-button slds-button_neutral" ref={cancelRef} onClick={onCancel} disabled={busy}>
+        <button
+          type="button"
+          class="slds-button slds-button_neutral"
+          ref={cancelRef}
+          onClick={onCancel}
+          disabled={busy}
+        >
           Cancel
         </button>
         <button type="button" class="slds-button slds-button_destructive" onClick={onConfirm} disabled={busy}>

@@ -28,7 +28,15 @@ export async function copyText(text: string): Promise<boolean> {
   }
 }
 
-export function CopyButton({ text, label = 'Copy', describedBy }: { text: string; label?: string; describedBy?: string }) {
+export function CopyButton({
+  text,
+  label = 'Copy',
+  describedBy,
+}: {
+  text: string
+  label?: string
+  describedBy?: string
+}) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle')
   return (
     <>
@@ -45,7 +53,11 @@ export function CopyButton({ text, label = 'Copy', describedBy }: { text: string
         {label}
       </button>
       <span class="slds-assistive-text" role="status">
-        {state === 'copied' ? 'Copied to the clipboard' : state === 'failed' ? 'Could not copy: select the text and copy it yourself' : ''}
+        {state === 'copied'
+          ? 'Copied to the clipboard'
+          : state === 'failed'
+            ? 'Could not copy: select the text and copy it yourself'
+            : ''}
       </span>
     </>
   )

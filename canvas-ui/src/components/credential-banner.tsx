@@ -23,8 +23,9 @@ export function CredentialBanner() {
         <p class="sfl-banner__detail">
           Background sync is paused and SF Link will not try this credential again until you change it
           {credential.reason ? ` (${credential.reason})` : ''}. Reset your security token in Salesforce (your avatar →
-          Settings → My Personal Information → Reset My Security Token), wait for the email with the new token, then enter it on
-          Link Accounts with <strong>Update token only</strong>. A changed Salesforce password also needs the new password.
+          Settings → My Personal Information → Reset My Security Token), wait for the email with the new token, then
+          enter it on Link Accounts with <strong>Update token only</strong>. A changed Salesforce password also needs
+          the new password.
         </p>
       </Banner>
     )
@@ -33,8 +34,9 @@ export function CredentialBanner() {
     return (
       <Banner tone="info" testId="rate-limit-banner">
         <h2 class="sfl-banner__title">
-          Salesforce limits reached{credential.reasonMessage ? `: ${credential.reasonMessage}` : '.'} SF Link retries on its own
-          with a growing delay{credential.lastSuccessAt ? `; last success ${formatDateTime(credential.lastSuccessAt)}` : ''}.
+          Salesforce limits reached{credential.reasonMessage ? `: ${credential.reasonMessage}` : '.'} SF Link retries on
+          its own with a growing delay
+          {credential.lastSuccessAt ? `; last success ${formatDateTime(credential.lastSuccessAt)}` : ''}.
         </h2>
       </Banner>
     )

@@ -62,7 +62,10 @@ export function CredentialForm({ link }: { link: SalesforceLink }) {
         securityToken: token.trim() || undefined,
         environment: environment === 'mydomain' ? myDomainUrl.trim() : environment,
       })
-      done('Salesforce accepted the credentials', 'They are stored encrypted and used when you work outside Salesforce.')
+      done(
+        'Salesforce accepted the credentials',
+        'They are stored encrypted and used when you work outside Salesforce.',
+      )
     } else if (kind === 'patch') {
       await api.updateCredentials({ securityToken: token.trim() || undefined, password: password || undefined })
       done('Security token updated', 'Salesforce accepted it; background sync resumes.')
@@ -73,9 +76,13 @@ export function CredentialForm({ link }: { link: SalesforceLink }) {
     }
   })
 
-  const usernameError = attempted === 'save' && !username.trim() ? 'Enter the username you log in to Salesforce with.' : undefined
+  const usernameError =
+    attempted === 'save' && !username.trim() ? 'Enter the username you log in to Salesforce with.' : undefined
   const passwordError = attempted === 'save' && !password ? 'Enter your Salesforce password.' : undefined
-  const tokenError = attempted === 'patch' && !token.trim() && !password ? 'Enter the new security token from the Salesforce email.' : undefined
+  const tokenError =
+    attempted === 'patch' && !token.trim() && !password
+      ? 'Enter the new security token from the Salesforce email.'
+      : undefined
   const domainError = attempted === 'save' && environment === 'mydomain' ? myDomainProblem(myDomainUrl) : undefined
   const hasPasswordCredential = credential.kind === 'password_token'
   const hasAnyCredential = credential.kind !== null

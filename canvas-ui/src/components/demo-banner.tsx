@@ -47,7 +47,9 @@ export function DemoBanner() {
                 <tbody>
                   {demo.users.map((u) => (
                     <tr key={u.id}>
-                      <th scope="row" class="sfl-mono">{u.username}</th>
+                      <th scope="row" class="sfl-mono">
+                        {u.username}
+                      </th>
                       <td class="sfl-mono">{u.password}</td>
                       <td class="sfl-mono">{u.securityToken}</td>
                       <td class="sfl-mono">{u.id}</td>

@@ -28,7 +28,10 @@ export function FieldPicker({ fields, loading, error, selected, onChange, invali
   const labelOf = (name: string) => fields?.find((f) => f.name === name)?.label ?? name
 
   return (
-    <fieldset class={`slds-form-element ${invalid ? 'slds-has-error' : ''}`} aria-describedby={invalid ? 'field-picker-error' : undefined}>
+    <fieldset
+      class={`slds-form-element ${invalid ? 'slds-has-error' : ''}`}
+      aria-describedby={invalid ? 'field-picker-error' : undefined}
+    >
       <legend class="slds-form-element__legend slds-form-element__label">
         <abbr class="slds-required" title="required" aria-hidden="true">
           *{' '}
@@ -43,7 +46,14 @@ export function FieldPicker({ fields, loading, error, selected, onChange, invali
             id="fields-manual"
             label="Field API names, comma-separated"
             value={selected.join(', ')}
-            onValue={(v) => onChange(v.split(',').map((s) => s.trim()).filter(Boolean))}
+            onValue={(v) =>
+              onChange(
+                v
+                  .split(',')
+                  .map((s) => s.trim())
+                  .filter(Boolean),
+              )
+            }
             help="Salesforce could not be asked for the list; type the API names instead (they are checked when you save)."
           />
         </>
@@ -65,7 +75,12 @@ export function FieldPicker({ fields, loading, error, selected, onChange, invali
               aria-controls="field-list"
             />
           </div>
-          <FieldListbox fields={visible} selected={selected} onToggle={toggle} emptyText={`No field matches “${search}”.`} />
+          <FieldListbox
+            fields={visible}
+            selected={selected}
+            onToggle={toggle}
+            emptyText={`No field matches “${search}”.`}
+          />
         </div>
       )}
       <div class="sfl-selected" aria-live="polite">
@@ -78,7 +93,12 @@ export function FieldPicker({ fields, loading, error, selected, onChange, invali
                   <span class="slds-pill__label" title={name}>
                     {labelOf(name)}
                   </span>
-                  <button type="button" class="slds-button slds-button_icon slds-pill__remove" title={`Remove ${labelOf(name)}`} onClick={() => toggle(name, false)}>
+                  <button
+                    type="button"
+                    class="slds-button slds-button_icon slds-pill__remove"
+                    title={`Remove ${labelOf(name)}`}
+                    onClick={() => toggle(name, false)}
+                  >
                     <Icon name="close" class="slds-button__icon" />
                     <span class="slds-assistive-text">Remove {labelOf(name)}</span>
                   </button>
@@ -103,7 +123,12 @@ export function FieldPicker({ fields, loading, error, selected, onChange, invali
  * page's only control labelled "Name" stays the connection's name field (Salesforce
  * field labels such as "First Name" would otherwise compete for it).
  */
-function FieldListbox(props: { fields: DescribeField[]; selected: string[]; onToggle: (name: string, on: boolean) => void; emptyText: string }) {
+function FieldListbox(props: {
+  fields: DescribeField[]
+  selected: string[]
+  onToggle: (name: string, on: boolean) => void
+  emptyText: string
+}) {
   const { fields, selected, onToggle, emptyText } = props
   const [active, setActive] = useState(0)
   const listRef = useRef<HTMLUListElement>(null)

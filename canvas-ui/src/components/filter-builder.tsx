@@ -58,7 +58,14 @@ export function filtersFromRows(rows: FilterRow[]): Filter[] {
   return rows.map((r) => {
     if (NO_VALUE.has(r.operator)) return { field: r.field, operator: r.operator }
     if (LIST_VALUE.has(r.operator)) {
-      return { field: r.field, operator: r.operator, value: r.text.split(',').map((s) => s.trim()).filter(Boolean) }
+      return {
+        field: r.field,
+        operator: r.operator,
+        value: r.text
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      }
     }
     return { field: r.field, operator: r.operator, value: r.text }
   })
@@ -82,7 +89,8 @@ interface FilterBuilderProps {
 /** The filter rows (field, operator, value) and how they combine, in SLDS "expression" style. */
 export function FilterBuilder({ rows, logic, fields, onRows, onLogic, problem }: FilterBuilderProps) {
   const filterable = (fields ?? []).filter((f) => f.filterable)
-  const update = (key: number, change: Partial<FilterRow>) => onRows(rows.map((r) => (r.key === key ? { ...r, ...change } : r)))
+  const update = (key: number, change: Partial<FilterRow>) =>
+    onRows(rows.map((r) => (r.key === key ? { ...r, ...change } : r)))
   const fieldOptions = filterable.map((f) => ({ value: f.name, label: `${f.label} (${f.name})` }))
 
   return (
@@ -102,12 +110,17 @@ export function FilterBuilder({ rows, logic, fields, onRows, onLogic, problem }:
           />
         </div>
       )}
-      {rows.length === 0 && <p class="slds-text-color_weak slds-m-vertical_x-small">No filters: every record of the object matches.</p>}
+      {rows.length === 0 && (
+        <p class="slds-text-color_weak slds-m-vertical_x-small">No filters: every record of the object matches.</p>
+      )}
       <ul class="sfl-expression__rows">
         {rows.map((row, index) => {
           const n = index + 1
           const described = fields?.find((f) => f.name === row.field)
-          const picklist = described?.picklistValues?.length && (row.operator === '=' || row.operator === '!=') ? described.picklistValues : null
+          const picklist =
+            described?.picklistValues?.length && (row.operator === '=' || row.operator === '!=')
+              ? described.picklistValues
+              : null
           const isBoolean = described?.type === 'boolean'
           return (
             <li class="sfl-expression__row" key={row.key} role="group" aria-label={`Filter ${n}`}>
@@ -129,7 +142,12 @@ export function FilterBuilder({ rows, logic, fields, onRows, onLogic, problem }:
                     placeholder="Choose a field"
                   />
                 ) : (
-                  <TextField id={`filter-${row.key}-field`} label="Field" value={row.field} onValue={(v) => update(row.key, { field: v })} />
+                  <TextField
+                    id={`filter-${row.key}-field`}
+                    label="Field"
+                    value={row.field}
+                    onValue={(v) => update(row.key, { field: v })}
+                  />
                 )}
                 <SelectField
                   id={`filter-${row.key}-operator`}
@@ -155,7 +173,9 @@ export function FilterBuilder({ rows, logic, fields, onRows, onLogic, problem }:
                     label="Value"
                     value={row.text}
                     onValue={(v) => update(row.key, { text: v })}
-                    placeholder={LIST_VALUE.has(row.operator) ? 'value one, value two' : (VALUE_HINT[described?.type ?? ''] ?? '')}
+                    placeholder={
+                      LIST_VALUE.has(row.operator) ? 'value one, value two' : (VALUE_HINT[described?.type ?? ''] ?? '')
+                    }
                     help={LIST_VALUE.has(row.operator) ? 'Separate values with commas.' : undefined}
                   />
                 )}

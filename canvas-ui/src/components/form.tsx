@@ -47,13 +47,31 @@ function Shell(props: FieldShell & { children: ComponentChildren }) {
   )
 }
 
-type InputAttrs = Omit<PartialInputHTMLAttributes<HTMLInputElement>, 'id' | 'value' | 'onInput' | 'label' | 'class' | 'role' | 'type'> & {
+type InputAttrs = Omit<
+  PartialInputHTMLAttributes<HTMLInputElement>,
+  'id' | 'value' | 'onInput' | 'label' | 'class' | 'role' | 'type'
+> & {
   type?: 'text' | 'email' | 'password' | 'url' | 'search' | 'tel'
   'data-testid'?: string
 }
 
-export function TextField(props: FieldShell & InputAttrs & { value: string; onValue: (value: string) => void; inputClass?: string }) {
-  const { id, label, help, error, required, class: cls, hideLabel, value, onValue, inputClass, type = 'text', ...attrs } = props
+export function TextField(
+  props: FieldShell & InputAttrs & { value: string; onValue: (value: string) => void; inputClass?: string },
+) {
+  const {
+    id,
+    label,
+    help,
+    error,
+    required,
+    class: cls,
+    hideLabel,
+    value,
+    onValue,
+    inputClass,
+    type = 'text',
+    ...attrs
+  } = props
   return (
     <Shell id={id} label={label} help={help} error={error} required={required} class={cls} hideLabel={hideLabel}>
       <input
@@ -73,7 +91,13 @@ export function TextField(props: FieldShell & InputAttrs & { value: string; onVa
 }
 
 export function TextareaField(
-  props: FieldShell & { value: string; onValue: (value: string) => void; rows?: number; placeholder?: string; disabled?: boolean },
+  props: FieldShell & {
+    value: string
+    onValue: (value: string) => void
+    rows?: number
+    placeholder?: string
+    disabled?: boolean
+  },
 ) {
   const { id, label, help, error, required, class: cls, value, onValue, rows = 4, placeholder, disabled } = props
   return (
@@ -100,9 +124,28 @@ export interface Option {
 }
 
 export function SelectField(
-  props: FieldShell & { value: string; onValue: (value: string) => void; options: readonly Option[]; disabled?: boolean; placeholder?: string },
+  props: FieldShell & {
+    value: string
+    onValue: (value: string) => void
+    options: readonly Option[]
+    disabled?: boolean
+    placeholder?: string
+  },
 ) {
-  const { id, label, help, error, required, class: cls, hideLabel, value, onValue, options, disabled, placeholder } = props
+  const {
+    id,
+    label,
+    help,
+    error,
+    required,
+    class: cls,
+    hideLabel,
+    value,
+    onValue,
+    options,
+    disabled,
+    placeholder,
+  } = props
   return (
     <Shell id={id} label={label} help={help} error={error} required={required} class={cls} hideLabel={hideLabel}>
       <div class="slds-select_container">
@@ -128,7 +171,14 @@ export function SelectField(
   )
 }
 
-export function CheckboxField(props: { id: string; label: string; checked: boolean; onChecked: (checked: boolean) => void; help?: string; disabled?: boolean }) {
+export function CheckboxField(props: {
+  id: string
+  label: string
+  checked: boolean
+  onChecked: (checked: boolean) => void
+  help?: string
+  disabled?: boolean
+}) {
   const { id, label, checked, onChecked, help, disabled } = props
   return (
     <div class="slds-form-element">

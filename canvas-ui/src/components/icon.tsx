@@ -22,7 +22,9 @@ export function Icon({ name, class: cls = 'slds-icon slds-icon_x-small slds-icon
 
 /** Icon inside a button (`slds-button__icon`), optionally on the left of the label. */
 export function ButtonIcon({ name, left = false, size }: { name: IconName; left?: boolean; size?: 'small' | 'large' }) {
-  const cls = ['slds-button__icon', left && 'slds-button__icon_left', size && `slds-button__icon_${size}`].filter(Boolean).join(' ')
+  const cls = ['slds-button__icon', left && 'slds-button__icon_left', size && `slds-button__icon_${size}`]
+    .filter(Boolean)
+    .join(' ')
   return <Icon name={name} class={cls} />
 }
 

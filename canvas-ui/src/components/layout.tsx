@@ -52,7 +52,11 @@ export function Layout({ path, children }: { path: string; children: ComponentCh
                   const active = path === item.path || path.startsWith(`${item.path}/`)
                   return (
                     <li key={item.path} class={`slds-nav-vertical__item ${active ? 'slds-is-active' : ''}`}>
-                      <a href={href(item.path)} class="slds-nav-vertical__action" aria-current={active ? 'page' : undefined}>
+                      <a
+                        href={href(item.path)}
+                        class="slds-nav-vertical__action"
+                        aria-current={active ? 'page' : undefined}
+                      >
                         {item.label}
                       </a>
                     </li>
@@ -103,7 +107,12 @@ export function TopBar() {
           </span>
         )}
         {me && runtime.mode === 'standalone' && (
-          <button type="button" class="slds-button slds-button_neutral" onClick={() => void logout.run()} disabled={logout.busy}>
+          <button
+            type="button"
+            class="slds-button slds-button_neutral"
+            onClick={() => void logout.run()}
+            disabled={logout.busy}
+          >
             <ButtonIcon name="logout" left />
             Sign out
           </button>

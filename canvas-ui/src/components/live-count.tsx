@@ -45,7 +45,11 @@ export function LiveCount({ draft, waitingFor }: { draft: ConnectionInput | null
   }, [key])
 
   return (
-    <section class="slds-box slds-theme_default sfl-live-count" aria-labelledby="live-count-title" data-testid="live-count">
+    <section
+      class="slds-box slds-theme_default sfl-live-count"
+      aria-labelledby="live-count-title"
+      data-testid="live-count"
+    >
       <h2 id="live-count-title" class="slds-text-title_caps">
         Matching records
       </h2>

@@ -7,7 +7,10 @@ export function RecordsTable({ records, fields }: { records: SalesforceRecord[];
   if (records.length === 0) return <p class="slds-text-color_weak">No record matches.</p>
   return (
     <div class="sfl-scroll-x">
-      <table class="slds-table slds-table_cell-buffer slds-table_bordered slds-table_striped" data-testid="preview-table">
+      <table
+        class="slds-table slds-table_cell-buffer slds-table_bordered slds-table_striped"
+        data-testid="preview-table"
+      >
         <caption class="slds-assistive-text">Sample records</caption>
         <thead>
           <tr class="slds-line-height_reset">

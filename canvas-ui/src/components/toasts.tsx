@@ -39,7 +39,11 @@ export function ToastProvider({ children }: { children: ComponentChildren }) {
       {children}
       <div class="slds-notify_container sfl-toasts" aria-live="polite">
         {toasts.map((t) => (
-          <div key={t.id} class={`slds-notify slds-notify_toast slds-theme_${t.tone}`} role={t.tone === 'error' ? 'alert' : 'status'}>
+          <div
+            key={t.id}
+            class={`slds-notify slds-notify_toast slds-theme_${t.tone}`}
+            role={t.tone === 'error' ? 'alert' : 'status'}
+          >
             <span class="slds-assistive-text">{t.tone}</span>
             <span class="slds-icon_container slds-m-right_small slds-no-flex slds-align-top">
               <Icon name={t.tone} class="slds-icon slds-icon_small" />
@@ -49,7 +53,12 @@ export function ToastProvider({ children }: { children: ComponentChildren }) {
               {t.detail && <p>{t.detail}</p>}
             </div>
             <div class="slds-notify__close">
-              <button type="button" class="slds-button slds-button_icon slds-button_icon-inverse" title="Close" onClick={() => dismiss(t.id)}>
+              <button
+                type="button"
+                class="slds-button slds-button_icon slds-button_icon-inverse"
+                title="Close"
+                onClick={() => dismiss(t.id)}
+              >
                 <Icon name="close" class="slds-button__icon slds-button__icon_large" />
                 <span class="slds-assistive-text">Close</span>
               </button>

@@ -153,7 +153,12 @@ function KeyRow({ apiKey: k, onRevoked }: { apiKey: ApiKey; onRevoked: () => voi
           {k.revokedAt ? (
             <span class="slds-badge">Revoked {formatDateTime(k.revokedAt)}</span>
           ) : (
-            <button type="button" class="slds-button slds-button_text-destructive" aria-describedby={nameId} onClick={() => setConfirm(true)}>
+            <button
+              type="button"
+              class="slds-button slds-button_text-destructive"
+              aria-describedby={nameId}
+              onClick={() => setConfirm(true)}
+            >
               Revoke
             </button>
           )}

@@ -7,7 +7,13 @@ import { AccessNotice } from '../components/access-notice.js'
 import { ErrorAlert } from '../components/alerts.js'
 import { Card } from '../components/card.js'
 import { FieldPicker } from '../components/field-picker.js'
-import { type FilterRow, FilterBuilder, filtersFromRows, firstIncompleteRow, rowsFromFilters } from '../components/filter-builder.js'
+import {
+  type FilterRow,
+  FilterBuilder,
+  filtersFromRows,
+  firstIncompleteRow,
+  rowsFromFilters,
+} from '../components/filter-builder.js'
 import { CheckboxField, SelectField, TextField } from '../components/form.js'
 import { LiveCount } from '../components/live-count.js'
 import { PageHeader } from '../components/page-header.js'
@@ -69,12 +75,24 @@ function ConnectionForm({ connectionId, initial }: { connectionId: string | null
 
   const incompleteRow = firstIncompleteRow(rows)
   const draft: ConnectionInput = useMemo(
-    () => ({ name: name.trim(), sobject, fields, filters: filtersFromRows(rows), logic, excludeOptedOut, requireEmail, excludeSuppressed }),
+    () => ({
+      name: name.trim(),
+      sobject,
+      fields,
+      filters: filtersFromRows(rows),
+      logic,
+      excludeOptedOut,
+      requireEmail,
+      excludeSuppressed,
+    }),
     [name, sobject, fields, rows, logic, excludeOptedOut, requireEmail, excludeSuppressed],
   )
   const previewable = fields.length > 0 && incompleteRow === 0
   // The count does not depend on the name: leave it out so typing a name does not re-query Salesforce.
-  const previewDraft = useMemo(() => ({ ...draft, name: 'Preview' }), [sobject, fields, rows, logic, excludeOptedOut, requireEmail, excludeSuppressed])
+  const previewDraft = useMemo(
+    () => ({ ...draft, name: 'Preview' }),
+    [sobject, fields, rows, logic, excludeOptedOut, requireEmail, excludeSuppressed],
+  )
 
   const save = useAction(async () => {
     const saved = connectionId ? await api.updateConnection(connectionId, draft) : await api.createConnection(draft)
@@ -116,7 +134,15 @@ function ConnectionForm({ connectionId, initial }: { connectionId: string | null
           <Card id="editor-basics" title="What to fetch">
             <div class="sfl-stack">
               <div class="sfl-form-grid">
-                <TextField id="connection-name" label="Name" required value={name} onValue={setName} error={nameError} maxLength={120} />
+                <TextField
+                  id="connection-name"
+                  label="Name"
+                  required
+                  value={name}
+                  onValue={setName}
+                  error={nameError}
+                  maxLength={120}
+                />
                 <SelectField
                   id="connection-object"
                   label="Object"
@@ -143,7 +169,14 @@ function ConnectionForm({ connectionId, initial }: { connectionId: string | null
           </Card>
           <Card id="editor-filters" title="Who to include">
             <div class="sfl-stack">
-              <FilterBuilder rows={rows} logic={logic} fields={describe.data?.fields} onRows={setRows} onLogic={setLogic} problem={filtersProblem} />
+              <FilterBuilder
+                rows={rows}
+                logic={logic}
+                fields={describe.data?.fields}
+                onRows={setRows}
+                onLogic={setLogic}
+                problem={filtersProblem}
+              />
               <fieldset class="slds-form-element">
                 <legend class="slds-form-element__legend slds-form-element__label">Options</legend>
                 <CheckboxField
@@ -153,7 +186,12 @@ function ConnectionForm({ connectionId, initial }: { connectionId: string | null
                   onChecked={setExcludeOptedOut}
                   help="Leaves out records with Email Opt Out checked in Salesforce. Keep this on unless you send only transactional mail."
                 />
-                <CheckboxField id="opt-require-email" label="Only records with an email address" checked={requireEmail} onChecked={setRequireEmail} />
+                <CheckboxField
+                  id="opt-require-email"
+                  label="Only records with an email address"
+                  checked={requireEmail}
+                  onChecked={setRequireEmail}
+                />
                 <CheckboxField
                   id="opt-exclude-suppressed"
                   label="Exclude addresses on the SF Link suppression list"

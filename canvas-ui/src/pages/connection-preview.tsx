@@ -29,7 +29,11 @@ export function ConnectionPreviewPage({ connectionId }: { connectionId: string }
   const name = connection.data?.name ?? ''
   const actions = (
     <>
-      <button type="button" class="slds-button slds-button_neutral" onClick={() => navigate(`/connections/${encodeURIComponent(connectionId)}`)}>
+      <button
+        type="button"
+        class="slds-button slds-button_neutral"
+        onClick={() => navigate(`/connections/${encodeURIComponent(connectionId)}`)}
+      >
         <ButtonIcon name="edit" left />
         Edit
       </button>
@@ -37,11 +41,21 @@ export function ConnectionPreviewPage({ connectionId }: { connectionId: string }
         <ButtonIcon name="refresh" left />
         Run again
       </button>
-      <button type="button" class="slds-button slds-button_neutral" disabled={exporting || !connection.data} onClick={() => void exportAction.run('csv')}>
+      <button
+        type="button"
+        class="slds-button slds-button_neutral"
+        disabled={exporting || !connection.data}
+        onClick={() => void exportAction.run('csv')}
+      >
         <ButtonIcon name="download" left />
         Export CSV
       </button>
-      <button type="button" class="slds-button slds-button_neutral" disabled={exporting || !connection.data} onClick={() => void exportAction.run('ndjson')}>
+      <button
+        type="button"
+        class="slds-button slds-button_neutral"
+        disabled={exporting || !connection.data}
+        onClick={() => void exportAction.run('ndjson')}
+      >
         <ButtonIcon name="download" left />
         Export NDJSON
       </button>
@@ -50,15 +64,25 @@ export function ConnectionPreviewPage({ connectionId }: { connectionId: string }
 
   return (
     <>
-      <PageHeader eyebrow="Connections · Connect" title={name || 'Connection'} icon="database" iconTone="dataset" actions={actions}>
+      <PageHeader
+        eyebrow="Connections · Connect"
+        title={name || 'Connection'}
+        icon="database"
+        iconTone="dataset"
+        actions={actions}
+      >
         The connection, run live against Salesforce now.
       </PageHeader>
-      {connection.error && <ErrorAlert error={connection.error} title="Could not open this connection" onRetry={connection.reload} />}
+      {connection.error && (
+        <ErrorAlert error={connection.error} title="Could not open this connection" onRetry={connection.reload} />
+      )}
       {exporting && <Spinner variant="inline" label="Exporting records" />}
       {exportAction.error && <ErrorAlert error={exportAction.error} title="Export failed" />}
       <Card id="preview" title="Result" icon="preview" iconTone="dataset" testId="connection-preview">
         {test.loading && <Spinner label="Asking Salesforce" />}
-        {test.error && !test.loading && <ErrorAlert error={test.error} title="Salesforce did not answer the query" onRetry={test.reload} />}
+        {test.error && !test.loading && (
+          <ErrorAlert error={test.error} title="Salesforce did not answer the query" onRetry={test.reload} />
+        )}
         {test.data && !test.loading && (
           <div class="sfl-stack">
             <p>

@@ -13,7 +13,11 @@ import { PageHeader } from '../components/page-header.js'
 import { Spinner } from '../components/spinner.js'
 import { useToast } from '../components/toasts.js'
 
-export const SOBJECT_LABEL: Record<string, string> = { Contact: 'Contact', Lead: 'Lead', CampaignMember: 'Campaign Member' }
+export const SOBJECT_LABEL: Record<string, string> = {
+  Contact: 'Contact',
+  Lead: 'Lead',
+  CampaignMember: 'Campaign Member',
+}
 
 export function ConnectionsPage() {
   const { api } = useApp()
@@ -35,7 +39,10 @@ export function ConnectionsPage() {
         <>
           <AccessNotice access={list.data.access} />
           {list.data.items.length === 0 ? (
-            <div class="slds-box slds-theme_default slds-text-align_center slds-p-around_large" data-testid="connections-empty">
+            <div
+              class="slds-box slds-theme_default slds-text-align_center slds-p-around_large"
+              data-testid="connections-empty"
+            >
               <h2 class="slds-text-heading_small">No connections yet</h2>
               <p class="slds-m-vertical_small slds-text-color_weak">
                 A connection picks Contacts, Leads or Campaign Members, the fields to fetch and the filters to apply.
@@ -51,10 +58,22 @@ export function ConnectionsPage() {
   )
 }
 
-function ConnectionsTable({ items, access, onChanged }: { items: Connection[]; access: Access; onChanged: () => void }) {
+function ConnectionsTable({
+  items,
+  access,
+  onChanged,
+}: {
+  items: Connection[]
+  access: Access
+  onChanged: () => void
+}) {
   return (
     <div class="slds-card sfl-table-card">
-      <table class="slds-table slds-table_cell-buffer slds-table_bordered" aria-label="Connections" data-testid="connections-table">
+      <table
+        class="slds-table slds-table_cell-buffer slds-table_bordered"
+        aria-label="Connections"
+        data-testid="connections-table"
+      >
         <thead>
           <tr class="slds-line-height_reset">
             <th scope="col">Name</th>
@@ -76,7 +95,15 @@ function ConnectionsTable({ items, access, onChanged }: { items: Connection[]; a
   )
 }
 
-function ConnectionRow({ connection: c, access, onChanged }: { connection: Connection; access: Access; onChanged: () => void }) {
+function ConnectionRow({
+  connection: c,
+  access,
+  onChanged,
+}: {
+  connection: Connection
+  access: Access
+  onChanged: () => void
+}) {
   const { api } = useApp()
   const toast = useToast()
   const [confirmDelete, setConfirmDelete] = useState(false)
@@ -186,7 +213,9 @@ function ConnectionRow({ connection: c, access, onChanged }: { connection: Conne
             >
               Export NDJSON
             </button>
-            {(exporting || action.busy) && <Spinner variant="inline" label={exporting ? 'Exporting records' : 'Working'} />}
+            {(exporting || action.busy) && (
+              <Spinner variant="inline" label={exporting ? 'Exporting records' : 'Working'} />
+            )}
           </div>
         </td>
       </tr>

@@ -58,13 +58,16 @@ export function LinkAccountsPage({ query }: { query: URLSearchParams }) {
         <Notice tone="error" title="Connect with Salesforce did not finish" testId="oauth-error">
           <p>
             Salesforce answered <code>{oauthError}</code>
-            {query.get('message') ? `: ${query.get('message')}` : '.'} Try again, or use the username and token form below.
+            {query.get('message') ? `: ${query.get('message')}` : '.'} Try again, or use the username and token form
+            below.
           </p>
         </Notice>
       )}
 
       {link.status === 'loading' && <Spinner label="Loading your Salesforce link" />}
-      {link.status === 'error' && <ErrorAlert error={link.error} title="Could not load your Salesforce link" onRetry={reloadLink} hideFixLink />}
+      {link.status === 'error' && (
+        <ErrorAlert error={link.error} title="Could not load your Salesforce link" onRetry={reloadLink} hideFixLink />
+      )}
       {link.status === 'missing' && <NotLinkedYet />}
       {link.status === 'ready' && (
         <div class="sfl-two-columns">
@@ -117,7 +120,13 @@ function LinkFacts({ link }: { link: SalesforceLink }) {
 function OutsideAccess({ link }: { link: SalesforceLink }) {
   const { credential } = link
   return (
-    <Card id="outside-access" title="Access from outside Salesforce" icon="key" iconTone="connected-apps" testId="outside-access">
+    <Card
+      id="outside-access"
+      title="Access from outside Salesforce"
+      icon="key"
+      iconTone="connected-apps"
+      testId="outside-access"
+    >
       <div class="sfl-facts">
         <ReadOnlyField label="Credential status">
           <CredentialStatusBadge status={credential.status} />
@@ -143,9 +152,9 @@ function OutsideAccess({ link }: { link: SalesforceLink }) {
             )}
           </p>
           <p class="slds-m-top_xx-small">
-            SF Link will not try it again until you change it. Reset your security token in Salesforce (avatar → Settings → My
-            Personal Information → Reset My Security Token), then enter the token from the email below and choose{' '}
-            <strong>Update token only</strong>. Or use Connect with Salesforce.
+            SF Link will not try it again until you change it. Reset your security token in Salesforce (avatar →
+            Settings → My Personal Information → Reset My Security Token), then enter the token from the email below and
+            choose <strong>Update token only</strong>. Or use Connect with Salesforce.
           </p>
         </Notice>
       )}
@@ -165,8 +174,8 @@ function OutsideAccess({ link }: { link: SalesforceLink }) {
           Connect with Salesforce <span class="slds-badge slds-theme_success slds-m-left_x-small">Recommended</span>
         </h3>
         <p class="slds-m-vertical_x-small">
-          You approve SF Link on Salesforce's own page. SF Link keeps a refresh token, never your password, and keeps working after
-          you reset your security token.
+          You approve SF Link on Salesforce's own page. SF Link keeps a refresh token, never your password, and keeps
+          working after you reset your security token.
         </p>
         <ConnectWithSalesforce />
       </section>
@@ -182,10 +191,16 @@ function NotLinkedYet() {
   const { demo } = useApp()
   return (
     <div class="sfl-two-columns">
-      <Card id="not-linked" title="No Salesforce user linked yet" icon="link" iconTone="connected-apps" testId="link-empty-state">
+      <Card
+        id="not-linked"
+        title="No Salesforce user linked yet"
+        icon="link"
+        iconTone="connected-apps"
+        testId="link-empty-state"
+      >
         <p>
-          SF Link learns your Salesforce user ID the first time you open it <strong>inside Salesforce</strong>; there is nothing
-          to type. Once that visit has happened, this page shows your user ID, organization and instance.
+          SF Link learns your Salesforce user ID the first time you open it <strong>inside Salesforce</strong>; there is
+          nothing to type. Once that visit has happened, this page shows your user ID, organization and instance.
         </p>
         <ol class="slds-list_ordered slds-m-vertical_small">
           <li>Log in to Salesforce.</li>
@@ -201,7 +216,9 @@ function NotLinkedYet() {
           <h3 id="option-oauth-empty" class="slds-text-heading_small">
             Or connect from here
           </h3>
-          <p class="slds-m-vertical_x-small">Connect with Salesforce links your Salesforce user and gives SF Link access in one step.</p>
+          <p class="slds-m-vertical_x-small">
+            Connect with Salesforce links your Salesforce user and gives SF Link access in one step.
+          </p>
           <ConnectWithSalesforce />
         </section>
       </Card>

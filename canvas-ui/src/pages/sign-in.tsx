@@ -39,7 +39,9 @@ export function SignInPage({ query }: { query: URLSearchParams }) {
             Sign in to SF Link
           </h1>
           {linking && (
-            <p class="slds-m-bottom_small">Sign in with your SF Link account; this Salesforce user is linked to it from then on.</p>
+            <p class="slds-m-bottom_small">
+              Sign in with your SF Link account; this Salesforce user is linked to it from then on.
+            </p>
           )}
           {redirectError && (
             <Notice tone="error" testId="signin-redirect-error">
@@ -56,7 +58,16 @@ export function SignInPage({ query }: { query: URLSearchParams }) {
               if (email.trim() && password) void submit.run()
             }}
           >
-            <TextField id="signin-email" label="Email" type="email" autoComplete="username" required value={email} onValue={setEmail} error={emailError} />
+            <TextField
+              id="signin-email"
+              label="Email"
+              type="email"
+              autoComplete="username"
+              required
+              value={email}
+              onValue={setEmail}
+              error={emailError}
+            />
             <TextField
               id="signin-password"
               label="Password"
@@ -77,7 +88,10 @@ export function SignInPage({ query }: { query: URLSearchParams }) {
               <div class="sfl-or" aria-hidden="true">
                 or
               </div>
-              <a class="slds-button slds-button_neutral slds-button_stretch" href="/oauth/salesforce/start?intent=signin">
+              <a
+                class="slds-button slds-button_neutral slds-button_stretch"
+                href="/oauth/salesforce/start?intent=signin"
+              >
                 <ButtonIcon name="salesforce1" left />
                 Sign in with Salesforce
               </a>

@@ -24,7 +24,9 @@ export function SignUpPage() {
 
   const emailError = touched && !/^\S+@\S+\.\S+$/.test(email.trim()) ? 'Enter a valid email address.' : undefined
   const passwordError =
-    touched && password.length < MIN_PASSWORD_LENGTH ? `Use at least ${MIN_PASSWORD_LENGTH} characters (${password.length} so far).` : undefined
+    touched && password.length < MIN_PASSWORD_LENGTH
+      ? `Use at least ${MIN_PASSWORD_LENGTH} characters (${password.length} so far).`
+      : undefined
 
   return (
     <AuthFrame>
@@ -34,7 +36,11 @@ export function SignUpPage() {
           <h1 id="page-title" class="slds-text-heading_medium slds-m-bottom_small" tabIndex={-1}>
             Create your SF Link account
           </h1>
-          {linking && <p class="slds-m-bottom_small">Your Salesforce user is linked to the new account as soon as it is created.</p>}
+          {linking && (
+            <p class="slds-m-bottom_small">
+              Your Salesforce user is linked to the new account as soon as it is created.
+            </p>
+          )}
           {submit.error && <ErrorAlert error={submit.error} hideFixLink />}
           <form
             class="sfl-stack"
@@ -45,7 +51,16 @@ export function SignUpPage() {
               if (/^\S+@\S+\.\S+$/.test(email.trim()) && password.length >= MIN_PASSWORD_LENGTH) void submit.run()
             }}
           >
-            <TextField id="signup-email" label="Email" type="email" autoComplete="email" required value={email} onValue={setEmail} error={emailError} />
+            <TextField
+              id="signup-email"
+              label="Email"
+              type="email"
+              autoComplete="email"
+              required
+              value={email}
+              onValue={setEmail}
+              error={emailError}
+            />
             <TextField id="signup-name" label="Name" autoComplete="name" value={name} onValue={setName} />
             <TextField
               id="signup-password"

@@ -30,7 +30,11 @@ export function SyncPage() {
 
   const sync = useAction(async () => {
     await api.syncNow()
-    toast({ tone: 'success', title: 'Sync started', detail: 'Pushing opt-outs to Salesforce and pulling its opt-outs back.' })
+    toast({
+      tone: 'success',
+      title: 'Sync started',
+      detail: 'Pushing opt-outs to Salesforce and pulling its opt-outs back.',
+    })
     setTimeout(status.reload, 1500)
   })
 
@@ -42,18 +46,26 @@ export function SyncPage() {
         icon="sync"
         iconTone="data-integration-hub"
         actions={
-          <button type="button" class="slds-button slds-button_brand" onClick={() => void sync.run()} disabled={sync.busy}>
+          <button
+            type="button"
+            class="slds-button slds-button_brand"
+            onClick={() => void sync.run()}
+            disabled={sync.busy}
+          >
             <ButtonIcon name="sync" left />
             Sync now
           </button>
         }
       >
-        Unsubscribes reported by the mailing side are stored at once, then set Email Opt Out on the matching Contacts and Leads in
-        Salesforce. Opt-outs made in Salesforce come back into the suppression list. An opt-out is never undone automatically.
+        Unsubscribes reported by the mailing side are stored at once, then set Email Opt Out on the matching Contacts
+        and Leads in Salesforce. Opt-outs made in Salesforce come back into the suppression list. An opt-out is never
+        undone automatically.
       </PageHeader>
       {sync.error && <ErrorAlert error={sync.error} title="Sync did not start" />}
       {status.loading && !s && <Spinner label="Loading sync status" />}
-      {status.error && <ErrorAlert error={status.error} title="Could not load the sync status" onRetry={status.reload} />}
+      {status.error && (
+        <ErrorAlert error={status.error} title="Could not load the sync status" onRetry={status.reload} />
+      )}
       {s && (
         <div class="sfl-stack">
           {s.paused && (
@@ -62,8 +74,8 @@ export function SyncPage() {
                 {s.paused.message} (<code>{s.paused.code}</code>)
               </p>
               <p class="slds-m-top_xx-small">
-                <a href={href('/settings/link-accounts')}>Fix it on Link Accounts</a>; sync resumes on its own once Salesforce accepts
-                the credential.
+                <a href={href('/settings/link-accounts')}>Fix it on Link Accounts</a>; sync resumes on its own once
+                Salesforce accepts the credential.
               </p>
             </Notice>
           )}
@@ -133,7 +145,14 @@ function Stat({ label, value, testId, tone }: { label: string; value: number; te
 
 /** Splits pasted text into addresses: one per line, or separated by commas, semicolons or spaces. */
 export function parseEmails(text: string): string[] {
-  return [...new Set(text.split(/[\s,;]+/).map((s) => s.trim()).filter(Boolean))]
+  return [
+    ...new Set(
+      text
+        .split(/[\s,;]+/)
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ]
 }
 
 function AddUnsubscribes({ onAdded }: { onAdded: () => void }) {
@@ -168,7 +187,8 @@ function AddUnsubscribes({ onAdded }: { onAdded: () => void }) {
         {result && (
           <Notice tone="success" testId="unsubscribe-result">
             <p>
-              Accepted {formatCount(result.accepted)}, already listed {formatCount(result.duplicates)}, invalid {formatCount(result.invalid)}.
+              Accepted {formatCount(result.accepted)}, already listed {formatCount(result.duplicates)}, invalid{' '}
+              {formatCount(result.invalid)}.
             </p>
           </Notice>
         )}
@@ -176,7 +196,9 @@ function AddUnsubscribes({ onAdded }: { onAdded: () => void }) {
           <button type="submit" class="slds-button slds-button_brand" disabled={add.busy || emails.length === 0}>
             Add to suppression list
           </button>
-          <span class="slds-text-body_small slds-text-color_weak">{emails.length ? `${emails.length} address${emails.length === 1 ? '' : 'es'}` : ''}</span>
+          <span class="slds-text-body_small slds-text-color_weak">
+            {emails.length ? `${emails.length} address${emails.length === 1 ? '' : 'es'}` : ''}
+          </span>
           {add.busy && <Spinner variant="inline" label="Adding" />}
         </div>
       </form>
@@ -198,13 +220,23 @@ function SuppressionList() {
       footer={
         total > PAGE && (
           <div class="sfl-actions sfl-actions_center">
-            <button type="button" class="slds-button slds-button_neutral" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+            <button
+              type="button"
+              class="slds-button slds-button_neutral"
+              disabled={offset === 0}
+              onClick={() => setOffset(Math.max(0, offset - PAGE))}
+            >
               Previous
             </button>
             <span class="slds-text-body_small">
               {offset + 1}–{Math.min(offset + PAGE, total)} of {formatCount(total)}
             </span>
-            <button type="button" class="slds-button slds-button_neutral" disabled={offset + PAGE >= total} onClick={() => setOffset(offset + PAGE)}>
+            <button
+              type="button"
+              class="slds-button slds-button_neutral"
+              disabled={offset + PAGE >= total}
+              onClick={() => setOffset(offset + PAGE)}
+            >
               Next
             </button>
           </div>
@@ -216,24 +248,27 @@ function SuppressionList() {
       {list.data && list.data.items.length === 0 && <p class="slds-text-color_weak">Nobody is suppressed yet.</p>}
       {list.data && list.data.items.length > 0 && (
         <div class="sfl-scroll-x">
-        <table class="slds-table slds-table_cell-buffer slds-table_bordered slds-table_striped" data-testid="suppressions-table">
-          <thead>
-            <tr class="slds-line-height_reset">
-              <th scope="col">Email</th>
-              <th scope="col">Source</th>
-              <th scope="col">Added</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.items.map((s) => (
-              <tr key={s.email}>
-                <th scope="row">{s.email}</th>
-                <td>{s.source === 'salesforce' ? 'Salesforce' : 'SF Link'}</td>
-                <td class="sfl-nowrap">{formatDateTime(s.createdAt)}</td>
+          <table
+            class="slds-table slds-table_cell-buffer slds-table_bordered slds-table_striped"
+            data-testid="suppressions-table"
+          >
+            <thead>
+              <tr class="slds-line-height_reset">
+                <th scope="col">Email</th>
+                <th scope="col">Source</th>
+                <th scope="col">Added</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {list.data.items.map((s) => (
+                <tr key={s.email}>
+                  <th scope="row">{s.email}</th>
+                  <td>{s.source === 'salesforce' ? 'Salesforce' : 'SF Link'}</td>
+                  <td class="sfl-nowrap">{formatDateTime(s.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </div>
       )}
     </Card>

@@ -8,8 +8,8 @@ export function WelcomePage() {
     <AuthFrame wide>
       <WelcomeHeading />
       <p class="slds-m-vertical_medium sfl-measure">
-        SF Link remembers who you are in Salesforce so your connections and unsubscribe sync keep working when you use SF Link
-        on its own. Choose an account to link this Salesforce user to; you only do this once.
+        SF Link remembers who you are in Salesforce so your connections and unsubscribe sync keep working when you use
+        SF Link on its own. Choose an account to link this Salesforce user to; you only do this once.
       </p>
       <div class="sfl-choice-grid">
         <article class="slds-card sfl-choice" aria-labelledby="choice-signin">
@@ -29,7 +29,9 @@ export function WelcomePage() {
             <h2 id="choice-signup" class="slds-text-heading_small">
               I am new to SF Link
             </h2>
-            <p class="slds-m-vertical_small slds-text-color_weak">Create an account; your Salesforce name and email are filled in.</p>
+            <p class="slds-m-vertical_small slds-text-color_weak">
+              Create an account; your Salesforce name and email are filled in.
+            </p>
             <button type="button" class="slds-button slds-button_neutral" onClick={() => navigate('/signup')}>
               <ButtonIcon name="add" left />
               Create an account

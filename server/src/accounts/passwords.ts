@@ -1,7 +1,12 @@
 /** App passwords: argon2id (OWASP's recommended parameters: 19 MiB, 2 passes). */
 import { hash, verify } from '@node-rs/argon2'
 
-const OPTIONS = { algorithm: 2 /* Algorithm.Argon2id: a const enum, unusable under isolatedModules */, memoryCost: 19_456, timeCost: 2, parallelism: 1 }
+const OPTIONS = {
+  algorithm: 2 /* Algorithm.Argon2id: a const enum, unusable under isolatedModules */,
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+}
 
 export const MIN_PASSWORD_LENGTH = 12
 

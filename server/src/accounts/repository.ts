@@ -36,7 +36,10 @@ function toAccount(r: any): AccountRow {
   return { id: r.id, email: r.email, name: r.name, passwordHash: r.password_hash, createdAt: r.created_at }
 }
 
-export async function insertAccount(db: Queryable, a: { email: string; name: string; passwordHash: string }): Promise<AccountRow> {
+export async function insertAccount(
+  db: Queryable,
+  a: { email: string; name: string; passwordHash: string },
+): Promise<AccountRow> {
   const { rows } = await db.query(
     `INSERT INTO accounts (email, name, password_hash) VALUES ($1, $2, $3) RETURNING ${accountCols}`,
     [a.email, a.name, a.passwordHash],
@@ -70,12 +73,28 @@ function toSession(r: any): SessionRow {
 
 export async function insertSession(
   db: Queryable,
-  s: { accountId: string | null; kind: SessionKind; linkId?: string | null; pendingIdentity?: PendingIdentity | null; ttlSeconds: number; ip?: string; userAgent?: string },
+  s: {
+    accountId: string | null
+    kind: SessionKind
+    linkId?: string | null
+    pendingIdentity?: PendingIdentity | null
+    ttlSeconds: number
+    ip?: string
+    userAgent?: string
+  },
 ): Promise<SessionRow> {
   const { rows } = await db.query(
     `INSERT INTO sessions (account_id, kind, link_id, pending_identity, expires_at, ip, user_agent)
      VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), $6, $7) RETURNING ${sessionCols}`,
-    [s.accountId, s.kind, s.linkId ?? null, s.pendingIdentity ? JSON.stringify(s.pendingIdentity) : null, s.ttlSeconds, s.ip ?? null, s.userAgent?.slice(0, 300) ?? null],
+    [
+      s.accountId,
+      s.kind,
+      s.linkId ?? null,
+      s.pendingIdentity ? JSON.stringify(s.pendingIdentity) : null,
+      s.ttlSeconds,
+      s.ip ?? null,
+      s.userAgent?.slice(0, 300) ?? null,
+    ],
   )
   return toSession(rows[0])
 }
@@ -90,7 +109,10 @@ export async function findLiveSession(db: Queryable, id: string): Promise<Sessio
     [id],
   )
   if (rows[0]) return toSession(rows[0])
-  const again = await db.query(`SELECT ${sessionCols} FROM sessions WHERE id = $1 AND revoked_at IS NULL AND expires_at > now()`, [id])
+  const again = await db.query(
+    `SELECT ${sessionCols} FROM sessions WHERE id = $1 AND revoked_at IS NULL AND expires_at > now()`,
+    [id],
+  )
   return again.rows[0] ? toSession(again.rows[0]) : null
 }
 

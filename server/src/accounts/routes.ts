@@ -9,7 +9,11 @@ import { AppError } from '../errors.js'
 const SessionResponse = Type.Object({ token: Type.String(), expiresAt: Type.String(), linked: Type.Boolean() })
 const loginRateLimit = { max: 20, timeWindow: '1 minute' }
 
-export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService; secret: string; secureCookies: boolean }> = async (app, opts) => {
+export const accountRoutes: FastifyPluginAsyncTypebox<{
+  accounts: AccountService
+  secret: string
+  secureCookies: boolean
+}> = async (app, opts) => {
   const { accounts } = opts
 
   function setSessionCookie(reply: FastifyReply, token: string, expiresAt: string): void {
@@ -30,13 +34,24 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService
       schema: {
         tags: ['accounts'],
         summary: 'Create an app account (with a pending-link bearer token: also links the Salesforce user)',
-        body: Type.Object({ email: Type.String({ maxLength: 320 }), password: Type.String({ maxLength: 1024 }), name: Type.Optional(Type.String({ maxLength: 200 })) }),
+        body: Type.Object({
+          email: Type.String({ maxLength: 320 }),
+          password: Type.String({ maxLength: 1024 }),
+          name: Type.Optional(Type.String({ maxLength: 200 })),
+        }),
         response: { 201: SessionResponse, 400: { $ref: 'Error#' }, 409: { $ref: 'Error#' }, 429: { $ref: 'Error#' } },
       },
     },
     async (request, reply) => {
-      const pending = request.auth?.kind === 'pending_link' ? { sessionId: request.auth.sessionId!, identity: request.auth.pendingIdentity! } : null
-      const result = await accounts.signup(request.body, { ip: request.ip, userAgent: request.headers['user-agent'], pending })
+      const pending =
+        request.auth?.kind === 'pending_link'
+          ? { sessionId: request.auth.sessionId!, identity: request.auth.pendingIdentity! }
+          : null
+      const result = await accounts.signup(request.body, {
+        ip: request.ip,
+        userAgent: request.headers['user-agent'],
+        pending,
+      })
       if (!result.linked) setSessionCookie(reply, result.token, result.expiresAt)
       return reply.status(201).send({ token: result.token, expiresAt: result.expiresAt, linked: result.linked })
     },
@@ -54,8 +69,15 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService
       },
     },
     async (request, reply) => {
-      const pending = request.auth?.kind === 'pending_link' ? { sessionId: request.auth.sessionId!, identity: request.auth.pendingIdentity! } : null
-      const result = await accounts.login(request.body, { ip: request.ip, userAgent: request.headers['user-agent'], pending })
+      const pending =
+        request.auth?.kind === 'pending_link'
+          ? { sessionId: request.auth.sessionId!, identity: request.auth.pendingIdentity! }
+          : null
+      const result = await accounts.login(request.body, {
+        ip: request.ip,
+        userAgent: request.headers['user-agent'],
+        pending,
+      })
       if (!result.linked) setSessionCookie(reply, result.token, result.expiresAt)
       return { token: result.token, expiresAt: result.expiresAt, linked: result.linked }
     },
@@ -63,9 +85,13 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService
 
   app.post(
     '/api/auth/logout',
-    { config: { auth: 'optional', csrf: false }, schema: { tags: ['accounts'], summary: 'Sign out (revokes the session)', response: { 204: Type.Null() } } },
+    {
+      config: { auth: 'optional', csrf: false },
+      schema: { tags: ['accounts'], summary: 'Sign out (revokes the session)', response: { 204: Type.Null() } },
+    },
     async (request, reply) => {
-      if (request.auth?.sessionId) await accounts.logout(request.auth.sessionId, request.auth.accountId, { ip: request.ip })
+      if (request.auth?.sessionId)
+        await accounts.logout(request.auth.sessionId, request.auth.accountId, { ip: request.ip })
       reply.clearCookie(SESSION_COOKIE, { path: '/' })
       return reply.status(204).send(null)
     },
@@ -100,7 +126,17 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService
         email: account.email,
         name: account.name,
         createdAt: account.createdAt.toISOString(),
-        session: { kind: auth.via === 'cookie' ? 'cookie' : auth.kind === 'canvas' ? 'canvas' : auth.kind === 'api_key' ? 'api_key' : 'bearer', expiresAt: auth.sessionExpiresAt?.toISOString() ?? null },
+        session: {
+          kind:
+            auth.via === 'cookie'
+              ? 'cookie'
+              : auth.kind === 'canvas'
+                ? 'canvas'
+                : auth.kind === 'api_key'
+                  ? 'api_key'
+                  : 'bearer',
+          expiresAt: auth.sessionExpiresAt?.toISOString() ?? null,
+        },
         insideSalesforce: auth.kind === 'canvas',
       }
     },
@@ -108,7 +144,14 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService
 
   app.get(
     '/api/csrf',
-    { config: { auth: 'session' }, schema: { tags: ['accounts'], summary: 'CSRF token for cookie sessions (send as X-CSRF-Token)', response: { 200: Type.Object({ csrfToken: Type.String() }) } } },
+    {
+      config: { auth: 'session' },
+      schema: {
+        tags: ['accounts'],
+        summary: 'CSRF token for cookie sessions (send as X-CSRF-Token)',
+        response: { 200: Type.Object({ csrfToken: Type.String() }) },
+      },
+    },
     async (request) => ({ csrfToken: csrfTokenFor(opts.secret, request.auth!.sessionId!) }),
   )
 }

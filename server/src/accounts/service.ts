@@ -21,7 +21,10 @@ export interface RequestContext {
 }
 
 export interface AccountService {
-  signup(input: { email: string; password: string; name?: string }, ctx: RequestContext): Promise<IssuedSession & { linked: boolean }>
+  signup(
+    input: { email: string; password: string; name?: string },
+    ctx: RequestContext,
+  ): Promise<IssuedSession & { linked: boolean }>
   login(input: { email: string; password: string }, ctx: RequestContext): Promise<IssuedSession & { linked: boolean }>
   logout(sessionId: string, accountId: string | null, ctx: RequestContext): Promise<void>
   get(accountId: string): Promise<AccountRow | null>
@@ -64,19 +67,41 @@ export function createAccountService(deps: {
     await secrets.remove(client, 'canvas', pending.sessionId)
     await sessions.revoke(client, pending.sessionId)
     await audit.record(
-      { event: 'link.created', outcome: 'success', accountId: account.id, linkId: link.id, ip: ctx.ip, detail: { organizationId: link.organizationId, salesforceUserId: link.salesforceUserId } },
+      {
+        event: 'link.created',
+        outcome: 'success',
+        accountId: account.id,
+        linkId: link.id,
+        ip: ctx.ip,
+        detail: { organizationId: link.organizationId, salesforceUserId: link.salesforceUserId },
+      },
       client,
     )
     return link.id
   }
 
-  async function issueFor(client: PoolClient, account: AccountRow, ctx: RequestContext): Promise<IssuedSession & { linked: boolean }> {
+  async function issueFor(
+    client: PoolClient,
+    account: AccountRow,
+    ctx: RequestContext,
+  ): Promise<IssuedSession & { linked: boolean }> {
     if (ctx.pending) {
       const linkId = await completeLink(client, account, ctx)
-      const issued = await sessions.issue(client, { accountId: account.id, kind: 'canvas', linkId, ip: ctx.ip, userAgent: ctx.userAgent })
+      const issued = await sessions.issue(client, {
+        accountId: account.id,
+        kind: 'canvas',
+        linkId,
+        ip: ctx.ip,
+        userAgent: ctx.userAgent,
+      })
       return { ...issued, linked: true }
     }
-    const issued = await sessions.issue(client, { accountId: account.id, kind: 'cookie', ip: ctx.ip, userAgent: ctx.userAgent })
+    const issued = await sessions.issue(client, {
+      accountId: account.id,
+      kind: 'cookie',
+      ip: ctx.ip,
+      userAgent: ctx.userAgent,
+    })
     return { ...issued, linked: false }
   }
 
@@ -88,12 +113,19 @@ export function createAccountService(deps: {
       const passwordHash = await hashPassword(input.password)
       try {
         return await withTransaction(pool, async (client) => {
-          const account = await repo.insertAccount(client, { email, name: (input.name ?? '').trim().slice(0, 200), passwordHash })
+          const account = await repo.insertAccount(client, {
+            email,
+            name: (input.name ?? '').trim().slice(0, 200),
+            passwordHash,
+          })
           await audit.record({ event: 'app.signup', outcome: 'success', accountId: account.id, ip: ctx.ip }, client)
           return issueFor(client, account, ctx)
         })
       } catch (err) {
-        if (isPgError(err, PG_ERRORS.UNIQUE_VIOLATION) && (err as { constraint?: string }).constraint === 'accounts_email_key') {
+        if (
+          isPgError(err, PG_ERRORS.UNIQUE_VIOLATION) &&
+          (err as { constraint?: string }).constraint === 'accounts_email_key'
+        ) {
           throw new AppError('EMAIL_TAKEN', undefined, { cause: err })
         }
         throw err
@@ -102,17 +134,39 @@ export function createAccountService(deps: {
 
     async login(input, ctx) {
       const email = normaliseEmail(input.email)
-      if ((await repo.countRecentFailedLogins(pool, email, LOGIN_FAILURE_WINDOW_SECONDS)) >= LOGIN_FAILURES_PER_ACCOUNT) {
-        throw new AppError('RATE_LIMITED', 'Too many failed sign-in attempts for this account. Wait 15 minutes and try again.')
+      if (
+        (await repo.countRecentFailedLogins(pool, email, LOGIN_FAILURE_WINDOW_SECONDS)) >= LOGIN_FAILURES_PER_ACCOUNT
+      ) {
+        throw new AppError(
+          'RATE_LIMITED',
+          'Too many failed sign-in attempts for this account. Wait 15 minutes and try again.',
+        )
       }
       const account = await repo.findAccountByEmail(pool, email)
-      const ok = account ? await verifyPassword(account.passwordHash, input.password) : (await verifyPassword(await dummyPasswordHash(), input.password), false)
+      const ok = account
+        ? await verifyPassword(account.passwordHash, input.password)
+        : (await verifyPassword(await dummyPasswordHash(), input.password), false)
       if (!account || !ok) {
-        await audit.record({ event: 'app.login', outcome: 'failure', accountId: account?.id ?? null, ip: ctx.ip, detail: { email } })
+        await audit.record({
+          event: 'app.login',
+          outcome: 'failure',
+          accountId: account?.id ?? null,
+          ip: ctx.ip,
+          detail: { email },
+        })
         throw new AppError('INVALID_CREDENTIALS')
       }
       return withTransaction(pool, async (client) => {
-        await audit.record({ event: 'app.login', outcome: 'success', accountId: account.id, ip: ctx.ip, detail: { email, linking: Boolean(ctx.pending) } }, client)
+        await audit.record(
+          {
+            event: 'app.login',
+            outcome: 'success',
+            accountId: account.id,
+            ip: ctx.ip,
+            detail: { email, linking: Boolean(ctx.pending) },
+          },
+          client,
+        )
         return issueFor(client, account, ctx)
       })
     },

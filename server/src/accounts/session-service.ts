@@ -13,7 +13,14 @@ export interface IssuedSession {
 export interface SessionService {
   issue(
     db: Queryable,
-    s: { accountId: string | null; kind: SessionKind; linkId?: string | null; pendingIdentity?: PendingIdentity | null; ip?: string; userAgent?: string },
+    s: {
+      accountId: string | null
+      kind: SessionKind
+      linkId?: string | null
+      pendingIdentity?: PendingIdentity | null
+      ip?: string
+      userAgent?: string
+    },
   ): Promise<IssuedSession>
   /** The token for a session row inserted elsewhere (the canvas visit's combined statement). */
   tokenFor(session: SessionRow): IssuedSession
@@ -22,7 +29,15 @@ export interface SessionService {
   ttlSeconds(kind: SessionKind): number
 }
 
-export function createSessionService({ secret, canvasMinutes, cookieHours }: { secret: string; canvasMinutes: number; cookieHours: number }): SessionService {
+export function createSessionService({
+  secret,
+  canvasMinutes,
+  cookieHours,
+}: {
+  secret: string
+  canvasMinutes: number
+  cookieHours: number
+}): SessionService {
   const ttlSeconds = (kind: SessionKind) => (kind === 'cookie' ? cookieHours * 3600 : canvasMinutes * 60)
   const key = sessionKey(secret)
   return {

@@ -29,7 +29,10 @@ function toRow(r: any): ApiKeyRow {
   }
 }
 
-export async function insertApiKey(db: Queryable, k: { accountId: string; name: string; prefix: string; keyHash: Buffer }): Promise<ApiKeyRow> {
+export async function insertApiKey(
+  db: Queryable,
+  k: { accountId: string; name: string; prefix: string; keyHash: Buffer },
+): Promise<ApiKeyRow> {
   const { rows } = await db.query(
     `INSERT INTO api_keys (account_id, name, prefix, key_hash) VALUES ($1, $2, $3, $4) RETURNING ${cols}`,
     [k.accountId, k.name, k.prefix, k.keyHash],
@@ -38,7 +41,9 @@ export async function insertApiKey(db: Queryable, k: { accountId: string; name: 
 }
 
 export async function listApiKeys(db: Queryable, accountId: string): Promise<ApiKeyRow[]> {
-  const { rows } = await db.query(`SELECT ${cols} FROM api_keys WHERE account_id = $1 ORDER BY created_at DESC, id`, [accountId])
+  const { rows } = await db.query(`SELECT ${cols} FROM api_keys WHERE account_id = $1 ORDER BY created_at DESC, id`, [
+    accountId,
+  ])
   return rows.map(toRow)
 }
 
@@ -48,8 +53,15 @@ export async function findApiKeyByPrefix(db: Queryable, prefix: string): Promise
 }
 
 /** Revokes the account's key: 'revoked' now, 'already' revoked before, or null when the account has no such key. */
-export async function revokeApiKey(db: Queryable, accountId: string, id: string): Promise<'revoked' | 'already' | null> {
-  const { rowCount } = await db.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL`, [id, accountId])
+export async function revokeApiKey(
+  db: Queryable,
+  accountId: string,
+  id: string,
+): Promise<'revoked' | 'already' | null> {
+  const { rowCount } = await db.query(
+    `UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL`,
+    [id, accountId],
+  )
   if (rowCount === 1) return 'revoked'
   const { rows } = await db.query(`SELECT 1 FROM api_keys WHERE id = $1 AND account_id = $2`, [id, accountId])
   return rows.length > 0 ? 'already' : null
@@ -57,5 +69,8 @@ export async function revokeApiKey(db: Queryable, accountId: string, id: string)
 
 /** Records use at most once a minute per key, so a busy key does not write on every request. */
 export async function touchApiKey(db: Queryable, id: string): Promise<void> {
-  await db.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [id])
+  await db.query(
+    `UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+    [id],
+  )
 }

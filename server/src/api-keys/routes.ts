@@ -6,7 +6,9 @@ import type { ApiKeyService } from './service.js'
 const ApiKeySchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
   name: Type.String(),
-  prefix: Type.String({ description: 'The 8 characters after "sfl_": enough to recognise a key, useless to call with' }),
+  prefix: Type.String({
+    description: 'The 8 characters after "sfl_": enough to recognise a key, useless to call with',
+  }),
   createdAt: Type.String({ format: 'date-time' }),
   lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
@@ -26,7 +28,14 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeyService }>
 
   app.get(
     '/api/api-keys',
-    { config: { auth: 'session' }, schema: { tags, summary: "The account's API keys (prefixes only)", response: { 200: Type.Object({ items: Type.Array(ApiKeySchema) }), 401: err } } },
+    {
+      config: { auth: 'session' },
+      schema: {
+        tags,
+        summary: "The account's API keys (prefixes only)",
+        response: { 200: Type.Object({ items: Type.Array(ApiKeySchema) }), 401: err },
+      },
+    },
     async (request) => ({ items: await apiKeys.list(requireAccount(request).accountId) }),
   )
 

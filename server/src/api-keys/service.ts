@@ -61,9 +61,26 @@ export function createApiKeyService({ pool, audit }: { pool: Pool; audit: AuditL
       for (let attempt = 0; ; attempt++) {
         const generated = generateApiKey()
         try {
-          const row = await repo.insertApiKey(pool, { accountId, name, prefix: generated.prefix, keyHash: generated.hash })
-          await audit.record({ event: 'api_key.created', outcome: 'success', accountId, ip: ctx.ip, detail: { keyId: row.id, prefix: row.prefix, name } })
-          return { id: row.id, name: row.name, prefix: row.prefix, key: generated.key, createdAt: row.createdAt.toISOString() }
+          const row = await repo.insertApiKey(pool, {
+            accountId,
+            name,
+            prefix: generated.prefix,
+            keyHash: generated.hash,
+          })
+          await audit.record({
+            event: 'api_key.created',
+            outcome: 'success',
+            accountId,
+            ip: ctx.ip,
+            detail: { keyId: row.id, prefix: row.prefix, name },
+          })
+          return {
+            id: row.id,
+            name: row.name,
+            prefix: row.prefix,
+            key: generated.key,
+            createdAt: row.createdAt.toISOString(),
+          }
         } catch (err) {
           if (attempt < 3 && isPgError(err, PG_ERRORS.UNIQUE_VIOLATION)) continue
           throw err
@@ -74,7 +91,14 @@ export function createApiKeyService({ pool, audit }: { pool: Pool; audit: AuditL
     async revoke(accountId, id, ctx = {}) {
       const outcome = await repo.revokeApiKey(pool, accountId, id)
       if (!outcome) throw new AppError('NOT_FOUND', 'There is no such API key.')
-      if (outcome === 'revoked') await audit.record({ event: 'api_key.revoked', outcome: 'success', accountId, ip: ctx.ip, detail: { keyId: id } })
+      if (outcome === 'revoked')
+        await audit.record({
+          event: 'api_key.revoked',
+          outcome: 'success',
+          accountId,
+          ip: ctx.ip,
+          detail: { keyId: id },
+        })
     },
 
     async verify(key) {
@@ -82,7 +106,8 @@ export function createApiKeyService({ pool, audit }: { pool: Pool; audit: AuditL
       if (!prefix) return null
       const row = await repo.findApiKeyByPrefix(pool, prefix)
       if (!row || !apiKeyHashMatches(key, row.keyHash) || row.revokedAt) return null
-      if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() >= TOUCH_INTERVAL_MS) await repo.touchApiKey(pool, row.id)
+      if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() >= TOUCH_INTERVAL_MS)
+        await repo.touchApiKey(pool, row.id)
       return { accountId: row.accountId, keyId: row.id }
     },
   }

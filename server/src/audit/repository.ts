@@ -8,4 +8,3 @@ export async function insertAuditEntry(db: Queryable, e: AuditEntry): Promise<vo
     [e.accountId ?? null, e.linkId ?? null, e.event, e.outcome, e.ip ?? null, JSON.stringify(e.detail ?? {})],
   )
 }
-

@@ -10,7 +10,12 @@ export const BOOTSTRAP_PLACEHOLDER = '<!--canvas-bootstrap-->'
 
 /** JSON inside <script> must not be able to close the element. */
 export function scriptSafeJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029')
 }
 
 export function createCanvasPageRenderer(uiDir: string): (bootstrap: CanvasBootstrap) => string {
@@ -25,7 +30,9 @@ export function createCanvasPageRenderer(uiDir: string): (bootstrap: CanvasBoots
   return (bootstrap) => {
     const tag = `<script type="application/json" id="canvas-bootstrap">${scriptSafeJson(bootstrap)}</script>`
     const html = template()
-    return html.includes(BOOTSTRAP_PLACEHOLDER) ? html.replace(BOOTSTRAP_PLACEHOLDER, tag) : html.replace('</head>', `${tag}</head>`)
+    return html.includes(BOOTSTRAP_PLACEHOLDER)
+      ? html.replace(BOOTSTRAP_PLACEHOLDER, tag)
+      : html.replace('</head>', `${tag}</head>`)
   }
 }
 

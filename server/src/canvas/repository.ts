@@ -29,7 +29,15 @@ export async function recordLinkedVisit(
        RETURNING id
      )
      SELECT l.*, c.id AS canvas_credential_id FROM l, c`,
-    [identity.organizationId, identity.salesforceUserId, identity.instanceUrl, identity.username, identity.email, identity.name, canvasTtlSeconds],
+    [
+      identity.organizationId,
+      identity.salesforceUserId,
+      identity.instanceUrl,
+      identity.username,
+      identity.email,
+      identity.name,
+      canvasTtlSeconds,
+    ],
   )
   const r = rows[0]
   if (!r) return null
@@ -70,7 +78,16 @@ export async function saveVisit(
      INSERT INTO sessions (account_id, kind, link_id, expires_at, ip, user_agent)
      VALUES ($4, 'canvas', $5, now() + make_interval(secs => $6), $7, $8)
      RETURNING id, account_id, kind, link_id, pending_identity, created_at, expires_at, revoked_at`,
-    [v.token.credentialId, v.token.keyId, v.token.ciphertext, v.session.accountId, v.session.linkId, v.session.ttlSeconds, v.session.ip, v.session.userAgent?.slice(0, 300) ?? null],
+    [
+      v.token.credentialId,
+      v.token.keyId,
+      v.token.ciphertext,
+      v.session.accountId,
+      v.session.linkId,
+      v.session.ttlSeconds,
+      v.session.ip,
+      v.session.userAgent?.slice(0, 300) ?? null,
+    ],
   )
   const r = rows[0]
   return {

@@ -8,7 +8,10 @@ import type { CanvasService, CanvasBootstrap } from './service.js'
 
 export const CANVAS_BODY_LIMIT = 64 * 1024
 
-export const canvasRoutes: FastifyPluginAsyncTypebox<{ canvas: CanvasService; renderPage: (b: CanvasBootstrap) => string }> = async (app, { canvas, renderPage }) => {
+export const canvasRoutes: FastifyPluginAsyncTypebox<{
+  canvas: CanvasService
+  renderPage: (b: CanvasBootstrap) => string
+}> = async (app, { canvas, renderPage }) => {
   // The entry answers with HTML, errors included: the person sees a page in the iframe.
   const htmlErrors = (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const appErr = toAppError(err)
@@ -36,7 +39,8 @@ export const canvasRoutes: FastifyPluginAsyncTypebox<{ canvas: CanvasService; re
     },
     async (request, reply) => {
       const type = request.headers['content-type'] ?? ''
-      if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Salesforce posts the signed request as a form.')
+      if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded'))
+        throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Salesforce posts the signed request as a form.')
       const body = request.body as Record<string, unknown> | undefined
       const raw = body && typeof body === 'object' ? body.signed_request : undefined
       if (typeof raw !== 'string') throw new AppError('CANVAS_MALFORMED', 'The form field signed_request is missing.')
@@ -61,7 +65,10 @@ export const canvasRoutes: FastifyPluginAsyncTypebox<{ canvas: CanvasService; re
       },
     },
     async (request) => {
-      const b = await canvas.enter(request.body.signedRequest, { ip: request.ip, userAgent: request.headers['user-agent'] })
+      const b = await canvas.enter(request.body.signedRequest, {
+        ip: request.ip,
+        userAgent: request.headers['user-agent'],
+      })
       return { token: b.token, expiresAt: b.expiresAt, linked: b.linked }
     },
   )

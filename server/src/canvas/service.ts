@@ -58,7 +58,9 @@ export function createCanvasService(deps: {
   const { pool, sessions, credentials, secrets, audit, box } = deps
 
   function verify(raw: unknown): CanvasRequest {
-    const result = verifySignedRequest(raw, deps.consumerSecrets(), { allowedInstanceHosts: deps.isAllowedInstanceHost })
+    const result = verifySignedRequest(raw, deps.consumerSecrets(), {
+      allowedInstanceHosts: deps.isAllowedInstanceHost,
+    })
     if (result.ok) return result.request
     if (result.reason === 'bad_signature') throw new AppError('CANVAS_BAD_SIGNATURE')
     if (result.reason === 'invalid_payload') throw new AppError('CANVAS_INVALID_PAYLOAD')
@@ -72,31 +74,71 @@ export function createCanvasService(deps: {
       const identity = identityOf(request)
       const user = { fullName: identity.name, email: identity.email, userName: identity.username }
       const client = { instanceId: request.client.instanceId, targetOrigin: request.client.targetOrigin }
-      const base = { salesforceUserId: identity.salesforceUserId, organizationId: identity.organizationId, instanceUrl: identity.instanceUrl, user, client }
+      const base = {
+        salesforceUserId: identity.salesforceUserId,
+        organizationId: identity.organizationId,
+        instanceUrl: identity.instanceUrl,
+        user,
+        client,
+      }
       // A linked user: two statements, each atomic (see repository.ts); no transaction needed.
       const visit = await repo.recordLinkedVisit(pool, identity, deps.canvasTokenTtlSeconds)
       if (visit) {
         const { link, canvasCredentialId } = visit
-        const sealed = box.seal(request.client.oauthToken, associatedData('credential', canvasCredentialId, 'accessToken'))
+        const sealed = box.seal(
+          request.client.oauthToken,
+          associatedData('credential', canvasCredentialId, 'accessToken'),
+        )
         const session = await repo.saveVisit(pool, {
           token: { credentialId: canvasCredentialId, keyId: sealed.keyId, ciphertext: sealed.ciphertext },
-          session: { accountId: link.accountId, linkId: link.id, ttlSeconds: sessions.ttlSeconds('canvas'), ip: ctx.ip ?? null, userAgent: ctx.userAgent ?? null },
+          session: {
+            accountId: link.accountId,
+            linkId: link.id,
+            ttlSeconds: sessions.ttlSeconds('canvas'),
+            ip: ctx.ip ?? null,
+            userAgent: ctx.userAgent ?? null,
+          },
           audit: { ip: ctx.ip ?? null },
         })
         const refreshToken = request.client.refreshToken
         // Usually the same refresh token as last time: checked with two reads, saved (atomically) only when new.
         if (refreshToken && !(await credentials.hasRefreshToken(pool, link.id, refreshToken))) {
-          await withTransaction(pool, (c) => credentials.captureRefreshToken(c, link.id, { refreshToken, instanceUrl: identity.instanceUrl, username: identity.username }))
+          await withTransaction(pool, (c) =>
+            credentials.captureRefreshToken(c, link.id, {
+              refreshToken,
+              instanceUrl: identity.instanceUrl,
+              username: identity.username,
+            }),
+          )
         }
         const issued = sessions.tokenFor(session)
         return { token: issued.token, expiresAt: issued.expiresAt, linked: true, ...base }
       }
       // Not linked yet: a pending-link session holds the tokens until sign-in or sign-up.
       return withTransaction(pool, async (client) => {
-        const issued = await sessions.issue(client, { accountId: null, kind: 'pending_link', pendingIdentity: identity, ip: ctx.ip, userAgent: ctx.userAgent })
+        const issued = await sessions.issue(client, {
+          accountId: null,
+          kind: 'pending_link',
+          pendingIdentity: identity,
+          ip: ctx.ip,
+          userAgent: ctx.userAgent,
+        })
         await secrets.put(client, 'canvas', issued.session.id, 'oauthToken', request.client.oauthToken)
-        if (request.client.refreshToken) await secrets.put(client, 'canvas', issued.session.id, 'refreshToken', request.client.refreshToken)
-        await audit.record({ event: 'canvas.visit', outcome: 'success', ip: ctx.ip, detail: { linked: false, organizationId: identity.organizationId, salesforceUserId: identity.salesforceUserId } }, client)
+        if (request.client.refreshToken)
+          await secrets.put(client, 'canvas', issued.session.id, 'refreshToken', request.client.refreshToken)
+        await audit.record(
+          {
+            event: 'canvas.visit',
+            outcome: 'success',
+            ip: ctx.ip,
+            detail: {
+              linked: false,
+              organizationId: identity.organizationId,
+              salesforceUserId: identity.salesforceUserId,
+            },
+          },
+          client,
+        )
         return { token: issued.token, expiresAt: issued.expiresAt, linked: false, ...base }
       })
     },

@@ -64,8 +64,7 @@ export interface CanvasRequest {
 export type VerifyFailureReason = 'malformed' | 'bad_signature' | 'invalid_payload'
 
 export type VerifyResult =
-  | { ok: true; request: CanvasRequest }
-  | { ok: false; reason: VerifyFailureReason; detail: string }
+  { ok: true; request: CanvasRequest } | { ok: false; reason: VerifyFailureReason; detail: string }
 
 export interface VerifyOptions {
   /**
@@ -144,7 +143,7 @@ function checkInstanceUrl(value: unknown, options: VerifyOptions): string | null
   if (url.pathname !== '/' || url.search !== '' || url.hash !== '') return null
   if (url.protocol === 'https:') return url.origin
   const allow = options.allowedInstanceHosts
-  if (allow === undefined || (url.protocol !== 'http:')) return null
+  if (allow === undefined || url.protocol !== 'http:') return null
   try {
     return allow(url.host, url.protocol.slice(0, -1)) === true ? url.origin : null
   } catch {
@@ -199,7 +198,14 @@ function readPayload(payload: unknown, options: VerifyOptions): VerifyResult {
   const firstName = optionalString(user.firstName)
   const lastName = optionalString(user.lastName)
   const orgName = optionalString(organization.name)
-  if (userName === null || email === null || fullName === null || firstName === null || lastName === null || orgName === null) {
+  if (
+    userName === null ||
+    email === null ||
+    fullName === null ||
+    firstName === null ||
+    lastName === null ||
+    orgName === null
+  ) {
     return fail('invalid_payload', 'a context.user or context.organization name field is not a string')
   }
 
@@ -235,7 +241,11 @@ function readPayload(payload: unknown, options: VerifyOptions): VerifyResult {
  * - `bad_signature`: well formed, but no secret produces this signature (→ 401);
  * - `invalid_payload`: authentic, but the JSON lacks what SPEC §4 requires (→ 400).
  */
-export function verifySignedRequest(raw: unknown, secrets: readonly string[], options: VerifyOptions = {}): VerifyResult {
+export function verifySignedRequest(
+  raw: unknown,
+  secrets: readonly string[],
+  options: VerifyOptions = {},
+): VerifyResult {
   try {
     if (typeof raw !== 'string') return fail('malformed', 'signed request is not a string')
     if (raw.length === 0) return fail('malformed', 'signed request is empty')
@@ -244,7 +254,8 @@ export function verifySignedRequest(raw: unknown, secrets: readonly string[], op
     if (dot < 0) return fail('malformed', 'signed request has no "." separator')
     const signatureText = raw.slice(0, dot)
     const payloadText = raw.slice(dot + 1)
-    if (signatureText.length === 0 || payloadText.length === 0) return fail('malformed', 'signed request has an empty part')
+    if (signatureText.length === 0 || payloadText.length === 0)
+      return fail('malformed', 'signed request has an empty part')
     // Base64 has no dots, so a second one can only be a forgery or a transport bug.
     if (payloadText.includes('.')) return fail('malformed', 'signed request has more than one "."')
 

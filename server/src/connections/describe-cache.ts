@@ -18,7 +18,13 @@ export interface DescribeCache {
   get(organizationId: string, sobject: string, load: () => Promise<DescribeView>): Promise<DescribeView>
 }
 
-export function createDescribeCache({ db, ttlSeconds = DESCRIBE_TTL_SECONDS }: { db: Queryable; ttlSeconds?: number }): DescribeCache {
+export function createDescribeCache({
+  db,
+  ttlSeconds = DESCRIBE_TTL_SECONDS,
+}: {
+  db: Queryable
+  ttlSeconds?: number
+}): DescribeCache {
   return {
     async get(organizationId, sobject, load) {
       const cached = await repo.findFreshDescribe(db, organizationId, sobject, ttlSeconds)

@@ -76,13 +76,24 @@ export function csvRow(record: SalesforceRecord, fields: readonly string[]): str
 }
 
 /** What a pull route needs for either format: content type, text before the rows, and each row. */
-export function recordFormatter(format: RecordFormat, fields: readonly string[]): {
+export function recordFormatter(
+  format: RecordFormat,
+  fields: readonly string[],
+): {
   contentType: string
   header: string
   row: (record: SalesforceRecord) => string
 } {
   if (format === 'csv') {
-    return { contentType: 'text/csv; charset=utf-8', header: csvHeader(fields), row: (record) => csvRow(record, fields) }
+    return {
+      contentType: 'text/csv; charset=utf-8',
+      header: csvHeader(fields),
+      row: (record) => csvRow(record, fields),
+    }
   }
-  return { contentType: 'application/x-ndjson; charset=utf-8', header: '', row: (record) => toNdjsonLine(record, fields) }
+  return {
+    contentType: 'application/x-ndjson; charset=utf-8',
+    header: '',
+    row: (record) => toNdjsonLine(record, fields),
+  }
 }

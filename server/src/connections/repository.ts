@@ -40,7 +40,10 @@ function toConnection(r: any): ConnectionRow {
 }
 
 export async function listConnections(db: Queryable, accountId: string): Promise<ConnectionRow[]> {
-  const { rows } = await db.query(`SELECT ${cols} FROM connections WHERE account_id = $1 ORDER BY lower(name), created_at`, [accountId])
+  const { rows } = await db.query(
+    `SELECT ${cols} FROM connections WHERE account_id = $1 ORDER BY lower(name), created_at`,
+    [accountId],
+  )
   return rows.map(toConnection)
 }
 
@@ -53,18 +56,44 @@ export async function insertConnection(db: Queryable, accountId: string, c: Conn
   const { rows } = await db.query(
     `INSERT INTO connections (account_id, name, sobject, fields, filters, logic, exclude_opted_out, require_email, exclude_suppressed)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${cols}`,
-    [accountId, c.name, c.sobject, JSON.stringify(c.fields), JSON.stringify(c.filters), c.logic, c.excludeOptedOut, c.requireEmail, c.excludeSuppressed],
+    [
+      accountId,
+      c.name,
+      c.sobject,
+      JSON.stringify(c.fields),
+      JSON.stringify(c.filters),
+      c.logic,
+      c.excludeOptedOut,
+      c.requireEmail,
+      c.excludeSuppressed,
+    ],
   )
   return toConnection(rows[0])
 }
 
 /** Replaces the definition; null when the connection is not the account's. */
-export async function updateConnection(db: Queryable, accountId: string, id: string, c: ConnectionInput): Promise<ConnectionRow | null> {
+export async function updateConnection(
+  db: Queryable,
+  accountId: string,
+  id: string,
+  c: ConnectionInput,
+): Promise<ConnectionRow | null> {
   const { rows } = await db.query(
     `UPDATE connections SET name = $3, sobject = $4, fields = $5, filters = $6, logic = $7,
        exclude_opted_out = $8, require_email = $9, exclude_suppressed = $10, updated_at = now()
      WHERE id = $1 AND account_id = $2 RETURNING ${cols}`,
-    [id, accountId, c.name, c.sobject, JSON.stringify(c.fields), JSON.stringify(c.filters), c.logic, c.excludeOptedOut, c.requireEmail, c.excludeSuppressed],
+    [
+      id,
+      accountId,
+      c.name,
+      c.sobject,
+      JSON.stringify(c.fields),
+      JSON.stringify(c.filters),
+      c.logic,
+      c.excludeOptedOut,
+      c.requireEmail,
+      c.excludeSuppressed,
+    ],
   )
   return rows[0] ? toConnection(rows[0]) : null
 }
@@ -75,7 +104,12 @@ export async function deleteConnection(db: Queryable, accountId: string, id: str
 }
 
 /** Copies a connection of the account as "Copy of <name>" (cut to `maxName` characters); null when not found. */
-export async function copyConnection(db: Queryable, accountId: string, id: string, maxName: number): Promise<ConnectionRow | null> {
+export async function copyConnection(
+  db: Queryable,
+  accountId: string,
+  id: string,
+  maxName: number,
+): Promise<ConnectionRow | null> {
   const { rows } = await db.query(
     `INSERT INTO connections (account_id, name, sobject, fields, filters, logic, exclude_opted_out, require_email, exclude_suppressed)
      SELECT account_id, left('Copy of ' || name, $3), sobject, fields, filters, logic, exclude_opted_out, require_email, exclude_suppressed
@@ -89,7 +123,12 @@ export async function copyConnection(db: Queryable, accountId: string, id: strin
 // ---- describe cache ---------------------------------------------------------------------
 
 /** A cached describe no older than `maxAgeSeconds`, or null. */
-export async function findFreshDescribe(db: Queryable, organizationId: string, sobject: string, maxAgeSeconds: number): Promise<unknown | null> {
+export async function findFreshDescribe(
+  db: Queryable,
+  organizationId: string,
+  sobject: string,
+  maxAgeSeconds: number,
+): Promise<unknown | null> {
   const { rows } = await db.query(
     `SELECT body FROM describe_cache
      WHERE organization_id = $1 AND sobject = $2 AND fetched_at > now() - make_interval(secs => $3)`,
@@ -98,7 +137,12 @@ export async function findFreshDescribe(db: Queryable, organizationId: string, s
   return rows[0] ? rows[0].body : null
 }
 
-export async function saveDescribe(db: Queryable, organizationId: string, sobject: string, body: unknown): Promise<void> {
+export async function saveDescribe(
+  db: Queryable,
+  organizationId: string,
+  sobject: string,
+  body: unknown,
+): Promise<void> {
   await db.query(
     `INSERT INTO describe_cache (organization_id, sobject, body, fetched_at) VALUES ($1, $2, $3, now())
      ON CONFLICT (organization_id, sobject) DO UPDATE SET body = EXCLUDED.body, fetched_at = EXCLUDED.fetched_at`,
@@ -109,8 +153,15 @@ export async function saveDescribe(db: Queryable, organizationId: string, sobjec
 // ---- suppression list (table suppressions, migration 004) --------------------------------
 
 /** Which of these (normalised) addresses are on the account's suppression list. One query per pull page. */
-export async function findSuppressedEmails(db: Queryable, accountId: string, emails: readonly string[]): Promise<Set<string>> {
+export async function findSuppressedEmails(
+  db: Queryable,
+  accountId: string,
+  emails: readonly string[],
+): Promise<Set<string>> {
   if (emails.length === 0) return new Set()
-  const { rows } = await db.query(`SELECT email FROM suppressions WHERE account_id = $1 AND email = ANY($2::text[])`, [accountId, emails])
+  const { rows } = await db.query(`SELECT email FROM suppressions WHERE account_id = $1 AND email = ANY($2::text[])`, [
+    accountId,
+    emails,
+  ])
   return new Set(rows.map((r) => r.email as string))
 }

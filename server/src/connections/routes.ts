@@ -15,13 +15,22 @@ const SObjectSchema = Type.Union(
   SUPPORTED_SOBJECTS.map((s) => Type.Literal(s)),
   { description: 'The Salesforce object queried' },
 )
-const FieldNameSchema = Type.String({ minLength: 1, maxLength: 80, pattern: '^[A-Za-z][A-Za-z0-9_]*$', description: 'A field API name, checked against the describe' })
+const FieldNameSchema = Type.String({
+  minLength: 1,
+  maxLength: 80,
+  pattern: '^[A-Za-z][A-Za-z0-9_]*$',
+  description: 'A field API name, checked against the describe',
+})
 const ScalarSchema = Type.Union([Type.String({ maxLength: MAX_STRING_LENGTH }), Type.Number(), Type.Boolean()])
 
 export const FilterSchema = Type.Object({
   field: FieldNameSchema,
   operator: Type.Union(FILTER_OPERATORS.map((o) => Type.Literal(o))),
-  value: Type.Optional(Type.Union([ScalarSchema, Type.Null(), Type.Array(ScalarSchema, { maxItems: MAX_IN_VALUES })], { description: 'A list for in/notIn; none for isEmpty/isNotEmpty' })),
+  value: Type.Optional(
+    Type.Union([ScalarSchema, Type.Null(), Type.Array(ScalarSchema, { maxItems: MAX_IN_VALUES })], {
+      description: 'A list for in/notIn; none for isEmpty/isNotEmpty',
+    }),
+  ),
 })
 
 const definitionProperties = {
@@ -32,20 +41,27 @@ const definitionProperties = {
   logic: Type.Optional(Type.Union([Type.Literal('AND'), Type.Literal('OR')])),
   excludeOptedOut: Type.Optional(Type.Boolean({ description: 'Default true' })),
   requireEmail: Type.Optional(Type.Boolean({ description: 'Default false' })),
-  excludeSuppressed: Type.Optional(Type.Boolean({ description: "Default false: leave out addresses on the account's suppression list" })),
+  excludeSuppressed: Type.Optional(
+    Type.Boolean({ description: "Default false: leave out addresses on the account's suppression list" }),
+  ),
 }
 
 export const ConnectionCreateSchema = Type.Object(definitionProperties)
 export const ConnectionPatchSchema = Type.Partial(Type.Object(definitionProperties))
 // The editor previews before the connection has a name.
-export const ConnectionPreviewSchema = Type.Object({ ...definitionProperties, name: Type.Optional(Type.String({ maxLength: MAX_NAME_LENGTH })) })
+export const ConnectionPreviewSchema = Type.Object({
+  ...definitionProperties,
+  name: Type.Optional(Type.String({ maxLength: MAX_NAME_LENGTH })),
+})
 
 export const ConnectionSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
   name: Type.String(),
   sobject: Type.String(),
   fields: Type.Array(Type.String()),
-  filters: Type.Array(Type.Object({ field: Type.String(), operator: Type.String(), value: Type.Optional(Type.Unknown()) })),
+  filters: Type.Array(
+    Type.Object({ field: Type.String(), operator: Type.String(), value: Type.Optional(Type.Unknown()) }),
+  ),
   logic: Type.Union([Type.Literal('AND'), Type.Literal('OR')]),
   excludeOptedOut: Type.Boolean(),
   requireEmail: Type.Boolean(),
@@ -62,7 +78,9 @@ const AccessSchema = Type.Object({
 
 export const TestResultSchema = Type.Object({
   count: Type.Integer({ description: 'How many records match in Salesforce' }),
-  records: Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: `Up to 10 of them: Id and the fields` }),
+  records: Type.Array(Type.Record(Type.String(), Type.Unknown()), {
+    description: `Up to 10 of them: Id and the fields`,
+  }),
   soql: Type.String({ description: 'The query the connection runs' }),
 })
 
@@ -91,33 +109,65 @@ function targetOf(request: FastifyRequest): AccessTarget {
   return { accountId: auth.accountId, linkId: auth.linkId, canvas: auth.kind === 'canvas' }
 }
 
-export const connectionRoutes: FastifyPluginAsyncTypebox<{ connections: ConnectionService }> = async (app, { connections }) => {
+export const connectionRoutes: FastifyPluginAsyncTypebox<{ connections: ConnectionService }> = async (
+  app,
+  { connections },
+) => {
   const tags = ['connections']
 
   app.get(
     '/api/connections',
-    { config: { auth: 'session' }, schema: { tags, summary: 'Connections, and whether Salesforce can be reached now', response: { 200: Type.Object({ items: Type.Array(ConnectionSchema), access: AccessSchema }) } } },
+    {
+      config: { auth: 'session' },
+      schema: {
+        tags,
+        summary: 'Connections, and whether Salesforce can be reached now',
+        response: { 200: Type.Object({ items: Type.Array(ConnectionSchema), access: AccessSchema }) },
+      },
+    },
     async (request) => connections.list(targetOf(request)),
   )
 
   app.post(
     '/api/connections',
-    { config: { auth: 'session' }, schema: { tags, summary: 'Create a connection (always allowed)', body: ConnectionCreateSchema, response: { 201: ConnectionSchema, 400: err } } },
-    async (request, reply) => reply.code(201).send(await connections.create(requireAccount(request).accountId, request.body)),
+    {
+      config: { auth: 'session' },
+      schema: {
+        tags,
+        summary: 'Create a connection (always allowed)',
+        body: ConnectionCreateSchema,
+        response: { 201: ConnectionSchema, 400: err },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await connections.create(requireAccount(request).accountId, request.body)),
   )
 
   app.post(
     '/api/connections/preview',
     {
       config: { auth: 'session' },
-      schema: { tags, summary: "Count and first rows of an unsaved definition (the editor's live count; needs Salesforce access)", body: ConnectionPreviewSchema, response: { 200: TestResultSchema, 400: err, ...gatedErrors } },
+      schema: {
+        tags,
+        summary: "Count and first rows of an unsaved definition (the editor's live count; needs Salesforce access)",
+        body: ConnectionPreviewSchema,
+        response: { 200: TestResultSchema, 400: err, ...gatedErrors },
+      },
     },
     async (request) => connections.preview(targetOf(request), request.body),
   )
 
   app.get(
     '/api/connections/:id',
-    { config: { auth: 'session' }, schema: { tags, summary: 'One connection', params: IdParamsSchema, response: { 200: ConnectionSchema, 404: err } } },
+    {
+      config: { auth: 'session' },
+      schema: {
+        tags,
+        summary: 'One connection',
+        params: IdParamsSchema,
+        response: { 200: ConnectionSchema, 404: err },
+      },
+    },
     async (request) => connections.get(requireAccount(request).accountId, request.params.id),
   )
 
@@ -125,14 +175,28 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ connections: Connecti
     '/api/connections/:id',
     {
       config: { auth: 'session' },
-      schema: { tags, summary: 'Edit a connection (needs Salesforce access: the definition is checked against the describe)', params: IdParamsSchema, body: ConnectionPatchSchema, response: { 200: ConnectionSchema, 400: err, ...gatedErrors } },
+      schema: {
+        tags,
+        summary: 'Edit a connection (needs Salesforce access: the definition is checked against the describe)',
+        params: IdParamsSchema,
+        body: ConnectionPatchSchema,
+        response: { 200: ConnectionSchema, 400: err, ...gatedErrors },
+      },
     },
     async (request) => connections.update(targetOf(request), request.params.id, request.body),
   )
 
   app.delete(
     '/api/connections/:id',
-    { config: { auth: 'session' }, schema: { tags, summary: 'Delete a connection (always allowed)', params: IdParamsSchema, response: { 204: Type.Null(), 404: err } } },
+    {
+      config: { auth: 'session' },
+      schema: {
+        tags,
+        summary: 'Delete a connection (always allowed)',
+        params: IdParamsSchema,
+        response: { 204: Type.Null(), 404: err },
+      },
+    },
     async (request, reply) => {
       await connections.remove(requireAccount(request).accountId, request.params.id)
       return reply.code(204).send(null)
@@ -141,13 +205,30 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ connections: Connecti
 
   app.post(
     '/api/connections/:id/copy',
-    { config: { auth: 'session' }, schema: { tags, summary: 'Copy a connection as "Copy of …" (always allowed)', params: IdParamsSchema, response: { 201: ConnectionSchema, 404: err } } },
-    async (request, reply) => reply.code(201).send(await connections.copy(requireAccount(request).accountId, request.params.id)),
+    {
+      config: { auth: 'session' },
+      schema: {
+        tags,
+        summary: 'Copy a connection as "Copy of …" (always allowed)',
+        params: IdParamsSchema,
+        response: { 201: ConnectionSchema, 404: err },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await connections.copy(requireAccount(request).accountId, request.params.id)),
   )
 
   app.post(
     '/api/connections/:id/test',
-    { config: { auth: 'session' }, schema: { tags, summary: 'Connect: count and up to 10 rows (needs Salesforce access)', params: IdParamsSchema, response: { 200: TestResultSchema, 400: err, ...gatedErrors } } },
+    {
+      config: { auth: 'session' },
+      schema: {
+        tags,
+        summary: 'Connect: count and up to 10 rows (needs Salesforce access)',
+        params: IdParamsSchema,
+        response: { 200: TestResultSchema, 400: err, ...gatedErrors },
+      },
+    },
     async (request) => connections.test(targetOf(request), request.params.id),
   )
 
@@ -159,14 +240,20 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ connections: Connecti
       exposeHeadRoute: false,
       schema: {
         tags,
-        summary: 'Pull: every matching record, streamed as NDJSON (default) or CSV (needs Salesforce access; API keys accepted)',
+        summary:
+          'Pull: every matching record, streamed as NDJSON (default) or CSV (needs Salesforce access; API keys accepted)',
         params: IdParamsSchema,
         querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('ndjson'), Type.Literal('csv')])) }),
         response: { 400: err, 401: err, ...gatedErrors },
       },
     },
     async (request, reply) => {
-      await connections.pull(targetOf(request), request.params.id, request.query.format ?? 'ndjson', rawResponseOutput(request, reply))
+      await connections.pull(
+        targetOf(request),
+        request.params.id,
+        request.query.format ?? 'ndjson',
+        rawResponseOutput(request, reply),
+      )
       return reply
     },
   )
@@ -175,7 +262,12 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ connections: Connecti
     '/api/salesforce/describe/:sobject',
     {
       config: { auth: 'session' },
-      schema: { tags: ['salesforce'], summary: "An object's fields, for the connection editor (needs Salesforce access)", params: Type.Object({ sobject: SObjectSchema }), response: { 200: DescribeSchema, 400: err, ...gatedErrors } },
+      schema: {
+        tags: ['salesforce'],
+        summary: "An object's fields, for the connection editor (needs Salesforce access)",
+        params: Type.Object({ sobject: SObjectSchema }),
+        response: { 200: DescribeSchema, 400: err, ...gatedErrors },
+      },
     },
     async (request) => connections.describe(targetOf(request), request.params.sobject),
   )

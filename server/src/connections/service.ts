@@ -109,7 +109,8 @@ function toView(c: ConnectionRow): ConnectionView {
 function cleanName(name: string | undefined): string {
   const trimmed = (name ?? '').trim()
   if (!trimmed) throw new AppError('CONNECTION_INVALID', 'Give the connection a name.')
-  if (trimmed.length > MAX_NAME_LENGTH) throw new AppError('CONNECTION_INVALID', `A connection name can be at most ${MAX_NAME_LENGTH} characters.`)
+  if (trimmed.length > MAX_NAME_LENGTH)
+    throw new AppError('CONNECTION_INVALID', `A connection name can be at most ${MAX_NAME_LENGTH} characters.`)
   return trimmed
 }
 
@@ -118,7 +119,11 @@ function toInput(draft: ConnectionDraft, name: string): ConnectionInput {
     name,
     sobject: draft.sobject,
     fields: [...draft.fields],
-    filters: (draft.filters ?? []).map((f) => (f.value === undefined ? { field: f.field, operator: f.operator } : { field: f.field, operator: f.operator, value: f.value })),
+    filters: (draft.filters ?? []).map((f) =>
+      f.value === undefined
+        ? { field: f.field, operator: f.operator }
+        : { field: f.field, operator: f.operator, value: f.value },
+    ),
     logic: draft.logic ?? 'AND',
     excludeOptedOut: draft.excludeOptedOut ?? true,
     requireEmail: draft.requireEmail ?? false,
@@ -134,16 +139,28 @@ export function accessError(state: AccessState): AppError {
 }
 
 /** Salesforce's answers that mean the query itself is wrong for this org (not the credential). */
-const QUERY_ERROR_CODES = new Set(['INVALID_FIELD', 'MALFORMED_QUERY', 'INVALID_TYPE', 'INVALID_QUERY_FILTER_OPERATOR', 'NOT_FOUND'])
+const QUERY_ERROR_CODES = new Set([
+  'INVALID_FIELD',
+  'MALFORMED_QUERY',
+  'INVALID_TYPE',
+  'INVALID_QUERY_FILTER_OPERATOR',
+  'NOT_FOUND',
+])
 
 function translateQueryError(err: unknown): unknown {
   if (err instanceof SoqlBuildError) {
-    return new AppError('CONNECTION_INVALID', err.message, { cause: err, details: { reason: err.code, field: err.field ?? null } })
+    return new AppError('CONNECTION_INVALID', err.message, {
+      cause: err,
+      details: { reason: err.code, field: err.field ?? null },
+    })
   }
   const code = (err as { errorCode?: unknown })?.errorCode
   if (typeof code === 'string' && QUERY_ERROR_CODES.has(code)) {
     const message = (err as Error).message ?? ''
-    return new AppError('CONNECTION_INVALID', `Salesforce refused the query: ${message.slice(0, 300)}`, { cause: err, details: { reason: code } })
+    return new AppError('CONNECTION_INVALID', `Salesforce refused the query: ${message.slice(0, 300)}`, {
+      cause: err,
+      details: { reason: code },
+    })
   }
   return err
 }
@@ -166,16 +183,27 @@ interface BuiltQuery {
  * exact name as RFC 6266 `filename*`.
  */
 export function contentDisposition(name: string, format: RecordFormat): string {
-  const plain = name.replace(/[^A-Za-z0-9 ._()-]+/g, '_').replace(/^[\s._]+|[\s.]+$/g, '').slice(0, 100) || 'connection'
+  const plain =
+    name
+      .replace(/[^A-Za-z0-9 ._()-]+/g, '_')
+      .replace(/^[\s._]+|[\s.]+$/g, '')
+      .slice(0, 100) || 'connection'
   const header = `attachment; filename="${plain}.${format}"`
   // eslint-disable-next-line no-control-regex
   const exact = name.replace(/[\u0000-\u001f\u007f/\\]+/g, '_').slice(0, 100)
   if (/^[\x20-\x7e]*$/.test(exact)) return header
-  const encoded = encodeURIComponent(`${exact}.${format}`).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+  const encoded = encodeURIComponent(`${exact}.${format}`).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  )
   return `${header}; filename*=UTF-8''${encoded}`
 }
 
-export function createConnectionService(deps: { pool: Pool; salesforce: SalesforceAccess; describes?: DescribeCache }): ConnectionService {
+export function createConnectionService(deps: {
+  pool: Pool
+  salesforce: SalesforceAccess
+  describes?: DescribeCache
+}): ConnectionService {
   const { pool, salesforce } = deps
   const describes = deps.describes ?? createDescribeCache({ db: pool })
 
@@ -198,7 +226,11 @@ export function createConnectionService(deps: { pool: Pool; salesforce: Salesfor
   }
 
   /** Builds the SOQL for a definition against the describe; definition errors become CONNECTION_INVALID. */
-  function build(def: ConnectionInput, describe: DescribeView, opts: { count?: boolean; limit?: number } = {}): BuiltQuery {
+  function build(
+    def: ConnectionInput,
+    describe: DescribeView,
+    opts: { count?: boolean; limit?: number } = {},
+  ): BuiltQuery {
     try {
       // With the suppression list applied, Email is fetched to match against it even when not an output column.
       const queryFields = def.excludeSuppressed ? [...def.fields, 'Email'] : def.fields
@@ -237,7 +269,10 @@ export function createConnectionService(deps: { pool: Pool; salesforce: Salesfor
     })
   }
 
-  async function query(conn: Connection, soql: string): Promise<{ totalSize: number; done: boolean; nextRecordsUrl?: string; records: SalesforceRecord[] }> {
+  async function query(
+    conn: Connection,
+    soql: string,
+  ): Promise<{ totalSize: number; done: boolean; nextRecordsUrl?: string; records: SalesforceRecord[] }> {
     try {
       return await conn.query<SalesforceRecord>(soql, { autoFetch: false })
     } catch (err) {
@@ -300,7 +335,8 @@ export function createConnectionService(deps: { pool: Pool; salesforce: Salesfor
     },
 
     async remove(accountId, id) {
-      if (!UUID.test(id) || !(await repo.deleteConnection(pool, accountId, id))) throw new AppError('CONNECTION_NOT_FOUND')
+      if (!UUID.test(id) || !(await repo.deleteConnection(pool, accountId, id)))
+        throw new AppError('CONNECTION_NOT_FOUND')
     },
 
     async copy(accountId, id) {
@@ -320,7 +356,9 @@ export function createConnectionService(deps: { pool: Pool; salesforce: Salesfor
     async describe(target, sobject) {
       const organizationId = await requireAccess(target)
       // A cached describe needs no Salesforce session at all.
-      return describes.get(organizationId, sobject, () => salesforce.withConnection(target, (conn) => fetchDescribe(conn, sobject)))
+      return describes.get(organizationId, sobject, () =>
+        salesforce.withConnection(target, (conn) => fetchDescribe(conn, sobject)),
+      )
     },
 
     async pull(target, id, format, out) {
@@ -337,7 +375,9 @@ export function createConnectionService(deps: { pool: Pool; salesforce: Salesfor
           if (formatter.header && !(await out.write(formatter.header))) return
           // Page by page (queryMore on nextRecordsUrl): at most the page being written and the next one in hand, so memory stays flat at any size.
           while (page) {
-            const records = def.excludeSuppressed ? await withoutSuppressed(target.accountId, page.records) : page.records
+            const records = def.excludeSuppressed
+              ? await withoutSuppressed(target.accountId, page.records)
+              : page.records
             const next: string | null = page.done ? null : (page.nextRecordsUrl ?? null)
             page = null
             let chunk = ''

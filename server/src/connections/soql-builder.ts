@@ -12,7 +12,8 @@
  * quotes values but does not check fields against a describe or type values.
  */
 
-export type SoqlBuildErrorCode = 'INVALID_FIELD' | 'INVALID_OPERATOR' | 'INVALID_VALUE' | 'INVALID_SOBJECT' | 'TOO_MANY_FILTERS'
+export type SoqlBuildErrorCode =
+  'INVALID_FIELD' | 'INVALID_OPERATOR' | 'INVALID_VALUE' | 'INVALID_SOBJECT' | 'TOO_MANY_FILTERS'
 
 export class SoqlBuildError extends Error {
   override readonly name = 'SoqlBuildError'
@@ -29,7 +30,20 @@ export class SoqlBuildError extends Error {
 export const SUPPORTED_SOBJECTS = ['Contact', 'Lead', 'CampaignMember'] as const
 export type SupportedSObject = (typeof SUPPORTED_SOBJECTS)[number]
 
-export const FILTER_OPERATORS = ['=', '!=', '<', '<=', '>', '>=', 'contains', 'startsWith', 'in', 'notIn', 'isEmpty', 'isNotEmpty'] as const
+export const FILTER_OPERATORS = [
+  '=',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'contains',
+  'startsWith',
+  'in',
+  'notIn',
+  'isEmpty',
+  'isNotEmpty',
+] as const
 export type FilterOperator = (typeof FILTER_OPERATORS)[number]
 
 export const MAX_FILTERS = 50
@@ -79,7 +93,17 @@ export interface BuildSoqlOptions {
   extraWhere?: readonly SoqlFragment[]
 }
 
-const STRING_TYPES = new Set(['string', 'email', 'phone', 'url', 'textarea', 'picklist', 'multipicklist', 'combobox', 'encryptedstring'])
+const STRING_TYPES = new Set([
+  'string',
+  'email',
+  'phone',
+  'url',
+  'textarea',
+  'picklist',
+  'multipicklist',
+  'combobox',
+  'encryptedstring',
+])
 const ID_TYPES = new Set(['id', 'reference'])
 const NUMBER_TYPES = new Set(['int', 'double', 'currency', 'percent', 'long'])
 /** Types LIKE works on (not multi-select picklists, not IDs). */
@@ -95,7 +119,14 @@ function quoteName(name: unknown): string {
 }
 
 const SOQL_ESCAPES: Record<string, string> = {
-  '\\': '\\\\', "'": "\\'", '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\f': '\\f', '\b': '\\b',
+  '\\': '\\\\',
+  "'": "\\'",
+  '"': '\\"',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '\f': '\\f',
+  '\b': '\\b',
 }
 
 /**
@@ -147,7 +178,11 @@ function isCalendarDate(year: number, month: number, day: number): boolean {
  */
 export function formatSoqlValue(value: unknown, fieldType: string, field?: string): string {
   const bad = (expected: string): SoqlBuildError =>
-    new SoqlBuildError('INVALID_VALUE', `${field === undefined ? 'The value' : `Filter on ${quoteName(field)}`} needs ${expected}`, field)
+    new SoqlBuildError(
+      'INVALID_VALUE',
+      `${field === undefined ? 'The value' : `Filter on ${quoteName(field)}`} needs ${expected}`,
+      field,
+    )
   const type = String(fieldType).toLowerCase()
 
   if (STRING_TYPES.has(type)) {
@@ -167,7 +202,8 @@ export function formatSoqlValue(value: unknown, fieldType: string, field?: strin
   if (NUMBER_TYPES.has(type)) {
     const integer = type === 'int' || type === 'long'
     if (typeof value === 'number') {
-      if (!Number.isFinite(value) || (integer && !Number.isInteger(value))) throw bad(integer ? 'a whole number' : 'a number')
+      if (!Number.isFinite(value) || (integer && !Number.isInteger(value)))
+        throw bad(integer ? 'a whole number' : 'a number')
       return plainNumber(value)
     }
     // Text is kept digit for digit: currency values must not pass through a float.
@@ -177,13 +213,16 @@ export function formatSoqlValue(value: unknown, fieldType: string, field?: strin
   }
   if (type === 'date') {
     const match = typeof value === 'string' ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(value) : null
-    if (!match || !isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]))) throw bad('a date (YYYY-MM-DD)')
+    if (!match || !isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3])))
+      throw bad('a date (YYYY-MM-DD)')
     return value as string
   }
   if (type === 'datetime') {
     const match =
       typeof value === 'string'
-        ? /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))$/.exec(value)
+        ? /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))$/.exec(
+            value,
+          )
         : null
     if (!match) throw bad('a date and time (ISO 8601, with Z or an offset)')
     const [, y, mo, d, h, mi, s = '00', , sign, oh, om] = match
@@ -194,11 +233,16 @@ export function formatSoqlValue(value: unknown, fieldType: string, field?: strin
     }
     const offsetMinutes = sign === undefined ? 0 : (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om))
     const utc = new Date(Date.UTC(year, month - 1, day, hour, minute - offsetMinutes, second))
-    if (utc.getUTCFullYear() < 1700 || utc.getUTCFullYear() > 4000) throw bad('a date and time between the years 1700 and 4000')
+    if (utc.getUTCFullYear() < 1700 || utc.getUTCFullYear() > 4000)
+      throw bad('a date and time between the years 1700 and 4000')
     // SOQL datetime literals have second precision: fractions are dropped.
     return `${pad(utc.getUTCFullYear(), 4)}-${pad(utc.getUTCMonth() + 1)}-${pad(utc.getUTCDate())}T${pad(utc.getUTCHours())}:${pad(utc.getUTCMinutes())}:${pad(utc.getUTCSeconds())}Z`
   }
-  throw new SoqlBuildError('INVALID_FIELD', `${field === undefined ? 'A field' : `Field ${quoteName(field)}`} has a type (${quoteName(fieldType)}) that cannot be filtered on`, field)
+  throw new SoqlBuildError(
+    'INVALID_FIELD',
+    `${field === undefined ? 'A field' : `Field ${quoteName(field)}`} has a type (${quoteName(fieldType)}) that cannot be filtered on`,
+    field,
+  )
 }
 
 /** escapeSoqlString with the field named in its error. */
@@ -206,7 +250,8 @@ function escapeText(value: string, field: string, like: boolean): string {
   try {
     return escapeSoqlString(value, { like })
   } catch (error) {
-    if (error instanceof SoqlBuildError) throw new SoqlBuildError(error.code, `Filter on ${quoteName(field)}: ${error.message}`, field)
+    if (error instanceof SoqlBuildError)
+      throw new SoqlBuildError(error.code, `Filter on ${quoteName(field)}: ${error.message}`, field)
     throw error
   }
 }
@@ -225,7 +270,11 @@ function indexDescribe(describe: SObjectDescribe): Map<string, DescribeField> {
 function lookupField(byName: Map<string, DescribeField>, name: unknown, sobject: string): DescribeField {
   const field = typeof name === 'string' ? byName.get(name.toLowerCase()) : undefined
   if (!field) {
-    throw new SoqlBuildError('INVALID_FIELD', `${sobject} has no field ${quoteName(name)}`, typeof name === 'string' ? name : undefined)
+    throw new SoqlBuildError(
+      'INVALID_FIELD',
+      `${sobject} has no field ${quoteName(name)}`,
+      typeof name === 'string' ? name : undefined,
+    )
   }
   return field
 }
@@ -236,7 +285,8 @@ export function buildCondition(filter: ConnectionFilter, describe: SObjectDescri
 }
 
 function renderCondition(filter: ConnectionFilter, byName: Map<string, DescribeField>, sobject: string): SoqlFragment {
-  if (typeof filter !== 'object' || filter === null) throw new SoqlBuildError('INVALID_VALUE', 'Each filter must be an object')
+  if (typeof filter !== 'object' || filter === null)
+    throw new SoqlBuildError('INVALID_VALUE', 'Each filter must be an object')
   const field = lookupField(byName, filter.field, sobject)
   const name = field.name
   const type = String(field.type).toLowerCase()
@@ -245,18 +295,24 @@ function renderCondition(filter: ConnectionFilter, byName: Map<string, DescribeF
     new SoqlBuildError('INVALID_OPERATOR', `Operator ${quoteName(operator)} ${why} (field ${quoteName(name)})`, name)
 
   if (!(FILTER_OPERATORS as readonly string[]).includes(operator)) throw refuse('is not supported')
-  if (field.filterable !== true) throw new SoqlBuildError('INVALID_FIELD', `Field ${quoteName(name)} cannot be used in a filter`, name)
+  if (field.filterable !== true)
+    throw new SoqlBuildError('INVALID_FIELD', `Field ${quoteName(name)} cannot be used in a filter`, name)
 
   if (operator === 'isEmpty') return `${name} = null` as SoqlFragment
   if (operator === 'isNotEmpty') return `${name} != null` as SoqlFragment
 
   if (type === 'boolean' && operator !== '=' && operator !== '!=') throw refuse('does not apply to a true/false field')
-  if (type === 'multipicklist' && operator !== '=' && operator !== '!=') throw refuse('does not apply to a multi-select picklist')
+  if (type === 'multipicklist' && operator !== '=' && operator !== '!=')
+    throw refuse('does not apply to a multi-select picklist')
 
   if (operator === 'contains' || operator === 'startsWith') {
     if (!LIKE_TYPES.has(type)) throw refuse('only applies to text fields')
     if (typeof filter.value !== 'string' || filter.value.length > MAX_STRING_LENGTH) {
-      throw new SoqlBuildError('INVALID_VALUE', `Filter on ${quoteName(name)} needs a text value of at most ${MAX_STRING_LENGTH} characters`, name)
+      throw new SoqlBuildError(
+        'INVALID_VALUE',
+        `Filter on ${quoteName(name)} needs a text value of at most ${MAX_STRING_LENGTH} characters`,
+        name,
+      )
     }
     const body = escapeText(filter.value, name, true)
     return `${name} LIKE '${operator === 'contains' ? '%' : ''}${body}%'` as SoqlFragment
@@ -265,14 +321,22 @@ function renderCondition(filter: ConnectionFilter, byName: Map<string, DescribeF
   if (operator === 'in' || operator === 'notIn') {
     const values = filter.value
     if (!Array.isArray(values) || values.length === 0 || values.length > MAX_IN_VALUES) {
-      throw new SoqlBuildError('INVALID_VALUE', `Filter on ${quoteName(name)} needs a list of 1 to ${MAX_IN_VALUES} values`, name)
+      throw new SoqlBuildError(
+        'INVALID_VALUE',
+        `Filter on ${quoteName(name)} needs a list of 1 to ${MAX_IN_VALUES} values`,
+        name,
+      )
     }
     const list = values.map((v) => formatSoqlValue(v, type, name)).join(', ')
     return `${name} ${operator === 'in' ? 'IN' : 'NOT IN'} (${list})` as SoqlFragment
   }
 
   if (Array.isArray(filter.value) || filter.value === null || filter.value === undefined) {
-    throw new SoqlBuildError('INVALID_VALUE', `Filter on ${quoteName(name)} needs a single value (use isEmpty for "no value")`, name)
+    throw new SoqlBuildError(
+      'INVALID_VALUE',
+      `Filter on ${quoteName(name)} needs a single value (use isEmpty for "no value")`,
+      name,
+    )
   }
   return `${name} ${operator} ${formatSoqlValue(filter.value, type, name)}` as SoqlFragment
 }
@@ -282,13 +346,23 @@ function renderCondition(filter: ConnectionFilter, byName: Map<string, DescribeF
  * WHERE (<user filters joined by logic>) AND HasOptedOutOfEmail = false AND Email != null
  * [AND (<extra>)…] [LIMIT n]`. Throws SoqlBuildError with a message naming the field.
  */
-export function buildSoql(def: ConnectionDefinition, describe: SObjectDescribe, opts: BuildSoqlOptions = {}): { soql: string } {
+export function buildSoql(
+  def: ConnectionDefinition,
+  describe: SObjectDescribe,
+  opts: BuildSoqlOptions = {},
+): { soql: string } {
   const sobject = def?.sobject
   if (!(SUPPORTED_SOBJECTS as readonly string[]).includes(sobject)) {
-    throw new SoqlBuildError('INVALID_SOBJECT', `Object ${quoteName(sobject)} is not supported (use ${SUPPORTED_SOBJECTS.join(', ')})`)
+    throw new SoqlBuildError(
+      'INVALID_SOBJECT',
+      `Object ${quoteName(sobject)} is not supported (use ${SUPPORTED_SOBJECTS.join(', ')})`,
+    )
   }
   if (describe?.name !== sobject) {
-    throw new SoqlBuildError('INVALID_SOBJECT', `The describe given is for ${quoteName(describe?.name)}, not ${sobject}`)
+    throw new SoqlBuildError(
+      'INVALID_SOBJECT',
+      `The describe given is for ${quoteName(describe?.name)}, not ${sobject}`,
+    )
   }
   const byName = indexDescribe(describe)
 
@@ -304,10 +378,14 @@ export function buildSoql(def: ConnectionDefinition, describe: SObjectDescribe, 
   const filters = def.filters ?? []
   if (!Array.isArray(filters)) throw new SoqlBuildError('INVALID_VALUE', 'Filters must be a list')
   if (filters.length > MAX_FILTERS) {
-    throw new SoqlBuildError('TOO_MANY_FILTERS', `A connection can have at most ${MAX_FILTERS} filters (this one has ${filters.length})`)
+    throw new SoqlBuildError(
+      'TOO_MANY_FILTERS',
+      `A connection can have at most ${MAX_FILTERS} filters (this one has ${filters.length})`,
+    )
   }
   const logic = def.logic ?? 'AND'
-  if (logic !== 'AND' && logic !== 'OR') throw new SoqlBuildError('INVALID_OPERATOR', `Filter logic must be AND or OR, not ${quoteName(logic)}`)
+  if (logic !== 'AND' && logic !== 'OR')
+    throw new SoqlBuildError('INVALID_OPERATOR', `Filter logic must be AND or OR, not ${quoteName(logic)}`)
 
   const where: string[] = []
   if (filters.length > 0) where.push(`(${filters.map((f) => renderCondition(f, byName, sobject)).join(` ${logic} `)})`)
@@ -319,7 +397,8 @@ export function buildSoql(def: ConnectionDefinition, describe: SObjectDescribe, 
   let soql = `SELECT ${opts.count ? 'COUNT()' : selected.join(', ')} FROM ${sobject}`
   if (where.length > 0) soql += ` WHERE ${where.join(' AND ')}`
   if (opts.limit !== undefined) {
-    if (!Number.isSafeInteger(opts.limit) || opts.limit < 1) throw new SoqlBuildError('INVALID_VALUE', 'LIMIT must be a positive whole number')
+    if (!Number.isSafeInteger(opts.limit) || opts.limit < 1)
+      throw new SoqlBuildError('INVALID_VALUE', 'LIMIT must be a positive whole number')
     soql += ` LIMIT ${opts.limit}`
   }
   return { soql }
@@ -349,7 +428,11 @@ export function buildEmailInClauses(emails: readonly string[], maxSoqlLength: nu
     seen.add(key)
     const literal = `'${escapeText(email, 'Email', false)}'`
     if (literal.length > budget) {
-      throw new SoqlBuildError('INVALID_VALUE', `An email of ${email.length} characters cannot fit in a query of ${maxSoqlLength}`, 'Email')
+      throw new SoqlBuildError(
+        'INVALID_VALUE',
+        `An email of ${email.length} characters cannot fit in a query of ${maxSoqlLength}`,
+        'Email',
+      )
     }
     const cost = literal.length + (current.length > 0 ? 2 : 0) // ", " between items
     if (used + cost > budget) flush()

@@ -26,7 +26,10 @@ export function defaultKeyId(now: Date = new Date()): string {
   return `k${now.toISOString().slice(0, 10).replaceAll('-', '')}`
 }
 
-export function generateKeys(keyId: string = defaultKeyId(), randomBytes: (size: number) => Buffer = crypto.randomBytes): GeneratedKeys {
+export function generateKeys(
+  keyId: string = defaultKeyId(),
+  randomBytes: (size: number) => Buffer = crypto.randomBytes,
+): GeneratedKeys {
   if (!KEY_ID.test(keyId)) throw new Error(`key id "${keyId}" must be 1-32 letters, digits, - or _`)
   return {
     encryptionKey: `${keyId}:${randomBytes(32).toString('base64')}`,
@@ -44,7 +47,9 @@ function main(argv: string[]): number {
     process.stdout.write(formatEnvLines(generateKeys(values.id)))
     return 0
   } catch (err) {
-    console.error(`${err instanceof Error ? err.message : String(err)}\nUsage: npm run keys:generate [-- --id <key id>]`)
+    console.error(
+      `${err instanceof Error ? err.message : String(err)}\nUsage: npm run keys:generate [-- --id <key id>]`,
+    )
     return 2
   }
 }

@@ -11,7 +11,9 @@ async function main(): Promise<void> {
   try {
     const box = createSecretBox(config.encryptionKeys!)
     const result = await rotateKeys(database.pool, box)
-    console.log(`Re-encrypted ${result.rotated} secrets under key "${box.currentKeyId}" (${result.skipped} were rewritten meanwhile).`)
+    console.log(
+      `Re-encrypted ${result.rotated} secrets under key "${box.currentKeyId}" (${result.skipped} were rewritten meanwhile).`,
+    )
     console.log(`Secrets by key now: ${JSON.stringify(result.remainingByKey)}`)
     const stale = Object.keys(result.remainingByKey).filter((k) => k !== box.currentKeyId)
     if (stale.length === 0) console.log('No secret uses an older key: older keys can be removed from ENCRYPTION_KEYS.')

@@ -21,7 +21,9 @@ export async function rotateKeys(db: Queryable, box: SecretBox, batchSize = 500)
       const plaintext = box.open({ keyId: row.keyId, ciphertext: row.ciphertext }, ad)
       const sealed = box.seal(plaintext, ad)
       // A row rewritten meanwhile by the app is already under the current key: skip it.
-      if (await repo.replaceSecretIfUnchanged(db, row, { ...row, keyId: sealed.keyId, ciphertext: sealed.ciphertext })) {
+      if (
+        await repo.replaceSecretIfUnchanged(db, row, { ...row, keyId: sealed.keyId, ciphertext: sealed.ciphertext })
+      ) {
         rotated++
         progress++
       } else skipped++

@@ -54,11 +54,13 @@ export function createSecretBox(keys: readonly EncryptionKey[]): SecretBox {
       decipher.setAAD(Buffer.from(associatedData, 'utf8'))
       decipher.setAuthTag(tag)
       try {
-        return Buffer.concat([decipher.update(sealed.ciphertext.subarray(IV_LENGTH + TAG_LENGTH)), decipher.final()]).toString('utf8')
+        return Buffer.concat([
+          decipher.update(sealed.ciphertext.subarray(IV_LENGTH + TAG_LENGTH)),
+          decipher.final(),
+        ]).toString('utf8')
       } catch {
         throw new SecretBoxError('secret does not decrypt for this row (wrong key or wrong row)')
       }
     },
   }
 }
-

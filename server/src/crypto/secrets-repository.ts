@@ -19,7 +19,12 @@ export async function upsertSecret(db: Queryable, row: SecretRow): Promise<void>
   )
 }
 
-export async function findSecret(db: Queryable, ownerKind: string, ownerId: string, name: string): Promise<SecretRow | null> {
+export async function findSecret(
+  db: Queryable,
+  ownerKind: string,
+  ownerId: string,
+  name: string,
+): Promise<SecretRow | null> {
   const { rows } = await db.query(
     `SELECT owner_kind, owner_id, name, key_id, ciphertext FROM encrypted_secrets
      WHERE owner_kind = $1 AND owner_id = $2 AND name = $3`,
@@ -28,9 +33,18 @@ export async function findSecret(db: Queryable, ownerKind: string, ownerId: stri
   return rows[0] ? toRow(rows[0]) : null
 }
 
-export async function deleteSecrets(db: Queryable, ownerKind: string, ownerId: string, names?: string[]): Promise<void> {
+export async function deleteSecrets(
+  db: Queryable,
+  ownerKind: string,
+  ownerId: string,
+  names?: string[],
+): Promise<void> {
   if (names) {
-    await db.query(`DELETE FROM encrypted_secrets WHERE owner_kind = $1 AND owner_id = $2 AND name = ANY($3)`, [ownerKind, ownerId, names])
+    await db.query(`DELETE FROM encrypted_secrets WHERE owner_kind = $1 AND owner_id = $2 AND name = ANY($3)`, [
+      ownerKind,
+      ownerId,
+      names,
+    ])
   } else {
     await db.query(`DELETE FROM encrypted_secrets WHERE owner_kind = $1 AND owner_id = $2`, [ownerKind, ownerId])
   }

@@ -14,7 +14,10 @@ export interface EmbeddedPostgres {
 }
 
 /** `dataDir` null keeps everything in memory (tests). */
-export async function startEmbeddedPostgres(options: { dataDir: string | null; port?: number }): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(options: {
+  dataDir: string | null
+  port?: number
+}): Promise<EmbeddedPostgres> {
   let dataDir: string | undefined
   if (options.dataDir) {
     dataDir = path.join(options.dataDir, 'pglite')

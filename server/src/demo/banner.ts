@@ -16,14 +16,22 @@ export function printBanner(opts: {
   } else {
     lines.push(`SF Link is running (${config.mode} mode).`)
   }
-  if (!opts.workerOnly) lines.push(`  App:         ${config.publicUrl}/   (API docs: ${config.publicUrl}/docs, health: ${config.publicUrl}/readyz)`)
+  if (!opts.workerOnly)
+    lines.push(
+      `  App:         ${config.publicUrl}/   (API docs: ${config.publicUrl}/docs, health: ${config.publicUrl}/readyz)`,
+    )
   else lines.push('  Worker only: processing background jobs, no HTTP.')
-  lines.push(`  Database:    ${opts.embedded ? `embedded Postgres (PGlite), data in ${config.dataDir}` : 'DATABASE_URL'}`)
-  if (opts.generatedKeys) lines.push(`  Keys:        generated dev keys in ${config.dataDir}/dev-keys.json (never use them in production)`)
+  lines.push(
+    `  Database:    ${opts.embedded ? `embedded Postgres (PGlite), data in ${config.dataDir}` : 'DATABASE_URL'}`,
+  )
+  if (opts.generatedKeys)
+    lines.push(`  Keys:        generated dev keys in ${config.dataDir}/dev-keys.json (never use them in production)`)
   if (simulator) {
     lines.push(`  Salesforce:  simulator at ${simulator.simulatorUrl}`)
     lines.push(`  Try it:      open ${simulator.simulatorUrl}/canvas-host to open SF Link "inside Salesforce",`)
-    lines.push(`               then ${config.publicUrl}/ to use it standalone. Demo users: ${config.publicUrl}/demo.json`)
+    lines.push(
+      `               then ${config.publicUrl}/ to use it standalone. Demo users: ${config.publicUrl}/demo.json`,
+    )
   }
   const width = Math.max(...lines.map((l) => l.length)) + 2
   const bar = '='.repeat(width)

@@ -4,9 +4,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { DemoInfo } from '../app.js'
 
 export const demoRoutes: FastifyPluginAsyncTypebox<{ demo: DemoInfo }> = async (app, { demo }) => {
-  app.get('/demo.json', { schema: { tags: ['demo'], summary: 'Demo mode: the simulator and its users' } }, async () => ({
-    simulatorUrl: demo.simulatorUrl,
-    canvasHostUrl: `${demo.simulatorUrl}/canvas-host`,
-    users: await demo.users(),
-  }))
+  app.get(
+    '/demo.json',
+    { schema: { tags: ['demo'], summary: 'Demo mode: the simulator and its users' } },
+    async () => ({
+      simulatorUrl: demo.simulatorUrl,
+      canvasHostUrl: `${demo.simulatorUrl}/canvas-host`,
+      users: await demo.users(),
+    }),
+  )
 }

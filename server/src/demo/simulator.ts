@@ -17,14 +17,24 @@ export async function startDemoSimulator(config: Config): Promise<{ config: Conf
   const here = path.dirname(fileURLToPath(import.meta.url))
   const entry = pathToFileURL(path.resolve(here, '../../../test/salesforce-simulator/index.ts')).href
   const mod = (await import(entry)) as {
-    createSalesforceSimulator(options: Record<string, unknown>): Promise<{ url: string; consumerKey: string; consumerSecret: string; close(): Promise<void>; control: any }>
+    createSalesforceSimulator(
+      options: Record<string, unknown>,
+    ): Promise<{ url: string; consumerKey: string; consumerSecret: string; close(): Promise<void>; control: any }>
   }
   let sim
   try {
-    sim = await mod.createSalesforceSimulator({ port: config.simulatorPort, canvasAppUrl: `${config.publicUrl}/canvas`, callbackUrls: [`${config.publicUrl}/oauth/salesforce/callback`] })
+    sim = await mod.createSalesforceSimulator({
+      port: config.simulatorPort,
+      canvasAppUrl: `${config.publicUrl}/canvas`,
+      callbackUrls: [`${config.publicUrl}/oauth/salesforce/callback`],
+    })
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err
-    sim = await mod.createSalesforceSimulator({ port: 0, canvasAppUrl: `${config.publicUrl}/canvas`, callbackUrls: [`${config.publicUrl}/oauth/salesforce/callback`] })
+    sim = await mod.createSalesforceSimulator({
+      port: 0,
+      canvasAppUrl: `${config.publicUrl}/canvas`,
+      callbackUrls: [`${config.publicUrl}/oauth/salesforce/callback`],
+    })
   }
   const control = sim.control
   const { consumerKey, consumerSecret } = sim

@@ -8,7 +8,9 @@ import { ErrorSchema } from '../http/schemas.js'
 export const healthRoutes: FastifyPluginAsyncTypebox<{ pool: Pool }> = async (app, { pool }) => {
   app.get(
     '/healthz',
-    { schema: { tags: ['health'], summary: 'Liveness', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    {
+      schema: { tags: ['health'], summary: 'Liveness', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+    },
     async () => ({ status: 'ok' as const }),
   )
 
@@ -18,7 +20,10 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ pool: Pool }> = async (ap
       schema: {
         tags: ['health'],
         summary: 'Readiness (runs a database query)',
-        response: { 200: Type.Object({ status: Type.Literal('ready'), database: Type.Literal('ok') }), 503: ErrorSchema },
+        response: {
+          200: Type.Object({ status: Type.Literal('ready'), database: Type.Literal('ok') }),
+          503: ErrorSchema,
+        },
       },
     },
     async (_request, reply) => {
@@ -29,7 +34,10 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ pool: Pool }> = async (ap
         ])
         return { status: 'ready' as const, database: 'ok' as const }
       } catch {
-        return reply.status(503).send({ code: 'SERVICE_UNAVAILABLE', message: `${ERRORS.SERVICE_UNAVAILABLE.message} The database is unreachable.` })
+        return reply.status(503).send({
+          code: 'SERVICE_UNAVAILABLE',
+          message: `${ERRORS.SERVICE_UNAVAILABLE.message} The database is unreachable.`,
+        })
       }
     },
   )

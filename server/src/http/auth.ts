@@ -62,8 +62,20 @@ export function registerAuth(
     if (token && token.startsWith('sfl_')) {
       const verifier = deps.apiKeys?.()
       const key = mode === 'session-or-api-key' && verifier ? await verifier.verify(token) : null
-      if (!key) throw new AppError(mode === 'session-or-api-key' ? 'API_KEY_INVALID' : 'UNAUTHENTICATED', mode === 'session-or-api-key' ? undefined : 'API keys are not accepted here; sign in.')
-      request.auth = { accountId: key.accountId, sessionId: null, kind: 'api_key', via: 'api_key', linkId: null, pendingIdentity: null, sessionExpiresAt: null }
+      if (!key)
+        throw new AppError(
+          mode === 'session-or-api-key' ? 'API_KEY_INVALID' : 'UNAUTHENTICATED',
+          mode === 'session-or-api-key' ? undefined : 'API keys are not accepted here; sign in.',
+        )
+      request.auth = {
+        accountId: key.accountId,
+        sessionId: null,
+        kind: 'api_key',
+        via: 'api_key',
+        linkId: null,
+        pendingIdentity: null,
+        sessionExpiresAt: null,
+      }
       return
     }
     let via: 'bearer' | 'cookie' | null = null

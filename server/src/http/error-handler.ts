@@ -30,17 +30,33 @@ function codeForStatus(status: number): ErrorCode {
 }
 
 // The database is away (restarting, failing over, unreachable): a temporary condition, so 503.
-const DATABASE_UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006'])
+const DATABASE_UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+])
 
 function isDatabaseUnavailable(err: { code?: string; message?: string }): boolean {
   if (err.code && DATABASE_UNAVAILABLE_CODES.has(err.code)) return true
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(err.message ?? '')
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    err.message ?? '',
+  )
 }
 
 export function toAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err
   if (err && typeof err === 'object' && isDatabaseUnavailable(err as { code?: string })) {
-    return new AppError('SERVICE_UNAVAILABLE', 'SF Link cannot reach its database right now. Try again in a moment.', { cause: err })
+    return new AppError('SERVICE_UNAVAILABLE', 'SF Link cannot reach its database right now. Try again in a moment.', {
+      cause: err,
+    })
   }
   const e = err as FastifyError & { validation?: unknown }
   if (e && typeof e === 'object') {
@@ -72,6 +88,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
   })
 
   app.setNotFoundHandler((request, reply) => {
-    return reply.status(404).send({ code: 'ROUTE_NOT_FOUND', message: `There is no ${request.method} ${request.url.split('?')[0]} endpoint.` })
+    return reply.status(404).send({
+      code: 'ROUTE_NOT_FOUND',
+      message: `There is no ${request.method} ${request.url.split('?')[0]} endpoint.`,
+    })
   })
 }

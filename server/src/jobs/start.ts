@@ -16,7 +16,12 @@ export interface RunningJobs {
 }
 
 export async function startJobs(opts: { databaseUrl: string; log: Logger; max?: number }): Promise<RunningJobs> {
-  const boss = new PgBoss({ connectionString: opts.databaseUrl, schema: 'pgboss', max: opts.max ?? 4, application_name: 'sf-link-jobs' })
+  const boss = new PgBoss({
+    connectionString: opts.databaseUrl,
+    schema: 'pgboss',
+    max: opts.max ?? 4,
+    application_name: 'sf-link-jobs',
+  })
   boss.on('error', (err: Error) => opts.log.warn({ err: { message: err.message } }, 'job queue error'))
   await boss.start()
   const sender: JobSender = {

@@ -33,7 +33,11 @@ export const linkRoutes: FastifyPluginAsyncTypebox<{ links: LinkService }> = asy
     '/api/salesforce/link',
     {
       config: { auth: 'session' },
-      schema: { tags: ['salesforce'], summary: 'The linked Salesforce user and credential status', response: { 200: LinkViewSchema, 404: { $ref: 'Error#' } } },
+      schema: {
+        tags: ['salesforce'],
+        summary: 'The linked Salesforce user and credential status',
+        response: { 200: LinkViewSchema, 404: { $ref: 'Error#' } },
+      },
     },
     async (request) => {
       const auth = requireAccount(request)

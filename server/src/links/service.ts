@@ -50,7 +50,16 @@ export interface LinkService {
 }
 
 function credentialView(c: CredentialRow | null): CredentialView {
-  if (!c) return { kind: null, status: 'none', reason: null, reasonMessage: null, lastSuccessAt: null, username: null, environment: null }
+  if (!c)
+    return {
+      kind: null,
+      status: 'none',
+      reason: null,
+      reasonMessage: null,
+      lastSuccessAt: null,
+      username: null,
+      environment: null,
+    }
   const reason = c.reason as ErrorCode | null
   return {
     kind: c.kind as CredentialView['kind'],
@@ -65,7 +74,9 @@ function credentialView(c: CredentialRow | null): CredentialView {
 
 /** The credential that speaks for the link: the first usable one in order, else the first stored. */
 export function primaryCredential(stored: CredentialRow[]): CredentialRow | null {
-  const ordered = STORED_CREDENTIAL_ORDER.map((k) => stored.find((c) => c.kind === k)).filter((c): c is CredentialRow => Boolean(c))
+  const ordered = STORED_CREDENTIAL_ORDER.map((k) => stored.find((c) => c.kind === k)).filter((c): c is CredentialRow =>
+    Boolean(c),
+  )
   return ordered.find((c) => c.status !== 'needs_attention') ?? ordered[0] ?? null
 }
 
@@ -86,7 +97,11 @@ export function createLinkService({ pool, credentials }: { pool: Pool; credentia
       } catch (err) {
         if (isPgError(err, PG_ERRORS.UNIQUE_VIOLATION)) {
           const constraint = (err as { constraint?: string }).constraint
-          throw new AppError(constraint === 'salesforce_links_account_org_key' ? 'LINK_ORG_TAKEN' : 'LINK_CONFLICT', undefined, { cause: err })
+          throw new AppError(
+            constraint === 'salesforce_links_account_org_key' ? 'LINK_ORG_TAKEN' : 'LINK_CONFLICT',
+            undefined,
+            { cause: err },
+          )
         }
         throw err
       }
@@ -107,7 +122,9 @@ export function createLinkService({ pool, credentials }: { pool: Pool; credentia
         linkedAt: link.linkedAt.toISOString(),
         lastSeenAt: link.lastSeenAt.toISOString(),
         credential: credentialView(primary),
-        credentials: STORED_CREDENTIAL_ORDER.map((k) => stored.find((c) => c.kind === k)).filter(Boolean).map((c) => credentialView(c!)),
+        credentials: STORED_CREDENTIAL_ORDER.map((k) => stored.find((c) => c.kind === k))
+          .filter(Boolean)
+          .map((c) => credentialView(c!)),
         canConnect: opts.canvasLive || stored.some((c) => c.status === 'ok'),
       }
     },

@@ -80,43 +80,87 @@ export function createSalesforceAccess(deps: {
       case 'jwt_bearer': {
         const username = cred.username ?? link?.username
         if (!username) throw new AppError('SF_CREDENTIALS_REQUIRED')
-        return strategies.loginWithJwt({ loginUrl, audience: jwtAudience(loginUrl), username, privateKey: config.salesforce.jwtPrivateKey, client: oauthClient() })
+        return strategies.loginWithJwt({
+          loginUrl,
+          audience: jwtAudience(loginUrl),
+          username,
+          privateKey: config.salesforce.jwtPrivateKey,
+          client: oauthClient(),
+        })
       }
       case 'canvas':
         // A canvas token cannot be renewed server-side: the page renews the signed request.
-        throw new AppError('SESSION_EXPIRED', 'Your Salesforce session inside SF Link has expired. Reload SF Link in Salesforce.')
+        throw new AppError(
+          'SESSION_EXPIRED',
+          'Your Salesforce session inside SF Link has expired. Reload SF Link in Salesforce.',
+        )
     }
   }
 
   async function recordFailure(cred: CredentialRow, err: AppError): Promise<void> {
     if (CREDENTIAL_ERROR_CODES.has(err.code)) {
-      await repo.recordLoginFailure(pool, cred.id, cred.version, { status: 'needs_attention', reason: err.code, retryAfterSeconds: null })
+      await repo.recordLoginFailure(pool, cred.id, cred.version, {
+        status: 'needs_attention',
+        reason: err.code,
+        retryAfterSeconds: null,
+      })
     } else if (err.code === 'SF_RATE_LIMITED') {
-      await repo.recordLoginFailure(pool, cred.id, cred.version, { status: 'rate_limited', reason: err.code, retryAfterSeconds: backoffSeconds(cred.failureCount) })
+      await repo.recordLoginFailure(pool, cred.id, cred.version, {
+        status: 'rate_limited',
+        reason: err.code,
+        retryAfterSeconds: backoffSeconds(cred.failureCount),
+      })
     } else if (err.code === 'SF_UNAVAILABLE') {
-      await repo.recordLoginFailure(pool, cred.id, cred.version, { status: cred.status === 'needs_attention' ? 'needs_attention' : 'ok', reason: err.code, retryAfterSeconds: null })
+      await repo.recordLoginFailure(pool, cred.id, cred.version, {
+        status: cred.status === 'needs_attention' ? 'needs_attention' : 'ok',
+        reason: err.code,
+        retryAfterSeconds: null,
+      })
     }
   }
 
   /** The guarded login: one at a time per credential version, across instances (lease row). */
-  async function loginGuarded(cred: CredentialRow, staleObtainedAt: Date | null): Promise<{ accessToken: string; instanceUrl: string; obtainedAt: number }> {
+  async function loginGuarded(
+    cred: CredentialRow,
+    staleObtainedAt: Date | null,
+  ): Promise<{ accessToken: string; instanceUrl: string; obtainedAt: number }> {
     const deadline = Date.now() + LEASE_SECONDS * 1000 + 5_000
     for (;;) {
       const current = await repo.findCredentialById(pool, cred.id)
-      if (!current || current.version !== cred.version) throw new AppError('SF_CREDENTIALS_REQUIRED', 'The Salesforce credential changed meanwhile. Try again.')
+      if (!current || current.version !== cred.version)
+        throw new AppError('SF_CREDENTIALS_REQUIRED', 'The Salesforce credential changed meanwhile. Try again.')
       guardCircuit(current)
       // Someone else (another request, job or instance) already logged in after the stale token.
-      if (current.accessVersion === current.version && current.accessObtainedAt && (!staleObtainedAt || current.accessObtainedAt > staleObtainedAt)) {
+      if (
+        current.accessVersion === current.version &&
+        current.accessObtainedAt &&
+        (!staleObtainedAt || current.accessObtainedAt > staleObtainedAt)
+      ) {
         const token = await credentials.secret(pool, current.id, 'accessToken')
-        if (token) return { accessToken: token, instanceUrl: current.accessInstanceUrl!, obtainedAt: current.accessObtainedAt.getTime() }
+        if (token)
+          return {
+            accessToken: token,
+            instanceUrl: current.accessInstanceUrl!,
+            obtainedAt: current.accessObtainedAt.getTime(),
+          }
       }
       if (await repo.tryTakeLoginLease(pool, current.id, current.version, instanceId, LEASE_SECONDS)) {
         try {
           // Another caller may have logged in between our read and taking the lease: use its token.
           const fresh = await repo.findCredentialById(pool, current.id)
-          if (fresh && fresh.accessVersion === fresh.version && fresh.accessObtainedAt && (!staleObtainedAt || fresh.accessObtainedAt > staleObtainedAt)) {
+          if (
+            fresh &&
+            fresh.accessVersion === fresh.version &&
+            fresh.accessObtainedAt &&
+            (!staleObtainedAt || fresh.accessObtainedAt > staleObtainedAt)
+          ) {
             const token = await credentials.secret(pool, fresh.id, 'accessToken')
-            if (token) return { accessToken: token, instanceUrl: fresh.accessInstanceUrl!, obtainedAt: fresh.accessObtainedAt.getTime() }
+            if (token)
+              return {
+                accessToken: token,
+                instanceUrl: fresh.accessInstanceUrl!,
+                obtainedAt: fresh.accessObtainedAt.getTime(),
+              }
           }
           const link = await links.byId(current.linkId)
           let result: strategies.LoginResult
@@ -124,14 +168,30 @@ export function createSalesforceAccess(deps: {
             result = await performLogin(current, link)
           } catch (raw) {
             const err = translateSalesforceError(raw)
-            await audit.record({ event: 'salesforce.login', outcome: 'failure', accountId: link?.accountId, linkId: current.linkId, detail: { kind: current.kind, code: err.code } })
+            await audit.record({
+              event: 'salesforce.login',
+              outcome: 'failure',
+              accountId: link?.accountId,
+              linkId: current.linkId,
+              detail: { kind: current.kind, code: err.code },
+            })
             await recordFailure(current, err)
             throw err
           }
           await credentials.cacheAccessToken(pool, current, result)
-          await audit.record({ event: 'salesforce.login', outcome: 'success', accountId: link?.accountId, linkId: current.linkId, detail: { kind: current.kind } })
+          await audit.record({
+            event: 'salesforce.login',
+            outcome: 'success',
+            accountId: link?.accountId,
+            linkId: current.linkId,
+            detail: { kind: current.kind },
+          })
           const after = await repo.findCredentialById(pool, current.id)
-          return { accessToken: result.accessToken, instanceUrl: result.instanceUrl, obtainedAt: after?.accessObtainedAt?.getTime() ?? Date.now() }
+          return {
+            accessToken: result.accessToken,
+            instanceUrl: result.instanceUrl,
+            obtainedAt: after?.accessObtainedAt?.getTime() ?? Date.now(),
+          }
         } finally {
           await repo.releaseLoginLease(pool, cred.id, instanceId)
         }
@@ -153,18 +213,25 @@ export function createSalesforceAccess(deps: {
   }
 
   /** A valid access token for the credential: the cached one, or one shared login. */
-  async function sessionFor(cred: CredentialRow, staleObtainedAt: Date | null): Promise<{ accessToken: string; instanceUrl: string; obtainedAt: number }> {
+  async function sessionFor(
+    cred: CredentialRow,
+    staleObtainedAt: Date | null,
+  ): Promise<{ accessToken: string; instanceUrl: string; obtainedAt: number }> {
     guardCircuit(cred)
     if (cred.kind === 'canvas') {
       const token = await credentials.secret(pool, cred.id, 'accessToken')
       if (!token || staleObtainedAt || (cred.expiresAt && cred.expiresAt < new Date())) {
-        throw new AppError('SESSION_EXPIRED', 'Your Salesforce session inside SF Link has expired. Reload SF Link in Salesforce.')
+        throw new AppError(
+          'SESSION_EXPIRED',
+          'Your Salesforce session inside SF Link has expired. Reload SF Link in Salesforce.',
+        )
       }
       return { accessToken: token, instanceUrl: cred.instanceUrl!, obtainedAt: cred.updatedAt.getTime() }
     }
     if (!staleObtainedAt && cred.accessVersion === cred.version && cred.accessObtainedAt) {
       const token = await credentials.secret(pool, cred.id, 'accessToken')
-      if (token) return { accessToken: token, instanceUrl: cred.accessInstanceUrl!, obtainedAt: cred.accessObtainedAt.getTime() }
+      if (token)
+        return { accessToken: token, instanceUrl: cred.accessInstanceUrl!, obtainedAt: cred.accessObtainedAt.getTime() }
     }
     const key = `${cred.id}:${cred.version}:${staleObtainedAt?.getTime() ?? 'none'}`
     let pending = inFlight.get(key)
@@ -215,14 +282,27 @@ export function createSalesforceAccess(deps: {
       }
       const list = await candidates(target, link)
       const usable = list.find((c) => c.status !== 'needs_attention')
-      if (usable) return { canConnect: true, code: null, message: null, linkId: link.id, organizationId: link.organizationId }
+      if (usable)
+        return { canConnect: true, code: null, message: null, linkId: link.id, organizationId: link.organizationId }
       const broken = list.find((c) => c.status === 'needs_attention')
       if (broken) {
         const code = (broken.reason as ErrorCode) in ERRORS ? (broken.reason as ErrorCode) : 'SF_INVALID_LOGIN'
-        return { canConnect: false, code, message: ERRORS[code].message, linkId: link.id, organizationId: link.organizationId }
+        return {
+          canConnect: false,
+          code,
+          message: ERRORS[code].message,
+          linkId: link.id,
+          organizationId: link.organizationId,
+        }
       }
       const err = requiredError(link)
-      return { canConnect: false, code: err.code, message: err.message, linkId: link.id, organizationId: link.organizationId }
+      return {
+        canConnect: false,
+        code: err.code,
+        message: err.message,
+        linkId: link.id,
+        organizationId: link.organizationId,
+      }
     },
 
     async withConnection(target, fn) {
@@ -234,7 +314,9 @@ export function createSalesforceAccess(deps: {
       for (const cred of list) {
         // A credential needing attention is skipped (never tried); its error is kept for the answer.
         if (cred.status === 'needs_attention') {
-          lastError ??= new AppError(((cred.reason as ErrorCode) in ERRORS ? cred.reason : 'SF_INVALID_LOGIN') as ErrorCode)
+          lastError ??= new AppError(
+            ((cred.reason as ErrorCode) in ERRORS ? cred.reason : 'SF_INVALID_LOGIN') as ErrorCode,
+          )
           continue
         }
         try {

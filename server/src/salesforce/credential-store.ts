@@ -19,14 +19,27 @@ export interface CredentialStore {
     c: Parameters<typeof repo.upsertCredential>[1] & { secrets: Partial<Record<SecretName, string | null>> },
   ): Promise<CredentialRow>
   /** Updates some secrets of an existing credential (new token after a reset). */
-  update(db: Queryable, credentialId: string, secrets: Partial<Record<SecretName, string | null>>, succeeded: boolean): Promise<CredentialRow>
+  update(
+    db: Queryable,
+    credentialId: string,
+    secrets: Partial<Record<SecretName, string | null>>,
+    succeeded: boolean,
+  ): Promise<CredentialRow>
   remove(db: Queryable, linkId: string, kinds: CredentialKind[]): Promise<void>
   /** Caches a fresh access token for the credential's current version (and a rotated refresh token). */
-  cacheAccessToken(db: Queryable, cred: CredentialRow, login: { accessToken: string; instanceUrl: string; refreshToken?: string | null }): Promise<void>
+  cacheAccessToken(
+    db: Queryable,
+    cred: CredentialRow,
+    login: { accessToken: string; instanceUrl: string; refreshToken?: string | null },
+  ): Promise<void>
   /** Is this already the link's working oauth_refresh token? (Reads only: no transaction needed.) */
   hasRefreshToken(db: Queryable, linkId: string, refreshToken: string): Promise<boolean>
   /** Keeps the refresh token a signed request carries as the link's oauth_refresh credential (no-op when unchanged). */
-  captureRefreshToken(db: Queryable, linkId: string, t: { refreshToken: string; instanceUrl: string; username: string }): Promise<void>
+  captureRefreshToken(
+    db: Queryable,
+    linkId: string,
+    t: { refreshToken: string; instanceUrl: string; username: string },
+  ): Promise<void>
   /** Stores the canvas session token of a verified visit, and the refresh token when it carries one. */
   saveCanvasTokens(
     db: Queryable,
@@ -36,7 +49,11 @@ export interface CredentialStore {
 }
 
 export function createCredentialStore({ secrets }: { secrets: SecretStore }): CredentialStore {
-  async function putSecrets(db: Queryable, id: string, values: Partial<Record<SecretName, string | null>>): Promise<void> {
+  async function putSecrets(
+    db: Queryable,
+    id: string,
+    values: Partial<Record<SecretName, string | null>>,
+  ): Promise<void> {
     for (const [name, value] of Object.entries(values)) {
       if (value === undefined) continue
       if (value === null || value === '') await secrets.remove(db, 'credential', id, [name])
@@ -66,14 +83,25 @@ export function createCredentialStore({ secrets }: { secrets: SecretStore }): Cr
     },
     async cacheAccessToken(db, cred, login) {
       await secrets.put(db, 'credential', cred.id, 'accessToken', login.accessToken)
-      if (cred.kind === 'oauth_refresh' && login.refreshToken) await secrets.put(db, 'credential', cred.id, 'refreshToken', login.refreshToken)
+      if (cred.kind === 'oauth_refresh' && login.refreshToken)
+        await secrets.put(db, 'credential', cred.id, 'refreshToken', login.refreshToken)
       await repo.recordLoginSuccess(db, cred.id, cred.version, login.instanceUrl)
     },
     async saveCanvasTokens(db, linkId, t) {
       // Every verified visit lands here, so it is kept to two statements: the row and its one secret.
-      const id = await repo.upsertCanvasCredential(db, { linkId, username: t.username, instanceUrl: t.instanceUrl, ttlSeconds: t.ttlSeconds })
+      const id = await repo.upsertCanvasCredential(db, {
+        linkId,
+        username: t.username,
+        instanceUrl: t.instanceUrl,
+        ttlSeconds: t.ttlSeconds,
+      })
       await secrets.put(db, 'credential', id, 'accessToken', t.oauthToken)
-      if (t.refreshToken) await store.captureRefreshToken(db, linkId, { refreshToken: t.refreshToken, instanceUrl: t.instanceUrl, username: t.username })
+      if (t.refreshToken)
+        await store.captureRefreshToken(db, linkId, {
+          refreshToken: t.refreshToken,
+          instanceUrl: t.instanceUrl,
+          username: t.username,
+        })
     },
     async hasRefreshToken(db, linkId, refreshToken) {
       const existing = await repo.findCredential(db, linkId, 'oauth_refresh')

@@ -61,8 +61,15 @@ export async function listCredentials(db: Queryable, linkId: string): Promise<Cr
   return rows.map(toRow)
 }
 
-export async function findCredential(db: Queryable, linkId: string, kind: CredentialKind): Promise<CredentialRow | null> {
-  const { rows } = await db.query(`SELECT ${cols} FROM salesforce_credentials WHERE link_id = $1 AND kind = $2`, [linkId, kind])
+export async function findCredential(
+  db: Queryable,
+  linkId: string,
+  kind: CredentialKind,
+): Promise<CredentialRow | null> {
+  const { rows } = await db.query(`SELECT ${cols} FROM salesforce_credentials WHERE link_id = $1 AND kind = $2`, [
+    linkId,
+    kind,
+  ])
   return rows[0] ? toRow(rows[0]) : null
 }
 
@@ -101,7 +108,16 @@ export async function upsertCredential(
        access_instance_url = NULL, access_obtained_at = NULL, access_version = NULL,
        login_lease_until = NULL, login_lease_owner = NULL, updated_at = now()
      RETURNING ${cols}`,
-    [c.linkId, c.kind, c.username ?? null, c.environment ?? null, c.loginUrl ?? null, c.instanceUrl ?? null, c.expiresAt ?? null, c.succeeded ?? false],
+    [
+      c.linkId,
+      c.kind,
+      c.username ?? null,
+      c.environment ?? null,
+      c.loginUrl ?? null,
+      c.instanceUrl ?? null,
+      c.expiresAt ?? null,
+      c.succeeded ?? false,
+    ],
   )
   return toRow(rows[0])
 }
@@ -110,7 +126,10 @@ export async function upsertCredential(
  * The live canvas token of a verified visit: a new session each time, so the row is
  * refreshed in place (status ok, fresh expiry) and its id returned for the secret.
  */
-export async function upsertCanvasCredential(db: Queryable, c: { linkId: string; username: string; instanceUrl: string; ttlSeconds: number }): Promise<string> {
+export async function upsertCanvasCredential(
+  db: Queryable,
+  c: { linkId: string; username: string; instanceUrl: string; ttlSeconds: number },
+): Promise<string> {
   const { rows } = await db.query(
     `INSERT INTO salesforce_credentials (link_id, kind, username, instance_url, login_url, expires_at, last_success_at)
      VALUES ($1, 'canvas', $2, $3, $3, now() + make_interval(secs => $4), now())
@@ -138,12 +157,20 @@ export async function bumpCredentialVersion(db: Queryable, id: string, succeeded
 }
 
 export async function deleteCredentials(db: Queryable, linkId: string, kinds: CredentialKind[]): Promise<string[]> {
-  const { rows } = await db.query(`DELETE FROM salesforce_credentials WHERE link_id = $1 AND kind = ANY($2) RETURNING id`, [linkId, kinds])
+  const { rows } = await db.query(
+    `DELETE FROM salesforce_credentials WHERE link_id = $1 AND kind = ANY($2) RETURNING id`,
+    [linkId, kinds],
+  )
   return rows.map((r) => r.id)
 }
 
 /** Records a successful login: the new access token's metadata (the token itself goes to encrypted_secrets). */
-export async function recordLoginSuccess(db: Queryable, id: string, version: number, accessInstanceUrl: string): Promise<boolean> {
+export async function recordLoginSuccess(
+  db: Queryable,
+  id: string,
+  version: number,
+  accessInstanceUrl: string,
+): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE salesforce_credentials SET status = 'ok', reason = NULL, failure_count = 0, retry_after = NULL,
        last_success_at = now(), access_instance_url = $3, access_obtained_at = date_trunc('milliseconds', now()), access_version = $2,
@@ -196,7 +223,13 @@ export async function touchSuccess(db: Queryable, id: string): Promise<void> {
  * Takes the login lease for a credential version: one login at a time across every
  * instance, without holding a transaction open during the HTTP call.
  */
-export async function tryTakeLoginLease(db: Queryable, id: string, version: number, owner: string, seconds: number): Promise<boolean> {
+export async function tryTakeLoginLease(
+  db: Queryable,
+  id: string,
+  version: number,
+  owner: string,
+  seconds: number,
+): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE salesforce_credentials SET login_lease_until = now() + make_interval(secs => $4), login_lease_owner = $3
      WHERE id = $1 AND version = $2 AND (login_lease_until IS NULL OR login_lease_until < now())
@@ -208,7 +241,10 @@ export async function tryTakeLoginLease(db: Queryable, id: string, version: numb
 }
 
 export async function releaseLoginLease(db: Queryable, id: string, owner: string): Promise<void> {
-  await db.query(`UPDATE salesforce_credentials SET login_lease_until = NULL, login_lease_owner = NULL WHERE id = $1 AND login_lease_owner = $2`, [id, owner])
+  await db.query(
+    `UPDATE salesforce_credentials SET login_lease_until = NULL, login_lease_owner = NULL WHERE id = $1 AND login_lease_owner = $2`,
+    [id, owner],
+  )
 }
 
 /** The cached session was rejected (401): forget it so the next caller logs in again. */
@@ -219,4 +255,3 @@ export async function invalidateAccess(db: Queryable, id: string, obtainedAt: Da
     [id, obtainedAt],
   )
 }
-

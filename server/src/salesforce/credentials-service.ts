@@ -36,8 +36,16 @@ export interface CredentialsService {
   update(actor: Actor, input: { securityToken?: string; password?: string }): Promise<LinkView>
   forget(actor: Actor): Promise<void>
   oauthTicket(actor: Actor, environment: string): Promise<string>
-  oauthStart(opts: { actor: Actor | null; intent: 'link' | 'signin'; environment: string; ticket?: string }): Promise<string>
-  oauthCallback(q: { code?: string; state?: string; error?: string }, ctx: { ip?: string; userAgent?: string }): Promise<{ redirect: string; session?: IssuedSession }>
+  oauthStart(opts: {
+    actor: Actor | null
+    intent: 'link' | 'signin'
+    environment: string
+    ticket?: string
+  }): Promise<string>
+  oauthCallback(
+    q: { code?: string; state?: string; error?: string },
+    ctx: { ip?: string; userAgent?: string },
+  ): Promise<{ redirect: string; session?: IssuedSession }>
 }
 
 const sameUser = (a: string | null, b: string) => Boolean(a) && a!.slice(0, 15) === b.slice(0, 15)
@@ -55,7 +63,10 @@ export function createCredentialsService(deps: {
   const { config, pool, links, credentials, access, secrets, sessions, audit } = deps
 
   function resolveLoginUrl(environment: string): string {
-    const url = loginUrlFor(environment, { productionLoginUrl: config.salesforce.loginUrl, extraHosts: config.salesforce.extraHosts })
+    const url = loginUrlFor(environment, {
+      productionLoginUrl: config.salesforce.loginUrl,
+      extraHosts: config.salesforce.extraHosts,
+    })
     if (!url) throw new AppError('SF_ENVIRONMENT_NOT_ALLOWED')
     return url
   }
@@ -66,22 +77,56 @@ export function createCredentialsService(deps: {
     return link
   }
 
-  const view = (actor: Actor) => links.view(actor.accountId, { preferredLinkId: actor.linkId, canvasLive: actor.canvas })
+  const view = (actor: Actor) =>
+    links.view(actor.accountId, { preferredLinkId: actor.linkId, canvasLive: actor.canvas })
 
   /** A login that proves a credential. Failures are audited and translated; nothing is stored. */
-  async function prove(actor: Actor, link: LinkRow, kind: string, attempt: () => Promise<strategies.LoginResult>): Promise<strategies.LoginResult> {
+  async function prove(
+    actor: Actor,
+    link: LinkRow,
+    kind: string,
+    attempt: () => Promise<strategies.LoginResult>,
+  ): Promise<strategies.LoginResult> {
     let result: strategies.LoginResult
     try {
       result = await attempt()
     } catch (raw) {
       const err = translateSalesforceError(raw)
-      await audit.record({ event: 'salesforce.login', outcome: 'failure', accountId: actor.accountId, linkId: link.id, ip: actor.ip, detail: { kind, code: err.code, proving: true } })
-      await audit.record({ event: 'credential.rejected', outcome: 'failure', accountId: actor.accountId, linkId: link.id, ip: actor.ip, detail: { kind, code: err.code } })
+      await audit.record({
+        event: 'salesforce.login',
+        outcome: 'failure',
+        accountId: actor.accountId,
+        linkId: link.id,
+        ip: actor.ip,
+        detail: { kind, code: err.code, proving: true },
+      })
+      await audit.record({
+        event: 'credential.rejected',
+        outcome: 'failure',
+        accountId: actor.accountId,
+        linkId: link.id,
+        ip: actor.ip,
+        detail: { kind, code: err.code },
+      })
       throw err
     }
-    await audit.record({ event: 'salesforce.login', outcome: 'success', accountId: actor.accountId, linkId: link.id, ip: actor.ip, detail: { kind, proving: true } })
+    await audit.record({
+      event: 'salesforce.login',
+      outcome: 'success',
+      accountId: actor.accountId,
+      linkId: link.id,
+      ip: actor.ip,
+      detail: { kind, proving: true },
+    })
     if (result.userId && !sameUser(result.userId, link.salesforceUserId)) {
-      await audit.record({ event: 'credential.rejected', outcome: 'failure', accountId: actor.accountId, linkId: link.id, ip: actor.ip, detail: { kind, code: 'SF_USER_MISMATCH' } })
+      await audit.record({
+        event: 'credential.rejected',
+        outcome: 'failure',
+        accountId: actor.accountId,
+        linkId: link.id,
+        ip: actor.ip,
+        detail: { kind, code: 'SF_USER_MISMATCH' },
+      })
       throw new AppError('SF_USER_MISMATCH')
     }
     return result
@@ -111,18 +156,44 @@ export function createCredentialsService(deps: {
       const loginUrl = resolveLoginUrl(input.environment)
       if (input.kind === 'jwt_bearer') {
         const result = await prove(actor, link, 'jwt_bearer', () =>
-          strategies.loginWithJwt({ loginUrl, audience: access.jwtAudience(loginUrl), username: link.username, privateKey: config.salesforce.jwtPrivateKey, client: access.oauthClient() }),
+          strategies.loginWithJwt({
+            loginUrl,
+            audience: access.jwtAudience(loginUrl),
+            username: link.username,
+            privateKey: config.salesforce.jwtPrivateKey,
+            client: access.oauthClient(),
+          }),
         )
         await withTransaction(pool, async (client) => {
-          const row = await credentials.save(client, { linkId: link.id, kind: 'jwt_bearer', username: link.username, environment: input.environment, loginUrl, succeeded: true, secrets: {} })
+          const row = await credentials.save(client, {
+            linkId: link.id,
+            kind: 'jwt_bearer',
+            username: link.username,
+            environment: input.environment,
+            loginUrl,
+            succeeded: true,
+            secrets: {},
+          })
           await credentials.cacheAccessToken(client, row, result)
-          await audit.record({ event: 'credential.saved', outcome: 'success', accountId: actor.accountId, linkId: link.id, ip: actor.ip, detail: { kind: 'jwt_bearer' } }, client)
+          await audit.record(
+            {
+              event: 'credential.saved',
+              outcome: 'success',
+              accountId: actor.accountId,
+              linkId: link.id,
+              ip: actor.ip,
+              detail: { kind: 'jwt_bearer' },
+            },
+            client,
+          )
         })
         return view(actor)
       }
       const username = input.username.trim()
       const securityToken = input.securityToken?.trim() || null
-      const result = await prove(actor, link, 'password_token', () => strategies.loginWithPassword({ loginUrl, username, password: input.password, securityToken }))
+      const result = await prove(actor, link, 'password_token', () =>
+        strategies.loginWithPassword({ loginUrl, username, password: input.password, securityToken }),
+      )
       await withTransaction(pool, async (client) => {
         const row = await credentials.save(client, {
           linkId: link.id,
@@ -134,7 +205,17 @@ export function createCredentialsService(deps: {
           secrets: { password: input.password, securityToken },
         })
         await credentials.cacheAccessToken(client, row, result)
-        await audit.record({ event: 'credential.saved', outcome: 'success', accountId: actor.accountId, linkId: link.id, ip: actor.ip, detail: { kind: 'password_token', environment: input.environment } }, client)
+        await audit.record(
+          {
+            event: 'credential.saved',
+            outcome: 'success',
+            accountId: actor.accountId,
+            linkId: link.id,
+            ip: actor.ip,
+            detail: { kind: 'password_token', environment: input.environment },
+          },
+          client,
+        )
       })
       return view(actor)
     },
@@ -143,17 +224,41 @@ export function createCredentialsService(deps: {
       const link = await linkOf(actor)
       const existing = await credentials.find(pool, link.id, 'password_token')
       if (!existing) throw new AppError('CREDENTIAL_NOT_FOUND')
-      if (input.securityToken === undefined && input.password === undefined) throw new AppError('VALIDATION_FAILED', 'Enter the new security token, the new password, or both.')
+      if (input.securityToken === undefined && input.password === undefined)
+        throw new AppError('VALIDATION_FAILED', 'Enter the new security token, the new password, or both.')
       const password = input.password ?? (await credentials.secret(pool, existing.id, 'password'))
-      const securityToken = input.securityToken !== undefined ? input.securityToken.trim() || null : await credentials.secret(pool, existing.id, 'securityToken')
+      const securityToken =
+        input.securityToken !== undefined
+          ? input.securityToken.trim() || null
+          : await credentials.secret(pool, existing.id, 'securityToken')
       if (!password || !existing.username) throw new AppError('CREDENTIAL_NOT_FOUND')
       const result = await prove(actor, link, 'password_token', () =>
-        strategies.loginWithPassword({ loginUrl: existing.loginUrl ?? config.salesforce.loginUrl, username: existing.username!, password, securityToken }),
+        strategies.loginWithPassword({
+          loginUrl: existing.loginUrl ?? config.salesforce.loginUrl,
+          username: existing.username!,
+          password,
+          securityToken,
+        }),
       )
       await withTransaction(pool, async (client) => {
-        const row = await credentials.update(client, existing.id, { securityToken, ...(input.password !== undefined ? { password } : {}) }, true)
+        const row = await credentials.update(
+          client,
+          existing.id,
+          { securityToken, ...(input.password !== undefined ? { password } : {}) },
+          true,
+        )
         await credentials.cacheAccessToken(client, row, result)
-        await audit.record({ event: 'credential.updated', outcome: 'success', accountId: actor.accountId, linkId: link.id, ip: actor.ip, detail: { kind: 'password_token', changed: Object.keys(input) } }, client)
+        await audit.record(
+          {
+            event: 'credential.updated',
+            outcome: 'success',
+            accountId: actor.accountId,
+            linkId: link.id,
+            ip: actor.ip,
+            detail: { kind: 'password_token', changed: Object.keys(input) },
+          },
+          client,
+        )
       })
       return view(actor)
     },
@@ -164,30 +269,66 @@ export function createCredentialsService(deps: {
       const refreshToken = oauth ? await credentials.secret(pool, oauth.id, 'refreshToken').catch(() => null) : null
       await withTransaction(pool, async (client) => {
         await credentials.remove(client, link.id, ['password_token', 'oauth_refresh', 'jwt_bearer'])
-        await audit.record({ event: 'credential.deleted', outcome: 'success', accountId: actor.accountId, linkId: link.id, ip: actor.ip }, client)
+        await audit.record(
+          {
+            event: 'credential.deleted',
+            outcome: 'success',
+            accountId: actor.accountId,
+            linkId: link.id,
+            ip: actor.ip,
+          },
+          client,
+        )
       })
       // Best effort: tell Salesforce the refresh token is no longer wanted.
       if (refreshToken && oauth?.loginUrl) {
-        await strategies.revokeToken({ loginUrl: oauth.loginUrl, token: refreshToken, client: access.oauthClient() }).catch(() => {})
+        await strategies
+          .revokeToken({ loginUrl: oauth.loginUrl, token: refreshToken, client: access.oauthClient() })
+          .catch(() => {})
       }
     },
 
     async oauthTicket(actor, environment) {
       const loginUrl = resolveLoginUrl(environment)
-      const state = await oauthRepo.insertState(pool, { intent: 'ticket', accountId: actor.accountId, sessionId: actor.sessionId, linkId: actor.linkId, loginUrl, environment, ttlSeconds: 120 })
+      const state = await oauthRepo.insertState(pool, {
+        intent: 'ticket',
+        accountId: actor.accountId,
+        sessionId: actor.sessionId,
+        linkId: actor.linkId,
+        loginUrl,
+        environment,
+        ttlSeconds: 120,
+      })
       return `/oauth/salesforce/start?ticket=${state.id}`
     },
 
     async oauthStart({ actor, intent, environment, ticket }) {
-      if (!config.salesforce.consumerKey) throw new AppError('SF_OAUTH_FAILED', 'Connect with Salesforce is not configured on this server (SALESFORCE_CONSUMER_KEY).')
+      if (!config.salesforce.consumerKey)
+        throw new AppError(
+          'SF_OAUTH_FAILED',
+          'Connect with Salesforce is not configured on this server (SALESFORCE_CONSUMER_KEY).',
+        )
       if (ticket) {
         const t = /^[0-9a-f-]{36}$/.test(ticket) ? await oauthRepo.consumeState(pool, ticket, ['ticket']) : null
-        if (!t) throw new AppError('SF_OAUTH_FAILED', 'This Connect with Salesforce link has expired. Start again from Link Accounts.')
-        const state = await oauthRepo.insertState(pool, { intent: 'link', accountId: t.accountId, sessionId: t.sessionId, linkId: t.linkId, loginUrl: t.loginUrl, environment: t.environment, ttlSeconds: 600 })
+        if (!t)
+          throw new AppError(
+            'SF_OAUTH_FAILED',
+            'This Connect with Salesforce link has expired. Start again from Link Accounts.',
+          )
+        const state = await oauthRepo.insertState(pool, {
+          intent: 'link',
+          accountId: t.accountId,
+          sessionId: t.sessionId,
+          linkId: t.linkId,
+          loginUrl: t.loginUrl,
+          environment: t.environment,
+          ttlSeconds: 600,
+        })
         return startUrl(state)
       }
       const loginUrl = resolveLoginUrl(environment)
-      if (intent === 'link' && !actor) throw new AppError('UNAUTHENTICATED', 'Sign in to SF Link first, then Connect with Salesforce.')
+      if (intent === 'link' && !actor)
+        throw new AppError('UNAUTHENTICATED', 'Sign in to SF Link first, then Connect with Salesforce.')
       const state = await oauthRepo.insertState(pool, {
         intent,
         accountId: intent === 'link' ? actor!.accountId : null,
@@ -201,7 +342,10 @@ export function createCredentialsService(deps: {
     },
 
     async oauthCallback(q, ctx) {
-      const state = q.state && /^[0-9a-f-]{36}$/.test(q.state) ? await oauthRepo.consumeState(pool, q.state, ['link', 'signin']) : null
+      const state =
+        q.state && /^[0-9a-f-]{36}$/.test(q.state)
+          ? await oauthRepo.consumeState(pool, q.state, ['link', 'signin'])
+          : null
       const failTo = (intent: string | undefined, code: string) =>
         intent === 'signin' ? `/#/signin?error=${code}` : `/#/settings/link-accounts?error=${code}`
       if (!state) return { redirect: failTo(undefined, 'SF_OAUTH_FAILED') }
@@ -211,36 +355,79 @@ export function createCredentialsService(deps: {
       if (!verifier) return { redirect: failTo(state.intent, 'SF_OAUTH_FAILED') }
       let result: Awaited<ReturnType<typeof strategies.exchangeAuthorizationCode>>
       try {
-        result = await strategies.exchangeAuthorizationCode({ loginUrl: state.loginUrl, code: q.code, codeVerifier: verifier, client: access.oauthClient() })
+        result = await strategies.exchangeAuthorizationCode({
+          loginUrl: state.loginUrl,
+          code: q.code,
+          codeVerifier: verifier,
+          client: access.oauthClient(),
+        })
       } catch (raw) {
         const err = translateSalesforceError(raw)
-        await audit.record({ event: 'salesforce.login', outcome: 'failure', accountId: state.accountId, ip: ctx.ip, detail: { kind: 'oauth_code', code: err.code } })
+        await audit.record({
+          event: 'salesforce.login',
+          outcome: 'failure',
+          accountId: state.accountId,
+          ip: ctx.ip,
+          detail: { kind: 'oauth_code', code: err.code },
+        })
         return { redirect: failTo(state.intent, err.code) }
       }
-      const link = result.organizationId && result.userId ? await links.findBySalesforceUser(pool, result.organizationId, result.userId) : null
+      const link =
+        result.organizationId && result.userId
+          ? await links.findBySalesforceUser(pool, result.organizationId, result.userId)
+          : null
       // The identity Salesforce returned is the proof of who this is.
       if (state.intent === 'signin') {
         if (!link) return { redirect: '/#/signin?error=SF_NOT_LINKED' }
         const session = await withTransaction(pool, async (client) => {
           await storeRefresh(client, link, state, result)
-          await audit.record({ event: 'app.login', outcome: 'success', accountId: link.accountId, linkId: link.id, ip: ctx.ip, detail: { via: 'salesforce' } }, client)
-          return sessions.issue(client, { accountId: link.accountId, kind: 'cookie', ip: ctx.ip, userAgent: ctx.userAgent })
+          await audit.record(
+            {
+              event: 'app.login',
+              outcome: 'success',
+              accountId: link.accountId,
+              linkId: link.id,
+              ip: ctx.ip,
+              detail: { via: 'salesforce' },
+            },
+            client,
+          )
+          return sessions.issue(client, {
+            accountId: link.accountId,
+            kind: 'cookie',
+            ip: ctx.ip,
+            userAgent: ctx.userAgent,
+          })
         })
         return { redirect: '/#/connections', session }
       }
       if (!link || link.accountId !== state.accountId) {
-        await audit.record({ event: 'oauth.connected', outcome: 'failure', accountId: state.accountId, ip: ctx.ip, detail: { code: 'SF_USER_MISMATCH' } })
+        await audit.record({
+          event: 'oauth.connected',
+          outcome: 'failure',
+          accountId: state.accountId,
+          ip: ctx.ip,
+          detail: { code: 'SF_USER_MISMATCH' },
+        })
         return { redirect: failTo('link', link ? 'LINK_CONFLICT' : 'SF_USER_MISMATCH') }
       }
       await withTransaction(pool, async (client) => {
         await storeRefresh(client, link, state, result)
-        await audit.record({ event: 'oauth.connected', outcome: 'success', accountId: link.accountId, linkId: link.id, ip: ctx.ip }, client)
+        await audit.record(
+          { event: 'oauth.connected', outcome: 'success', accountId: link.accountId, linkId: link.id, ip: ctx.ip },
+          client,
+        )
       })
       return { redirect: '/#/settings/link-accounts?connected=1' }
     },
   }
 
-  async function storeRefresh(client: Parameters<CredentialStore['save']>[0], link: LinkRow, state: oauthRepo.OAuthStateRow, result: strategies.LoginResult): Promise<void> {
+  async function storeRefresh(
+    client: Parameters<CredentialStore['save']>[0],
+    link: LinkRow,
+    state: oauthRepo.OAuthStateRow,
+    result: strategies.LoginResult,
+  ): Promise<void> {
     if (!result.refreshToken) return
     const row = await credentials.save(client, {
       linkId: link.id,
@@ -252,7 +439,19 @@ export function createCredentialsService(deps: {
       succeeded: true,
       secrets: { refreshToken: result.refreshToken },
     })
-    await credentials.cacheAccessToken(client, row, { accessToken: result.accessToken, instanceUrl: result.instanceUrl })
-    await audit.record({ event: 'credential.saved', outcome: 'success', accountId: link.accountId, linkId: link.id, detail: { kind: 'oauth_refresh' } }, client)
+    await credentials.cacheAccessToken(client, row, {
+      accessToken: result.accessToken,
+      instanceUrl: result.instanceUrl,
+    })
+    await audit.record(
+      {
+        event: 'credential.saved',
+        outcome: 'success',
+        accountId: link.accountId,
+        linkId: link.id,
+        detail: { kind: 'oauth_refresh' },
+      },
+      client,
+    )
   }
 }

@@ -5,7 +5,17 @@
  */
 import { AppError, type ErrorCode } from '../errors.js'
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH'])
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'EHOSTUNREACH',
+])
 
 const SALESFORCE_CODES: Record<string, ErrorCode> = {
   INVALID_LOGIN: 'SF_INVALID_LOGIN',
@@ -31,7 +41,14 @@ function codeFromMessage(message: string): string | null {
 
 export function translateSalesforceError(err: unknown): AppError {
   if (err instanceof AppError) return err
-  const e = (err ?? {}) as { name?: string; message?: string; errorCode?: string; code?: string; statusCode?: number; cause?: { code?: string } }
+  const e = (err ?? {}) as {
+    name?: string
+    message?: string
+    errorCode?: string
+    code?: string
+    statusCode?: number
+    cause?: { code?: string }
+  }
   const message = typeof e.message === 'string' ? e.message : ''
   const wrap = (code: ErrorCode) => new AppError(code, undefined, { cause: err })
 
@@ -50,10 +67,13 @@ export function translateSalesforceError(err: unknown): AppError {
   if (sfCode && /^ERROR_HTTP_5\d\d$/.test(sfCode)) return wrap('SF_UNAVAILABLE')
 
   const netCode = e.code ?? e.cause?.code
-  if ((netCode && NETWORK_CODES.has(netCode)) || /fetch failed|socket hang up|network|ECONNREFUSED/i.test(message)) return wrap('SF_UNAVAILABLE')
+  if ((netCode && NETWORK_CODES.has(netCode)) || /fetch failed|socket hang up|network|ECONNREFUSED/i.test(message))
+    return wrap('SF_UNAVAILABLE')
   if (typeof e.statusCode === 'number' && e.statusCode >= 500) return wrap('SF_UNAVAILABLE')
   // jsforce reports an HTML error page (an outage) as a parse failure of the body.
   if (/<html|<!doctype|Unexpected token|is not valid JSON|503|502|504/i.test(message)) return wrap('SF_UNAVAILABLE')
 
-  return new AppError('SF_REQUEST_FAILED', sfCode ? `Salesforce refused the request (${sfCode}).` : undefined, { cause: err })
+  return new AppError('SF_REQUEST_FAILED', sfCode ? `Salesforce refused the request (${sfCode}).` : undefined, {
+    cause: err,
+  })
 }

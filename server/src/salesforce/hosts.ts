@@ -21,7 +21,10 @@ export type Environment = 'production' | 'sandbox' | string
  * Salesforce's login hosts; a URL must be https on a My Domain host (or the simulator).
  * Returns null when it isn't allowed.
  */
-export function loginUrlFor(environment: Environment, opts: { productionLoginUrl: string; extraHosts: readonly string[] }): string | null {
+export function loginUrlFor(
+  environment: Environment,
+  opts: { productionLoginUrl: string; extraHosts: readonly string[] },
+): string | null {
   if (environment === 'production') return opts.productionLoginUrl
   if (environment === 'sandbox') {
     // In demo mode production and sandbox both mean the simulator.
@@ -34,7 +37,8 @@ export function loginUrlFor(environment: Environment, opts: { productionLoginUrl
   } catch {
     return null
   }
-  if (url.username || url.password || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) return null
+  if (url.username || url.password || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash)
+    return null
   const extra = opts.extraHosts.includes(url.host)
   if (!extra && url.protocol !== 'https:') return null
   if (!extra && !(url.hostname.endsWith('.my.salesforce.com') || LOGIN_HOSTS.includes(url.hostname))) return null

@@ -6,16 +6,37 @@ import { LinkViewSchema } from '../links/routes.js'
 import { SESSION_COOKIE, requireAccount } from '../http/auth.js'
 import { toAppError } from '../http/error-handler.js'
 
-const Environment = Type.String({ minLength: 1, maxLength: 300, description: 'production, sandbox, or a My Domain URL (https://<name>.my.salesforce.com)' })
+const Environment = Type.String({
+  minLength: 1,
+  maxLength: 300,
+  description: 'production, sandbox, or a My Domain URL (https://<name>.my.salesforce.com)',
+})
 const credentialRateLimit = { max: 10, timeWindow: '1 minute' }
 
 function actorOf(request: FastifyRequest): Actor {
   const auth = requireAccount(request)
-  return { accountId: auth.accountId, linkId: auth.linkId, sessionId: auth.sessionId, canvas: auth.kind === 'canvas', ip: request.ip }
+  return {
+    accountId: auth.accountId,
+    linkId: auth.linkId,
+    sessionId: auth.sessionId,
+    canvas: auth.kind === 'canvas',
+    ip: request.ip,
+  }
 }
 
-export const salesforceRoutes: FastifyPluginAsyncTypebox<{ service: CredentialsService; secureCookies: boolean }> = async (app, { service, secureCookies }) => {
-  const errors = { 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' }, 422: { $ref: 'Error#' }, 429: { $ref: 'Error#' }, 503: { $ref: 'Error#' } }
+export const salesforceRoutes: FastifyPluginAsyncTypebox<{
+  service: CredentialsService
+  secureCookies: boolean
+}> = async (app, { service, secureCookies }) => {
+  const errors = {
+    400: { $ref: 'Error#' },
+    401: { $ref: 'Error#' },
+    403: { $ref: 'Error#' },
+    404: { $ref: 'Error#' },
+    422: { $ref: 'Error#' },
+    429: { $ref: 'Error#' },
+    503: { $ref: 'Error#' },
+  }
 
   app.put(
     '/api/salesforce/credentials',
@@ -23,7 +44,8 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{ service: CredentialsS
       config: { auth: 'session', rateLimit: credentialRateLimit },
       schema: {
         tags: ['salesforce'],
-        summary: 'Store a credential after proving it by a real login (username + password + security token, or JWT bearer)',
+        summary:
+          'Store a credential after proving it by a real login (username + password + security token, or JWT bearer)',
         body: Type.Union([
           Type.Object(
             {
@@ -51,7 +73,10 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{ service: CredentialsS
         tags: ['salesforce'],
         summary: 'Update the security token and/or password after a reset (proven by a login first)',
         body: Type.Object(
-          { securityToken: Type.Optional(Type.String({ maxLength: 128 })), password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })) },
+          {
+            securityToken: Type.Optional(Type.String({ maxLength: 128 })),
+            password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+          },
           { additionalProperties: false },
         ),
         response: { 200: LinkViewSchema, ...errors },
@@ -62,7 +87,14 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{ service: CredentialsS
 
   app.delete(
     '/api/salesforce/credentials',
-    { config: { auth: 'session' }, schema: { tags: ['salesforce'], summary: 'Forget stored Salesforce credentials', response: { 204: Type.Null(), ...errors } } },
+    {
+      config: { auth: 'session' },
+      schema: {
+        tags: ['salesforce'],
+        summary: 'Forget stored Salesforce credentials',
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
     async (request, reply) => {
       await service.forget(actorOf(request))
       return reply.status(204).send(null)
@@ -80,7 +112,9 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{ service: CredentialsS
         response: { 200: Type.Object({ url: Type.String() }), ...errors },
       },
     },
-    async (request) => ({ url: await service.oauthTicket(actorOf(request), request.body?.environment ?? 'production') }),
+    async (request) => ({
+      url: await service.oauthTicket(actorOf(request), request.body?.environment ?? 'production'),
+    }),
   )
 
   // Browser navigations: errors become a redirect to a page that explains them, not JSON.
@@ -89,7 +123,10 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{ service: CredentialsS
     if (!appErr) request.log.error({ err }, 'oauth flow failed')
     const code = appErr?.code ?? 'SF_OAUTH_FAILED'
     const intent = (request.query as { intent?: string } | undefined)?.intent
-    return reply.redirect(intent === 'signin' ? `/#/signin?error=${code}` : `/#/settings/link-accounts?error=${code}`, 302)
+    return reply.redirect(
+      intent === 'signin' ? `/#/signin?error=${code}` : `/#/settings/link-accounts?error=${code}`,
+      302,
+    )
   }
 
   app.get(
@@ -99,7 +136,8 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{ service: CredentialsS
       errorHandler: redirectOnError,
       schema: {
         tags: ['salesforce'],
-        summary: 'Connect with Salesforce (intent=link, needs a session or a ticket) or Sign in with Salesforce (intent=signin)',
+        summary:
+          'Connect with Salesforce (intent=link, needs a session or a ticket) or Sign in with Salesforce (intent=signin)',
         querystring: Type.Object({
           intent: Type.Optional(Type.Union([Type.Literal('link'), Type.Literal('signin')])),
           environment: Type.Optional(Environment),
@@ -109,8 +147,15 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{ service: CredentialsS
     },
     async (request, reply) => {
       const auth = request.auth
-      const actor = auth?.accountId ? { accountId: auth.accountId, linkId: auth.linkId, sessionId: auth.sessionId, canvas: false, ip: request.ip } : null
-      const url = await service.oauthStart({ actor, intent: request.query.intent ?? 'link', environment: request.query.environment ?? 'production', ticket: request.query.ticket })
+      const actor = auth?.accountId
+        ? { accountId: auth.accountId, linkId: auth.linkId, sessionId: auth.sessionId, canvas: false, ip: request.ip }
+        : null
+      const url = await service.oauthStart({
+        actor,
+        intent: request.query.intent ?? 'link',
+        environment: request.query.environment ?? 'production',
+        ticket: request.query.ticket,
+      })
       return reply.redirect(url, 302)
     },
   )
@@ -131,9 +176,19 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{ service: CredentialsS
       },
     },
     async (request, reply) => {
-      const result = await service.oauthCallback(request.query, { ip: request.ip, userAgent: request.headers['user-agent'] })
+      const result = await service.oauthCallback(request.query, {
+        ip: request.ip,
+        userAgent: request.headers['user-agent'],
+      })
       if (result.session) {
-        reply.setCookie(SESSION_COOKIE, result.session.token, { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/', signed: true, expires: new Date(result.session.expiresAt) })
+        reply.setCookie(SESSION_COOKIE, result.session.token, {
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: secureCookies,
+          path: '/',
+          signed: true,
+          expires: new Date(result.session.expiresAt),
+        })
       }
       return reply.redirect(result.redirect, 302)
     },

@@ -24,10 +24,20 @@ export interface OAuthClientConfig {
   redirectUri: string
 }
 
-export async function loginWithPassword(opts: { loginUrl: string; username: string; password: string; securityToken: string | null }): Promise<LoginResult> {
+export async function loginWithPassword(opts: {
+  loginUrl: string
+  username: string
+  password: string
+  securityToken: string | null
+}): Promise<LoginResult> {
   const conn = new jsforce.Connection({ loginUrl: opts.loginUrl, version: SOAP_LOGIN_API_VERSION })
   const info = await conn.loginBySoap(opts.username, opts.password + (opts.securityToken ?? ''))
-  return { accessToken: conn.accessToken!, instanceUrl: conn.instanceUrl, userId: info.id, organizationId: info.organizationId }
+  return {
+    accessToken: conn.accessToken!,
+    instanceUrl: conn.instanceUrl,
+    userId: info.id,
+    organizationId: info.organizationId,
+  }
 }
 
 function oauth2(loginUrl: string, client: OAuthClientConfig): jsforce.OAuth2 {
@@ -46,17 +56,37 @@ export function parseIdentityUrl(id: unknown): { organizationId: string | null; 
   return { organizationId: parts.at(-2) ?? null, userId: parts.at(-1) ?? null }
 }
 
-function toResult(res: { access_token: string; instance_url: string; id?: string; refresh_token?: string }): LoginResult {
-  return { accessToken: res.access_token, instanceUrl: res.instance_url, ...parseIdentityUrl(res.id), refreshToken: res.refresh_token ?? null }
+function toResult(res: {
+  access_token: string
+  instance_url: string
+  id?: string
+  refresh_token?: string
+}): LoginResult {
+  return {
+    accessToken: res.access_token,
+    instanceUrl: res.instance_url,
+    ...parseIdentityUrl(res.id),
+    refreshToken: res.refresh_token ?? null,
+  }
 }
 
-export async function loginWithRefreshToken(opts: { loginUrl: string; refreshToken: string; client: OAuthClientConfig }): Promise<LoginResult> {
+export async function loginWithRefreshToken(opts: {
+  loginUrl: string
+  refreshToken: string
+  client: OAuthClientConfig
+}): Promise<LoginResult> {
   const res = (await oauth2(opts.loginUrl, opts.client).refreshToken(opts.refreshToken)) as any
   return toResult(res)
 }
 
 /** JWT bearer flow: `iss` consumer key, `sub` username, `aud` the login host, `exp` ≤ 3 minutes. */
-export async function loginWithJwt(opts: { loginUrl: string; audience: string; username: string; privateKey: string | null; client: OAuthClientConfig }): Promise<LoginResult> {
+export async function loginWithJwt(opts: {
+  loginUrl: string
+  audience: string
+  username: string
+  privateKey: string | null
+  client: OAuthClientConfig
+}): Promise<LoginResult> {
   if (!opts.privateKey || !opts.client.consumerKey) throw new AppError('SF_JWT_NOT_CONFIGURED')
   const assertion = jwt.sign({}, opts.privateKey, {
     algorithm: 'RS256',
@@ -72,8 +102,15 @@ export async function loginWithJwt(opts: { loginUrl: string; audience: string; u
   return toResult(res)
 }
 
-export async function exchangeAuthorizationCode(opts: { loginUrl: string; code: string; codeVerifier: string; client: OAuthClientConfig }): Promise<LoginResult & { identityUrl: string | null }> {
-  const res = (await oauth2(opts.loginUrl, opts.client).requestToken(opts.code, { code_verifier: opts.codeVerifier } as any)) as any
+export async function exchangeAuthorizationCode(opts: {
+  loginUrl: string
+  code: string
+  codeVerifier: string
+  client: OAuthClientConfig
+}): Promise<LoginResult & { identityUrl: string | null }> {
+  const res = (await oauth2(opts.loginUrl, opts.client).requestToken(opts.code, {
+    code_verifier: opts.codeVerifier,
+  } as any)) as any
   return { ...toResult(res), identityUrl: res.id ?? null }
 }
 

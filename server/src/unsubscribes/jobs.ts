@@ -37,7 +37,12 @@ interface LinkJob {
   linkId: string
 }
 
-export async function registerUnsubscribeJobs(boss: PgBoss, services: Services, log: Logger, options: UnsubscribeJobOptions = {}): Promise<UnsubscribeSync> {
+export async function registerUnsubscribeJobs(
+  boss: PgBoss,
+  services: Services,
+  log: Logger,
+  options: UnsubscribeJobOptions = {},
+): Promise<UnsubscribeSync> {
   const retry = {
     retryLimit: options.retryLimit ?? 10,
     retryDelay: options.retryDelaySeconds ?? 10,

@@ -7,7 +7,12 @@ export type SyncStatus = 'pending' | 'synced' | 'no_match' | 'failed'
 // ---- suppressions -------------------------------------------------------------------
 
 /** Adds addresses to the account's list; returns how many were new. */
-export async function insertSuppressions(db: Queryable, accountId: string, emails: readonly string[], source: SuppressionSource): Promise<number> {
+export async function insertSuppressions(
+  db: Queryable,
+  accountId: string,
+  emails: readonly string[],
+  source: SuppressionSource,
+): Promise<number> {
   if (emails.length === 0) return 0
   const { rows } = await db.query(
     `WITH ins AS (
@@ -27,7 +32,12 @@ export interface SuppressionRow {
   createdAt: Date
 }
 
-export async function listSuppressions(db: Queryable, accountId: string, limit: number, offset: number): Promise<{ items: SuppressionRow[]; total: number }> {
+export async function listSuppressions(
+  db: Queryable,
+  accountId: string,
+  limit: number,
+  offset: number,
+): Promise<{ items: SuppressionRow[]; total: number }> {
   const [page, count] = await Promise.all([
     db.query(
       `SELECT email, source, created_at FROM suppressions WHERE account_id = $1 ORDER BY created_at DESC, email LIMIT $2 OFFSET $3`,
@@ -35,7 +45,10 @@ export async function listSuppressions(db: Queryable, accountId: string, limit: 
     ),
     db.query(`SELECT count(*)::int AS n FROM suppressions WHERE account_id = $1`, [accountId]),
   ])
-  return { items: page.rows.map((r) => ({ email: r.email, source: r.source, createdAt: r.created_at })), total: count.rows[0].n }
+  return {
+    items: page.rows.map((r) => ({ email: r.email, source: r.source, createdAt: r.created_at })),
+    total: count.rows[0].n,
+  }
 }
 
 // ---- push state per (link, address) ---------------------------------------------------
@@ -45,7 +58,11 @@ export async function listSuppressions(db: Queryable, accountId: string, limit: 
  * exists already is left as it is: an address is pushed to a link once). Returns the
  * links that got new pending rows.
  */
-export async function insertPendingForAccountLinks(db: Queryable, accountId: string, emails: readonly string[]): Promise<string[]> {
+export async function insertPendingForAccountLinks(
+  db: Queryable,
+  accountId: string,
+  emails: readonly string[],
+): Promise<string[]> {
   if (emails.length === 0) return []
   const { rows } = await db.query(
     `WITH ins AS (
@@ -91,7 +108,13 @@ export interface PushOutcome {
 /** Records what one push step did for these addresses (still-pending rows only). */
 export async function recordOutcomes(db: Queryable, linkId: string, outcomes: readonly PushOutcome[]): Promise<number> {
   if (outcomes.length === 0) return 0
-  const payload = outcomes.map((o) => ({ email: o.email, status: o.status, reason: o.reason, ids: o.recordIds ?? [], retry_in: o.retryInSeconds ?? 0 }))
+  const payload = outcomes.map((o) => ({
+    email: o.email,
+    status: o.status,
+    reason: o.reason,
+    ids: o.recordIds ?? [],
+    retry_in: o.retryInSeconds ?? 0,
+  }))
   const { rowCount } = await db.query(
     `UPDATE unsubscribe_sync u SET
        status = CASE WHEN v.status = 'retry' THEN 'pending' ELSE v.status END,
@@ -108,8 +131,15 @@ export async function recordOutcomes(db: Queryable, linkId: string, outcomes: re
 }
 
 /** Attempts so far for these pending addresses (to decide retry or give up). */
-export async function attemptsOf(db: Queryable, linkId: string, emails: readonly string[]): Promise<Map<string, number>> {
-  const { rows } = await db.query(`SELECT email, attempts FROM unsubscribe_sync WHERE link_id = $1 AND email = ANY($2::text[])`, [linkId, emails])
+export async function attemptsOf(
+  db: Queryable,
+  linkId: string,
+  emails: readonly string[],
+): Promise<Map<string, number>> {
+  const { rows } = await db.query(
+    `SELECT email, attempts FROM unsubscribe_sync WHERE link_id = $1 AND email = ANY($2::text[])`,
+    [linkId, emails],
+  )
   return new Map(rows.map((r) => [r.email, r.attempts]))
 }
 
@@ -121,12 +151,24 @@ export interface StatusCounts {
 }
 
 export async function countsForAccount(db: Queryable, accountId: string): Promise<StatusCounts> {
-  const { rows } = await db.query(`SELECT status, count(*)::int AS n FROM unsubscribe_sync WHERE account_id = $1 GROUP BY status`, [accountId])
+  const { rows } = await db.query(
+    `SELECT status, count(*)::int AS n FROM unsubscribe_sync WHERE account_id = $1 GROUP BY status`,
+    [accountId],
+  )
   const by = new Map<string, number>(rows.map((r) => [r.status, r.n]))
-  return { pending: by.get('pending') ?? 0, synced: by.get('synced') ?? 0, failed: by.get('failed') ?? 0, noMatch: by.get('no_match') ?? 0 }
+  return {
+    pending: by.get('pending') ?? 0,
+    synced: by.get('synced') ?? 0,
+    failed: by.get('failed') ?? 0,
+    noMatch: by.get('no_match') ?? 0,
+  }
 }
 
-export async function recentFailures(db: Queryable, accountId: string, limit: number): Promise<Array<{ email: string; reason: string | null; at: Date }>> {
+export async function recentFailures(
+  db: Queryable,
+  accountId: string,
+  limit: number,
+): Promise<Array<{ email: string; reason: string | null; at: Date }>> {
   const { rows } = await db.query(
     `SELECT email, reason, updated_at FROM unsubscribe_sync WHERE account_id = $1 AND status = 'failed' ORDER BY updated_at DESC, email LIMIT $2`,
     [accountId, limit],
@@ -166,7 +208,10 @@ export async function findState(db: Queryable, linkId: string): Promise<SyncStat
 /** The states of the account's links, most recently seen link first. */
 export async function statesForAccount(db: Queryable, accountId: string): Promise<SyncStateRow[]> {
   const { rows } = await db.query(
-    `SELECT ${stateCols.split(', ').map((c) => `s.${c}`).join(', ')}
+    `SELECT ${stateCols
+      .split(', ')
+      .map((c) => `s.${c}`)
+      .join(', ')}
      FROM unsubscribe_sync_state s JOIN salesforce_links l ON l.id = s.link_id
      WHERE l.account_id = $1 ORDER BY l.last_seen_at DESC`,
     [accountId],
@@ -188,7 +233,10 @@ export async function pause(db: Queryable, linkId: string, code: string): Promis
 
 /** Clears a pause; returns true when the link was paused. */
 export async function clearPause(db: Queryable, linkId: string): Promise<boolean> {
-  const { rowCount } = await db.query(`UPDATE unsubscribe_sync_state SET paused_code = NULL, paused_at = NULL WHERE link_id = $1 AND paused_code IS NOT NULL`, [linkId])
+  const { rowCount } = await db.query(
+    `UPDATE unsubscribe_sync_state SET paused_code = NULL, paused_at = NULL WHERE link_id = $1 AND paused_code IS NOT NULL`,
+    [linkId],
+  )
   return rowCount === 1
 }
 
@@ -258,7 +306,10 @@ export async function backfillLink(client: PoolClient, link: LinkRef): Promise<n
 }
 
 /** Links with due pending addresses, and whether each is paused. */
-export async function linksWithDuePending(db: Queryable, limit: number): Promise<Array<LinkRef & { pausedCode: string | null }>> {
+export async function linksWithDuePending(
+  db: Queryable,
+  limit: number,
+): Promise<Array<LinkRef & { pausedCode: string | null }>> {
   const { rows } = await db.query(
     `SELECT l.id, l.account_id, s.paused_code FROM salesforce_links l LEFT JOIN unsubscribe_sync_state s ON s.link_id = l.id
      WHERE EXISTS (SELECT 1 FROM unsubscribe_sync u WHERE u.link_id = l.id AND u.status = 'pending' AND u.next_attempt_at <= now())
@@ -292,7 +343,9 @@ export async function linksDueForPull(db: Queryable, intervalMinutes: number, li
 
 /** The account's links (for "sync now"), most recently seen first. */
 export async function accountLinkIds(db: Queryable, accountId: string): Promise<string[]> {
-  const { rows } = await db.query(`SELECT id FROM salesforce_links WHERE account_id = $1 ORDER BY last_seen_at DESC`, [accountId])
+  const { rows } = await db.query(`SELECT id FROM salesforce_links WHERE account_id = $1 ORDER BY last_seen_at DESC`, [
+    accountId,
+  ])
   return rows.map((r) => r.id)
 }
 

@@ -18,15 +18,26 @@ const StatusSchema = Type.Object({
   lastPushAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   lastPullAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   paused: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
-  recentFailures: Type.Array(Type.Object({ email: Type.String(), reason: Type.String(), at: Type.String({ format: 'date-time' }) })),
+  recentFailures: Type.Array(
+    Type.Object({ email: Type.String(), reason: Type.String(), at: Type.String({ format: 'date-time' }) }),
+  ),
 })
 
 const SuppressionPageSchema = Type.Object({
-  items: Type.Array(Type.Object({ email: Type.String(), source: Type.Union([Type.Literal('app'), Type.Literal('salesforce')]), createdAt: Type.String({ format: 'date-time' }) })),
+  items: Type.Array(
+    Type.Object({
+      email: Type.String(),
+      source: Type.Union([Type.Literal('app'), Type.Literal('salesforce')]),
+      createdAt: Type.String({ format: 'date-time' }),
+    }),
+  ),
   total: Type.Integer(),
 })
 
-export const unsubscribeRoutes: FastifyPluginAsyncTypebox<{ unsubscribes: UnsubscribeService }> = async (app, { unsubscribes }) => {
+export const unsubscribeRoutes: FastifyPluginAsyncTypebox<{ unsubscribes: UnsubscribeService }> = async (
+  app,
+  { unsubscribes },
+) => {
   const tags = ['unsubscribes']
   const err = { $ref: 'Error#' }
 
@@ -38,21 +49,36 @@ export const unsubscribeRoutes: FastifyPluginAsyncTypebox<{ unsubscribes: Unsubs
       bodyLimit: 2 * 1024 * 1024,
       schema: {
         tags,
-        summary: 'Report unsubscribed addresses: on the suppression list when this answers, opted out in Salesforce soon after',
+        summary:
+          'Report unsubscribed addresses: on the suppression list when this answers, opted out in Salesforce soon after',
         body: Type.Object({ emails: Type.Array(Type.String(), { maxItems: MAX_EMAILS_PER_REQUEST }) }),
         response: { 202: IntakeResultSchema, 400: err, 401: err, 413: err },
       },
     },
     async (request, reply) => {
-      const { queueFailed, ...result } = await unsubscribes.intake(requireAccount(request).accountId, request.body.emails)
-      if (queueFailed) request.log.warn({ err: { message: queueFailed.message } }, 'could not queue the unsubscribe push; the sweep will pick it up')
+      const { queueFailed, ...result } = await unsubscribes.intake(
+        requireAccount(request).accountId,
+        request.body.emails,
+      )
+      if (queueFailed)
+        request.log.warn(
+          { err: { message: queueFailed.message } },
+          'could not queue the unsubscribe push; the sweep will pick it up',
+        )
       return reply.code(202).send(result)
     },
   )
 
   app.get(
     '/api/unsubscribes/status',
-    { config: { auth: 'session-or-api-key' }, schema: { tags, summary: 'Counts, last push and pull, and why the sync is paused', response: { 200: StatusSchema, 401: err } } },
+    {
+      config: { auth: 'session-or-api-key' },
+      schema: {
+        tags,
+        summary: 'Counts, last push and pull, and why the sync is paused',
+        response: { 200: StatusSchema, 401: err },
+      },
+    },
     async (request) => unsubscribes.status(requireAccount(request).accountId),
   )
 
@@ -60,7 +86,11 @@ export const unsubscribeRoutes: FastifyPluginAsyncTypebox<{ unsubscribes: Unsubs
     '/api/unsubscribes/sync',
     {
       config: { auth: 'session' },
-      schema: { tags, summary: 'Sync now: push pending addresses and pull opt-outs from Salesforce', response: { 202: Type.Object({ queued: Type.Literal(true) }), 401: err, 404: err, 503: err } },
+      schema: {
+        tags,
+        summary: 'Sync now: push pending addresses and pull opt-outs from Salesforce',
+        response: { 202: Type.Object({ queued: Type.Literal(true) }), 401: err, 404: err, 503: err },
+      },
     },
     async (request, reply) => {
       await unsubscribes.syncNow(requireAccount(request).accountId)
@@ -85,7 +115,10 @@ export const unsubscribeRoutes: FastifyPluginAsyncTypebox<{ unsubscribes: Unsubs
     },
     async (request) => {
       const limit = Math.min(Math.max(Number(request.query.limit ?? 100), 1), 1000)
-      return unsubscribes.suppressions(requireAccount(request).accountId, { limit, offset: Number(request.query.offset ?? 0) })
+      return unsubscribes.suppressions(requireAccount(request).accountId, {
+        limit,
+        offset: Number(request.query.offset ?? 0),
+      })
     },
   )
 }

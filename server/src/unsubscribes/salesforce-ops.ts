@@ -59,7 +59,11 @@ export function encodeQueryValue(soql: string): string {
  * SOQL limit and, URL-encoded, for the URI limit. The builder sizes clauses by raw length;
  * the budget shrinks until every encoded query fits (two or three passes in practice).
  */
-export function emailQueries(prefix: string, emails: readonly string[], maxEncoded = MAX_ENCODED_QUERY_LENGTH): string[] {
+export function emailQueries(
+  prefix: string,
+  emails: readonly string[],
+  maxEncoded = MAX_ENCODED_QUERY_LENGTH,
+): string[] {
   if (emails.length === 0) return []
   let budget = Math.min(MAX_SOQL_LENGTH, maxEncoded)
   for (let pass = 0; pass < 12; pass++) {
@@ -78,7 +82,11 @@ interface QueryPage<T> {
 }
 
 /** Runs a query and follows nextRecordsUrl page by page. */
-async function queryAll<T>(conn: Connection, soql: string, onPage: (records: T[]) => Promise<void> | void): Promise<void> {
+async function queryAll<T>(
+  conn: Connection,
+  soql: string,
+  onPage: (records: T[]) => Promise<void> | void,
+): Promise<void> {
   let page = await conn.request<QueryPage<T>>(`/query?q=${encodeQueryValue(soql)}`)
   for (;;) {
     await onPage(page.records)
@@ -93,7 +101,10 @@ async function queryAll<T>(conn: Connection, soql: string, onPage: (records: T[]
  * records already opted out are never updated again (a restarted push re-reads the flag
  * and skips what the crashed run already did).
  */
-export async function findPeopleByEmail(conn: Connection, emails: readonly string[]): Promise<Map<string, PersonRecord[]>> {
+export async function findPeopleByEmail(
+  conn: Connection,
+  emails: readonly string[],
+): Promise<Map<string, PersonRecord[]>> {
   const wanted = new Set(emails)
   const found = new Map<string, PersonRecord[]>()
   const seen = new Set<string>()
@@ -125,7 +136,11 @@ export async function optOut(conn: Connection, sobject: PersonObject, ids: reado
   const results = (await conn.sobject(sobject).update(
     ids.map((Id) => ({ Id, HasOptedOutOfEmail: true })),
     { allOrNone: false },
-  )) as unknown as Array<{ id?: string; success: boolean; errors?: Array<{ statusCode?: string; errorCode?: string; message?: string }> }>
+  )) as unknown as Array<{
+    id?: string
+    success: boolean
+    errors?: Array<{ statusCode?: string; errorCode?: string; message?: string }>
+  }>
   return ids.map((id, i) => {
     const r = results[i]
     if (r?.success) return { id, success: true, error: null, errorCode: null }

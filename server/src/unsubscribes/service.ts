@@ -56,7 +56,11 @@ const maxDate = (dates: Array<Date | null>): string | null => {
   return times.length > 0 ? new Date(Math.max(...times)).toISOString() : null
 }
 
-export function createUnsubscribeService(deps: { pool: Pool; salesforce: SalesforceAccess; jobs: JobSender | null }): UnsubscribeService {
+export function createUnsubscribeService(deps: {
+  pool: Pool
+  salesforce: SalesforceAccess
+  jobs: JobSender | null
+}): UnsubscribeService {
   const { pool, salesforce, jobs } = deps
 
   async function queue(name: string, linkIds: readonly string[]): Promise<void> {
@@ -66,7 +70,8 @@ export function createUnsubscribeService(deps: { pool: Pool; salesforce: Salesfo
 
   return {
     async intake(accountId, raw) {
-      if (raw.length > MAX_EMAILS_PER_REQUEST) throw new AppError('VALIDATION_FAILED', `Send at most ${MAX_EMAILS_PER_REQUEST} addresses per request.`)
+      if (raw.length > MAX_EMAILS_PER_REQUEST)
+        throw new AppError('VALIDATION_FAILED', `Send at most ${MAX_EMAILS_PER_REQUEST} addresses per request.`)
       const parsed = parseEmailList(raw)
       const { added, linkIds } = await withTransaction(pool, async (client) => ({
         added: await repo.insertSuppressions(client, accountId, parsed.emails, 'app'),
@@ -78,7 +83,12 @@ export function createUnsubscribeService(deps: { pool: Pool; salesforce: Salesfo
       } catch (err) {
         queueFailed = err instanceof Error ? err : new Error(String(err))
       }
-      return { accepted: added, duplicates: parsed.emails.length - added + parsed.repeated, invalid: parsed.invalid, queueFailed }
+      return {
+        accepted: added,
+        duplicates: parsed.emails.length - added + parsed.repeated,
+        invalid: parsed.invalid,
+        queueFailed,
+      }
     },
 
     async status(accountId) {
@@ -93,7 +103,8 @@ export function createUnsubscribeService(deps: { pool: Pool; salesforce: Salesfo
       else {
         // Not paused (yet): say so now if the worker would pause at its next look.
         const access = await salesforce.state({ accountId, linkId: null, canvas: false })
-        if (!access.canConnect && access.code) paused = { code: access.code, message: access.message ?? pauseMessage(access.code) }
+        if (!access.canConnect && access.code)
+          paused = { code: access.code, message: access.message ?? pauseMessage(access.code) }
       }
       return {
         ...counts,
@@ -101,13 +112,20 @@ export function createUnsubscribeService(deps: { pool: Pool; salesforce: Salesfo
         lastPushAt: maxDate(states.map((s) => s.lastPushAt)),
         lastPullAt: maxDate(states.map((s) => s.lastPullAt)),
         paused,
-        recentFailures: failures.map((f) => ({ email: f.email, reason: f.reason ?? 'Salesforce refused the update.', at: f.at.toISOString() })),
+        recentFailures: failures.map((f) => ({
+          email: f.email,
+          reason: f.reason ?? 'Salesforce refused the update.',
+          at: f.at.toISOString(),
+        })),
       }
     },
 
     async suppressions(accountId, page) {
       const { items, total } = await repo.listSuppressions(pool, accountId, page.limit, page.offset)
-      return { items: items.map((i) => ({ email: i.email, source: i.source, createdAt: i.createdAt.toISOString() })), total }
+      return {
+        items: items.map((i) => ({ email: i.email, source: i.source, createdAt: i.createdAt.toISOString() })),
+        total,
+      }
     },
 
     async syncNow(accountId) {

@@ -24,7 +24,14 @@ import type { AccessTarget, SalesforceAccess } from '../salesforce/access-types.
 import { translateSalesforceError } from '../salesforce/error-translation.js'
 import * as repo from './repository.js'
 import type { PushOutcome } from './repository.js'
-import { findPeopleByEmail, MAX_RECORDS_PER_UPDATE, optOut, PERSON_OBJECTS, readOptOuts, type PersonRecord } from './salesforce-ops.js'
+import {
+  findPeopleByEmail,
+  MAX_RECORDS_PER_UPDATE,
+  optOut,
+  PERSON_OBJECTS,
+  readOptOuts,
+  type PersonRecord,
+} from './salesforce-ops.js'
 
 /** Addresses taken per round: large rounds waste fewer partly-filled queries and updates. */
 export const PUSH_ROUND_SIZE = 10_000
@@ -108,7 +115,8 @@ export function createUnsubscribeSync(deps: {
   }
 
   async function pauseLink(linkId: string, code: ErrorCode): Promise<RunResult> {
-    if (await repo.pause(pool, linkId, code)) log.warn({ linkId, code }, 'unsubscribe sync paused: the Salesforce credential needs attention')
+    if (await repo.pause(pool, linkId, code))
+      log.warn({ linkId, code }, 'unsubscribe sync paused: the Salesforce credential needs attention')
     return { outcome: 'paused', code }
   }
 
@@ -126,7 +134,12 @@ export function createUnsubscribeSync(deps: {
    * One round: find the records, opt out those still opted in, 200 per call, and record each
    * address's outcome as soon as all its records have an answer.
    */
-  async function pushRound(conn: Connection, linkId: string, emails: string[], attempts: Map<string, number>): Promise<number> {
+  async function pushRound(
+    conn: Connection,
+    linkId: string,
+    emails: string[],
+    attempts: Map<string, number>,
+  ): Promise<number> {
     const found = await findPeopleByEmail(conn, emails)
     const remaining = new Map<string, number>()
     const updatedIds = new Map<string, string[]>()
@@ -136,8 +149,10 @@ export function createUnsubscribeSync(deps: {
     for (const email of emails) {
       const records = found.get(email) ?? []
       const open = records.filter((r) => !r.optedOut)
-      if (records.length === 0) immediate.push({ email, status: 'no_match', reason: 'No Contact or Lead in Salesforce has this address.' })
-      else if (open.length === 0) immediate.push({ email, status: 'synced', reason: 'Already opted out in Salesforce.' })
+      if (records.length === 0)
+        immediate.push({ email, status: 'no_match', reason: 'No Contact or Lead in Salesforce has this address.' })
+      else if (open.length === 0)
+        immediate.push({ email, status: 'synced', reason: 'Already opted out in Salesforce.' })
       else {
         remaining.set(email, open.length)
         for (const r of open) toUpdate.get(r.sobject)!.push(r)
@@ -150,7 +165,11 @@ export function createUnsubscribeSync(deps: {
       const records = toUpdate.get(sobject)!
       for (let i = 0; i < records.length; i += MAX_RECORDS_PER_UPDATE) {
         const chunk = records.slice(i, i + MAX_RECORDS_PER_UPDATE)
-        const results = await optOut(conn, sobject, chunk.map((r) => r.id))
+        const results = await optOut(
+          conn,
+          sobject,
+          chunk.map((r) => r.id),
+        )
         const finished: PushOutcome[] = []
         chunk.forEach((record, k) => {
           const result = results[k]!
@@ -166,7 +185,12 @@ export function createUnsubscribeSync(deps: {
           if (left > 0) return
           const problems = errors.get(record.email)
           if (!problems) {
-            finished.push({ email: record.email, status: 'synced', reason: null, recordIds: updatedIds.get(record.email) ?? [] })
+            finished.push({
+              email: record.email,
+              status: 'synced',
+              reason: null,
+              recordIds: updatedIds.get(record.email) ?? [],
+            })
             return
           }
           const tried = (attempts.get(record.email) ?? 0) + 1
@@ -206,14 +230,22 @@ export function createUnsubscribeSync(deps: {
           if (isTransient(e.code)) throw e
           // Salesforce refused the round for another reason (a query it will not run for this
           // user, say): each address gets an attempt and waits, so one bad round cannot spin.
-          log.warn({ linkId, code: e.code, err: { message: e.message } }, 'unsubscribe push round refused by Salesforce')
+          log.warn(
+            { linkId, code: e.code, err: { message: e.message } },
+            'unsubscribe push round refused by Salesforce',
+          )
           const left = await repo.attemptsOf(pool, linkId, emails)
           await repo.recordOutcomes(
             pool,
             linkId,
             emails.map((email) => {
               const tried = (left.get(email) ?? 0) + 1
-              return { email, status: tried >= MAX_ATTEMPTS ? 'failed' : 'retry', reason: e.message, retryInSeconds: retryDelaySeconds(tried) }
+              return {
+                email,
+                status: tried >= MAX_ATTEMPTS ? 'failed' : 'retry',
+                reason: e.message,
+                retryInSeconds: retryDelaySeconds(tried),
+              }
             }),
           )
         }
@@ -304,7 +336,10 @@ export function createUnsubscribeSync(deps: {
         await pauseLink(link.linkId, access.code)
       }
     }
-    await repo.markPullAttempted(pool, due.map((l) => l.linkId))
+    await repo.markPullAttempted(
+      pool,
+      due.map((l) => l.linkId),
+    )
     return summary
   }
 

@@ -34,11 +34,20 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 /** Starts the server with exactly `env` (plus PATH/HOME) and waits until /readyz answers 200. */
-export async function startChildServer(env: Record<string, string>, options: { port?: number; timeoutMs?: number } = {}): Promise<ChildServer> {
+export async function startChildServer(
+  env: Record<string, string>,
+  options: { port?: number; timeoutMs?: number } = {},
+): Promise<ChildServer> {
   const port = options.port ?? (await freePort())
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/server.ts'], {
     cwd: REPO,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', PORT: String(port), ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
@@ -47,7 +56,8 @@ export async function startChildServer(env: Record<string, string>, options: { p
   const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + (options.timeoutMs ?? 45_000)
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the server exited while starting (${child.exitCode ?? child.signalCode}):\n${output}`)
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`the server exited while starting (${child.exitCode ?? child.signalCode}):\n${output}`)
     try {
       const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1_000) })
       if (res.status === 200) break

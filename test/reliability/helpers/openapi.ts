@@ -88,7 +88,17 @@ export function fillPath(path: string, values: Record<string, string>): string {
 }
 
 /** Strings tried, in order, against a pattern the generator cannot invert. */
-const PATTERN_CANDIDATES = ['Email', 'a', 'A', '0', '1', 'x@example.com', 'production', 'abc_123', '00000000-0000-4000-8000-000000000000']
+const PATTERN_CANDIDATES = [
+  'Email',
+  'a',
+  'A',
+  '0',
+  '1',
+  'x@example.com',
+  'production',
+  'abc_123',
+  '00000000-0000-4000-8000-000000000000',
+]
 
 /**
  * A small value the schema accepts (required properties only; every property with `all`),
@@ -109,7 +119,9 @@ export function sampleFromSchema(schema: JsonSchema, where = 'value', opts: { al
       return out
     }
     case 'array':
-      return Array.from({ length: schema.minItems ?? (opts.all ? 1 : 0) }, () => sampleFromSchema(schema.items ?? {}, `${where}[]`, opts))
+      return Array.from({ length: schema.minItems ?? (opts.all ? 1 : 0) }, () =>
+        sampleFromSchema(schema.items ?? {}, `${where}[]`, opts),
+      )
     case 'string':
       return sampleString(schema, where)
     case 'integer':
@@ -140,11 +152,16 @@ function sampleString(schema: JsonSchema, where: string): string {
 }
 
 /** A request the route's schemas accept: path params (from `pathValues` or generated), required query, required body. */
-export function sampleRequest(op: Operation, pathValues: Record<string, string> = {}): { url: string; payload?: unknown } {
+export function sampleRequest(
+  op: Operation,
+  pathValues: Record<string, string> = {},
+): { url: string; payload?: unknown } {
   const values: Record<string, string> = {}
-  for (const p of op.pathParams) values[p.name] = pathValues[p.name] ?? String(sampleFromSchema(p.schema, `${op.path} :${p.name}`))
+  for (const p of op.pathParams)
+    values[p.name] = pathValues[p.name] ?? String(sampleFromSchema(p.schema, `${op.path} :${p.name}`))
   const query = new URLSearchParams()
-  for (const p of op.parameters.filter((x) => x.in === 'query' && x.required)) query.set(p.name, String(sampleFromSchema(p.schema, `${op.path} ?${p.name}`)))
+  for (const p of op.parameters.filter((x) => x.in === 'query' && x.required))
+    query.set(p.name, String(sampleFromSchema(p.schema, `${op.path} ?${p.name}`)))
   const qs = query.toString()
   const url = fillPath(op.path, values) + (qs ? `?${qs}` : '')
   return op.body ? { url, payload: sampleFromSchema(op.body, `${op.method} ${op.path} body`) } : { url }

@@ -31,15 +31,19 @@ export function findPostgresBinaries(): string | null {
   if (!fs.existsSync(root)) return null
   const versions = fs
     .readdirSync(root)
-    .filter((v) => fs.existsSync(path.join(root, v, 'bin', 'initdb')) && fs.existsSync(path.join(root, v, 'bin', 'pg_ctl')))
+    .filter(
+      (v) => fs.existsSync(path.join(root, v, 'bin', 'initdb')) && fs.existsSync(path.join(root, v, 'bin', 'pg_ctl')),
+    )
     .sort((a, b) => Number(b) - Number(a))
   return versions[0] ? path.join(root, versions[0], 'bin') : null
 }
 
 /** Why a private cluster cannot run here, or null when it can. */
 export function privatePostgresUnavailable(): string | null {
-  if (!findPostgresBinaries()) return 'no Postgres server binaries in /usr/lib/postgresql/*/bin (apt-get install postgresql)'
-  if (process.getuid?.() === 0 && !postgresUser()) return 'running as root and there is no postgres OS user to run the server as'
+  if (!findPostgresBinaries())
+    return 'no Postgres server binaries in /usr/lib/postgresql/*/bin (apt-get install postgresql)'
+  if (process.getuid?.() === 0 && !postgresUser())
+    return 'running as root and there is no postgres OS user to run the server as'
   return null
 }
 
@@ -62,11 +66,22 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const data = path.join(dir, 'data')
   if (owner) fs.chownSync(dir, owner.uid, owner.gid)
   const exec = (tool: string, args: string[]) =>
-    asRoot ? run('runuser', ['-u', 'postgres', '--', path.join(bin, tool), ...args], { cwd: dir }) : run(path.join(bin, tool), args, { cwd: dir })
-  await exec('initdb', ['-D', data, '--auth=trust', '--username=postgres', '--encoding=UTF8', '--no-sync', '--no-instructions'])
+    asRoot
+      ? run('runuser', ['-u', 'postgres', '--', path.join(bin, tool), ...args], { cwd: dir })
+      : run(path.join(bin, tool), args, { cwd: dir })
+  await exec('initdb', [
+    '-D',
+    data,
+    '--auth=trust',
+    '--username=postgres',
+    '--encoding=UTF8',
+    '--no-sync',
+    '--no-instructions',
+  ])
   const port = await freePort()
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=40`
-  const ctl = (...args: string[]) => exec('pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-w', '-t', '30', ...args])
+  const ctl = (...args: string[]) =>
+    exec('pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-w', '-t', '30', ...args])
   await ctl('-o', options, 'start')
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,

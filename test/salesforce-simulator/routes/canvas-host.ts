@@ -35,7 +35,9 @@ export function registerCanvasHostRoutes(app: FastifyInstance, ctx: SimulatorCon
     return reply.type(JSON_TYPE).header('cache-control', 'no-store').send({ signedRequest: result.signedRequest })
   })
 
-  app.get('/canvas-host/host.js', async (_request, reply) => reply.type('text/javascript;charset=UTF-8').send(CANVAS_HOST_SCRIPT))
+  app.get('/canvas-host/host.js', async (_request, reply) =>
+    reply.type('text/javascript;charset=UTF-8').send(CANVAS_HOST_SCRIPT),
+  )
 
   app.get('/canvas-host', async (request, reply) => {
     const canvasUrl = canvasUrlFor(request)
@@ -43,10 +45,16 @@ export function registerCanvasHostRoutes(app: FastifyInstance, ctx: SimulatorCon
       return reply
         .code(409)
         .type('text/html;charset=UTF-8')
-        .send('<!DOCTYPE html><title>No canvas app</title><p id="no-canvas-app">No canvas app URL is configured: start the simulator with <code>canvasAppUrl</code>, call <code>control.setCanvasAppUrl(url)</code> (PUT /_sim/canvas), or add <code>?app=URL</code>.</p>')
+        .send(
+          '<!DOCTYPE html><title>No canvas app</title><p id="no-canvas-app">No canvas app URL is configured: start the simulator with <code>canvasAppUrl</code>, call <code>control.setCanvasAppUrl(url)</code> (PUT /_sim/canvas), or add <code>?app=URL</code>.</p>',
+        )
     }
     const result = signed(request, canvasUrl)
-    if (!result) return reply.code(404).type('text/html;charset=UTF-8').send('<!DOCTYPE html><title>Unknown user</title><p>Unknown user</p>')
+    if (!result)
+      return reply
+        .code(404)
+        .type('text/html;charset=UTF-8')
+        .send('<!DOCTYPE html><title>Unknown user</title><p>Unknown user</p>')
     const { user, signedRequest } = result
     const org = state.orgs.get(user.orgId)!
     const q = queryParams(request)

@@ -32,39 +32,126 @@ export function registerControlRoutes(app: FastifyInstance, control: SimulatorCo
       }
     }
 
-  app.get('/_sim/users', handle(() => control.users()))
-  app.post('/_sim/users', handle((r, reply) => reply.code(201).send(control.createUser(body(r) as Parameters<SimulatorControl['createUser']>[0]))))
-  app.get('/_sim/users/:id', handle((r) => control.user(params(r).id)))
-  app.post('/_sim/users/:id/reset-token', handle((r) => ({ securityToken: control.resetToken(params(r).id) })))
-  app.post('/_sim/users/:id/password', handle((r) => ({ securityToken: control.changePassword(params(r).id, String(body(r).password ?? '')) })))
-  app.post('/_sim/users/:id/password-expired', handle((r) => control.setPasswordExpired(params(r).id, body(r).expired !== false)))
-  app.post('/_sim/users/:id/unlock', handle((r) => control.unlockUser(params(r).id)))
-  app.post('/_sim/users/:id/active', handle((r) => control.setUserActive(params(r).id, body(r).active !== false)))
-  app.post('/_sim/users/:id/preauthorize', handle((r) => control.preauthorize(params(r).id, body(r).consumerKey)))
-  app.post('/_sim/users/:id/revoke-tokens', handle((r) => control.revokeUserTokens(params(r).id)))
+  app.get(
+    '/_sim/users',
+    handle(() => control.users()),
+  )
+  app.post(
+    '/_sim/users',
+    handle((r, reply) =>
+      reply.code(201).send(control.createUser(body(r) as Parameters<SimulatorControl['createUser']>[0])),
+    ),
+  )
+  app.get(
+    '/_sim/users/:id',
+    handle((r) => control.user(params(r).id)),
+  )
+  app.post(
+    '/_sim/users/:id/reset-token',
+    handle((r) => ({ securityToken: control.resetToken(params(r).id) })),
+  )
+  app.post(
+    '/_sim/users/:id/password',
+    handle((r) => ({ securityToken: control.changePassword(params(r).id, String(body(r).password ?? '')) })),
+  )
+  app.post(
+    '/_sim/users/:id/password-expired',
+    handle((r) => control.setPasswordExpired(params(r).id, body(r).expired !== false)),
+  )
+  app.post(
+    '/_sim/users/:id/unlock',
+    handle((r) => control.unlockUser(params(r).id)),
+  )
+  app.post(
+    '/_sim/users/:id/active',
+    handle((r) => control.setUserActive(params(r).id, body(r).active !== false)),
+  )
+  app.post(
+    '/_sim/users/:id/preauthorize',
+    handle((r) => control.preauthorize(params(r).id, body(r).consumerKey)),
+  )
+  app.post(
+    '/_sim/users/:id/revoke-tokens',
+    handle((r) => control.revokeUserTokens(params(r).id)),
+  )
 
-  app.get('/_sim/orgs', handle(() => control.orgs()))
-  app.post('/_sim/orgs', handle((r, reply) => reply.code(201).send(control.createOrg(body(r) as Parameters<SimulatorControl['createOrg']>[0]))))
-  app.get('/_sim/orgs/:id/settings', handle((r) => control.orgSettings(params(r).id)))
-  app.put('/_sim/orgs/:id/settings', handle((r) => control.setOrgSettings(params(r).id, body(r))))
-  app.post('/_sim/orgs/:id/reset-api-usage', handle((r) => control.resetApiUsage(params(r).id)))
+  app.get(
+    '/_sim/orgs',
+    handle(() => control.orgs()),
+  )
+  app.post(
+    '/_sim/orgs',
+    handle((r, reply) =>
+      reply.code(201).send(control.createOrg(body(r) as Parameters<SimulatorControl['createOrg']>[0])),
+    ),
+  )
+  app.get(
+    '/_sim/orgs/:id/settings',
+    handle((r) => control.orgSettings(params(r).id)),
+  )
+  app.put(
+    '/_sim/orgs/:id/settings',
+    handle((r) => control.setOrgSettings(params(r).id, body(r))),
+  )
+  app.post(
+    '/_sim/orgs/:id/reset-api-usage',
+    handle((r) => control.resetApiUsage(params(r).id)),
+  )
 
-  app.post('/_sim/jwt-certificates', handle((r) => control.registerJwtCertificate(String(body(r).consumerKey ?? ''), String(body(r).certificatePem ?? ''))))
-  app.get('/_sim/canvas', handle(() => ({ canvasAppUrl: control.canvasAppUrl() })))
-  app.put('/_sim/canvas', handle((r) => control.setCanvasAppUrl(body(r).canvasAppUrl ?? null)))
-  app.get('/_sim/signed-request', handle((r) => ({ signedRequest: control.signedRequest(queryParams(r).user) })))
+  app.post(
+    '/_sim/jwt-certificates',
+    handle((r) =>
+      control.registerJwtCertificate(String(body(r).consumerKey ?? ''), String(body(r).certificatePem ?? '')),
+    ),
+  )
+  app.get(
+    '/_sim/canvas',
+    handle(() => ({ canvasAppUrl: control.canvasAppUrl() })),
+  )
+  app.put(
+    '/_sim/canvas',
+    handle((r) => control.setCanvasAppUrl(body(r).canvasAppUrl ?? null)),
+  )
+  app.get(
+    '/_sim/signed-request',
+    handle((r) => ({ signedRequest: control.signedRequest(queryParams(r).user) })),
+  )
 
-  app.post('/_sim/sessions/expire', handle(() => ({ expired: control.expireSessions() })))
+  app.post(
+    '/_sim/sessions/expire',
+    handle(() => ({ expired: control.expireSessions() })),
+  )
 
-  app.get('/_sim/faults', handle(() => control.faults()))
-  app.post('/_sim/faults', handle((r, reply) => reply.code(201).send({ id: control.addFault(body(r) as FaultSpec) })))
-  app.delete('/_sim/faults', handle(() => control.clearFaults()))
+  app.get(
+    '/_sim/faults',
+    handle(() => control.faults()),
+  )
+  app.post(
+    '/_sim/faults',
+    handle((r, reply) => reply.code(201).send({ id: control.addFault(body(r) as FaultSpec) })),
+  )
+  app.delete(
+    '/_sim/faults',
+    handle(() => control.clearFaults()),
+  )
 
-  app.get('/_sim/counters', handle(() => control.counters()))
-  app.post('/_sim/counters/reset', handle(() => control.resetCounters()))
-  app.get('/_sim/outbox', handle((r) => control.outbox(queryParams(r).to)))
+  app.get(
+    '/_sim/counters',
+    handle(() => control.counters()),
+  )
+  app.post(
+    '/_sim/counters/reset',
+    handle(() => control.resetCounters()),
+  )
+  app.get(
+    '/_sim/outbox',
+    handle((r) => control.outbox(queryParams(r).to)),
+  )
 
-  app.post('/_sim/seed', handle((r) => control.seed(body(r))))
+  app.post(
+    '/_sim/seed',
+    handle((r) => control.seed(body(r))),
+  )
   app.get(
     '/_sim/records/:type',
     handle((r) => {
@@ -88,7 +175,10 @@ export function registerControlRoutes(app: FastifyInstance, control: SimulatorCo
       return reply.code(201).send(created)
     }),
   )
-  app.patch('/_sim/records/:type/:id', handle((r) => control.updateRecord(params(r).type, params(r).id, body(r))))
+  app.patch(
+    '/_sim/records/:type/:id',
+    handle((r) => control.updateRecord(params(r).type, params(r).id, body(r))),
+  )
   app.patch(
     '/_sim/records/:type',
     handle((r) => {

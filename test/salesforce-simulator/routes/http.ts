@@ -3,7 +3,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 export const JSON_TYPE = 'application/json;charset=UTF-8'
 
 /** Salesforce's REST error body: `[{message, errorCode, fields?}]`. */
-export function sendSfError(reply: FastifyReply, status: number, errorCode: string, message: string, fields?: string[]): FastifyReply {
+export function sendSfError(
+  reply: FastifyReply,
+  status: number,
+  errorCode: string,
+  message: string,
+  fields?: string[],
+): FastifyReply {
   return reply
     .code(status)
     .type(JSON_TYPE)
@@ -12,7 +18,11 @@ export function sendSfError(reply: FastifyReply, status: number, errorCode: stri
 
 /** The OAuth error body of the token endpoint: `{error, error_description}`, status 400. */
 export function sendOAuthError(reply: FastifyReply, error: string, description: string, status = 400): FastifyReply {
-  return reply.code(status).type(JSON_TYPE).header('cache-control', 'no-cache,must-revalidate,max-age=0,no-store,private').send({ error, error_description: description })
+  return reply
+    .code(status)
+    .type(JSON_TYPE)
+    .header('cache-control', 'no-cache,must-revalidate,max-age=0,no-store,private')
+    .send({ error, error_description: description })
 }
 
 /** Access token from `Authorization: Bearer|OAuth <token>` (the Canvas SDK sends "OAuth"). */

@@ -40,7 +40,12 @@ function errorPage(reply: FastifyReply, error: string, description: string): Fas
   return reply
     .code(400)
     .type('text/html;charset=UTF-8')
-    .send(page('Error', `<h1>Remote Access Error</h1><p class="error" id="oauth-error">error=${escapeHtml(error)}<br>error_description=${escapeHtml(description)}</p>`))
+    .send(
+      page(
+        'Error',
+        `<h1>Remote Access Error</h1><p class="error" id="oauth-error">error=${escapeHtml(error)}<br>error_description=${escapeHtml(description)}</p>`,
+      ),
+    )
 }
 
 function redirectWith(reply: FastifyReply, redirectUri: string, params: Record<string, string | null>): FastifyReply {
@@ -76,7 +81,9 @@ function consentPage(pending: PendingAuthorization, app: ConnectedApp, user: Use
     web: 'Access the Salesforce API Platform (web)',
     full: 'Full access (full)',
   }
-  const items = [...new Set(pending.scope.map((s) => describe[s] ?? s))].map((s) => `<li>${escapeHtml(s)}</li>`).join('')
+  const items = [...new Set(pending.scope.map((s) => describe[s] ?? s))]
+    .map((s) => `<li>${escapeHtml(s)}</li>`)
+    .join('')
   return page(
     'Allow Access? | Salesforce',
     `<h1>Allow Access?</h1>
@@ -100,7 +107,10 @@ function takePending(state: SimulatorState, id: string | undefined): PendingAuth
 }
 
 /** Client credentials from the body or HTTP Basic. */
-function clientCredentials(request: FastifyRequest, body: Record<string, string>): { clientId?: string; clientSecret?: string } {
+function clientCredentials(
+  request: FastifyRequest,
+  body: Record<string, string>,
+): { clientId?: string; clientSecret?: string } {
   const basic = /^Basic\s+(\S+)$/i.exec(request.headers.authorization ?? '')
   if (basic) {
     const [id, secret] = Buffer.from(basic[1], 'base64').toString('utf8').split(':')
@@ -122,15 +132,27 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: SimulatorContext)
     if (!redirectOk) return errorPage(reply, 'redirect_uri_mismatch', 'redirect_uri must match configuration')
     const state_ = q.state ?? null
     if (q.response_type !== 'code') {
-      return redirectWith(reply, redirectUri, { error: 'unsupported_response_type', error_description: 'response type not supported', state: state_ })
+      return redirectWith(reply, redirectUri, {
+        error: 'unsupported_response_type',
+        error_description: 'response type not supported',
+        state: state_,
+      })
     }
     const scope = q.scope ? q.scope.split(/[\s+]+/).filter(Boolean) : [...connectedApp.scopes]
     if (scope.some((s) => !connectedApp.scopes.includes(s))) {
-      return redirectWith(reply, redirectUri, { error: 'invalid_scope', error_description: 'the requested scope is not allowed', state: state_ })
+      return redirectWith(reply, redirectUri, {
+        error: 'invalid_scope',
+        error_description: 'the requested scope is not allowed',
+        state: state_,
+      })
     }
     const method = q.code_challenge ? (q.code_challenge_method ?? 'S256') : null
     if (method !== null && method !== 'S256') {
-      return redirectWith(reply, redirectUri, { error: 'invalid_request', error_description: 'invalid code_challenge_method', state: state_ })
+      return redirectWith(reply, redirectUri, {
+        error: 'invalid_request',
+        error_description: 'invalid code_challenge_method',
+        state: state_,
+      })
     }
     const pending: PendingAuthorization = {
       id: randomUUID(),
@@ -151,18 +173,28 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: SimulatorContext)
     const body = formBody(request)
     const pending = takePending(state, body.flow)
     if (!pending) return errorPage(reply, 'invalid_request', 'the login page expired; start again')
-    const outcome = checkPassword(state, { username: body.username ?? '', password: body.password ?? '', ip: request.ip, channel: 'ui' })
+    const outcome = checkPassword(state, {
+      username: body.username ?? '',
+      password: body.password ?? '',
+      ip: request.ip,
+      channel: 'ui',
+    })
     if (!outcome.ok) {
       recordLogin(state, 'oauth_code', outcome.user, false, outcome.code)
       const message =
         outcome.code === 'LOGIN_RATE_EXCEEDED'
           ? 'Login rate exceeded. Try again later.'
           : "Please check your username and password. If you still can't log in, contact your Salesforce administrator."
-      return reply.code(200).type('text/html;charset=UTF-8').send(loginPage(pending, body.username ?? '', message))
+      return reply
+        .code(200)
+        .type('text/html;charset=UTF-8')
+        .send(loginPage(pending, body.username ?? '', message))
     }
     recordLogin(state, 'oauth_code', outcome.user, true)
     pending.userId = outcome.user.id
-    return reply.type('text/html;charset=UTF-8').send(consentPage(pending, state.connectedApps.get(pending.clientId)!, outcome.user))
+    return reply
+      .type('text/html;charset=UTF-8')
+      .send(consentPage(pending, state.connectedApps.get(pending.clientId)!, outcome.user))
   })
 
   app.post('/services/oauth2/authorize/consent', async (request, reply) => {
@@ -171,7 +203,11 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: SimulatorContext)
     if (!pending || !pending.userId) return errorPage(reply, 'invalid_request', 'the login page expired; start again')
     state.pendingAuthorizations.delete(pending.id)
     if (body.decision !== 'allow') {
-      return redirectWith(reply, pending.redirectUri, { error: 'access_denied', error_description: 'end-user denied authorization', state: pending.state })
+      return redirectWith(reply, pending.redirectUri, {
+        error: 'access_denied',
+        error_description: 'end-user denied authorization',
+        state: pending.state,
+      })
     }
     const code = `aPrx${randomTokenText(80)}==`
     state.authCodes.set(code, {
@@ -196,22 +232,36 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: SimulatorContext)
     if (grant === 'authorization_code') {
       const connectedApp = clientId ? state.connectedApps.get(clientId) : undefined
       if (!connectedApp) return sendOAuthError(reply, 'invalid_client_id', 'client identifier invalid')
-      if (clientSecret !== undefined ? !safeEqual(clientSecret, connectedApp.consumerSecret) : connectedApp.requireSecretForWebServerFlow) {
+      if (
+        clientSecret !== undefined
+          ? !safeEqual(clientSecret, connectedApp.consumerSecret)
+          : connectedApp.requireSecretForWebServerFlow
+      ) {
         return sendOAuthError(reply, 'invalid_client', 'invalid client credentials')
       }
       const code = body.code ? state.authCodes.get(body.code) : undefined
-      if (!code || code.used || code.clientId !== connectedApp.consumerKey) return sendOAuthError(reply, 'invalid_grant', 'invalid authorization code')
+      if (!code || code.used || code.clientId !== connectedApp.consumerKey)
+        return sendOAuthError(reply, 'invalid_grant', 'invalid authorization code')
       if (code.expiresAt < state.now()) return sendOAuthError(reply, 'invalid_grant', 'expired authorization code')
-      if (body.redirect_uri !== code.redirectUri) return sendOAuthError(reply, 'redirect_uri_mismatch', 'redirect_uri must match configuration')
-      if (code.codeChallenge !== null && (!body.code_verifier || pkceChallenge(body.code_verifier) !== code.codeChallenge)) {
+      if (body.redirect_uri !== code.redirectUri)
+        return sendOAuthError(reply, 'redirect_uri_mismatch', 'redirect_uri must match configuration')
+      if (
+        code.codeChallenge !== null &&
+        (!body.code_verifier || pkceChallenge(body.code_verifier) !== code.codeChallenge)
+      ) {
         return sendOAuthError(reply, 'invalid_grant', 'invalid code verifier')
       }
       code.used = true
       const user = state.users.get(code.userId)!
       if (!user.active) return sendOAuthError(reply, 'invalid_grant', 'inactive user')
-      const refresh = issuesRefreshToken(code.scope) ? createRefreshToken(state, user, connectedApp.consumerKey, code.scope) : undefined
+      const refresh = issuesRefreshToken(code.scope)
+        ? createRefreshToken(state, user, connectedApp.consumerKey, code.scope)
+        : undefined
       if (refresh) connectedApp.approvedUserIds.add(user.id)
-      const session = createSession(state, user, 'oauth_code', { clientId: connectedApp.consumerKey, refreshToken: refresh?.token ?? null })
+      const session = createSession(state, user, 'oauth_code', {
+        clientId: connectedApp.consumerKey,
+        refreshToken: refresh?.token ?? null,
+      })
       return reply.type(JSON_TYPE).send(oauthTokenResponse(state, connectedApp, session, code.scope, refresh))
     }
 
@@ -223,7 +273,11 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: SimulatorContext)
         recordLogin(state, 'refresh', user, false, 'invalid_client_id')
         return sendOAuthError(reply, 'invalid_client_id', 'client identifier invalid')
       }
-      if (clientSecret !== undefined ? !safeEqual(clientSecret, connectedApp.consumerSecret) : connectedApp.requireSecretForRefreshToken) {
+      if (
+        clientSecret !== undefined
+          ? !safeEqual(clientSecret, connectedApp.consumerSecret)
+          : connectedApp.requireSecretForRefreshToken
+      ) {
         recordLogin(state, 'refresh', user, false, 'invalid_client')
         return sendOAuthError(reply, 'invalid_client', 'invalid client credentials')
       }
@@ -232,7 +286,10 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: SimulatorContext)
         return sendOAuthError(reply, 'invalid_grant', 'expired access/refresh token')
       }
       recordLogin(state, 'refresh', user, true)
-      const session = createSession(state, user, 'refresh', { clientId: connectedApp.consumerKey, refreshToken: refresh.token })
+      const session = createSession(state, user, 'refresh', {
+        clientId: connectedApp.consumerKey,
+        refreshToken: refresh.token,
+      })
       return reply.type(JSON_TYPE).send(oauthTokenResponse(state, connectedApp, session, refresh.scope))
     }
 
@@ -251,16 +308,28 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: SimulatorContext)
     if (grant === 'password') {
       const connectedApp = clientId ? state.connectedApps.get(clientId) : undefined
       if (!connectedApp) return sendOAuthError(reply, 'invalid_client_id', 'client identifier invalid')
-      if (!clientSecret || !safeEqual(clientSecret, connectedApp.consumerSecret)) return sendOAuthError(reply, 'invalid_client', 'invalid client credentials')
+      if (!clientSecret || !safeEqual(clientSecret, connectedApp.consumerSecret))
+        return sendOAuthError(reply, 'invalid_client', 'invalid client credentials')
       const known = state.usersByUsername.get((body.username ?? '').trim().toLowerCase())
       // Orgs created from Summer '23 block this flow ("Allow OAuth Username-Password Flows" off).
       if (known && !state.orgs.get(known.orgId)!.settings.oauthPasswordFlowEnabled) {
         recordLogin(state, 'oauth_password', known, false, 'invalid_grant')
         return sendOAuthError(reply, 'invalid_grant', 'authentication failure')
       }
-      const outcome = checkPassword(state, { username: body.username ?? '', password: body.password ?? '', ip: request.ip, channel: 'oauth_password' })
+      const outcome = checkPassword(state, {
+        username: body.username ?? '',
+        password: body.password ?? '',
+        ip: request.ip,
+        channel: 'oauth_password',
+      })
       if (!outcome.ok) {
-        recordLogin(state, 'oauth_password', outcome.user, false, outcome.code === 'LOGIN_RATE_EXCEEDED' ? 'rate_limit_exceeded' : 'invalid_grant')
+        recordLogin(
+          state,
+          'oauth_password',
+          outcome.user,
+          false,
+          outcome.code === 'LOGIN_RATE_EXCEEDED' ? 'rate_limit_exceeded' : 'invalid_grant',
+        )
         return outcome.code === 'LOGIN_RATE_EXCEEDED'
           ? sendOAuthError(reply, 'rate_limit_exceeded', 'Too many requests')
           : sendOAuthError(reply, 'invalid_grant', 'authentication failure')
@@ -276,8 +345,16 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: SimulatorContext)
 
   const revoke = async (request: FastifyRequest, reply: FastifyReply) => {
     const token = formBody(request).token ?? queryParams(request).token
-    if (!token) return reply.code(400).type('application/x-www-form-urlencoded').send('error=unsupported_token_type&error_description=Token%20type%20not%20supported')
-    if (!revokeToken(state, token)) return reply.code(400).type('application/x-www-form-urlencoded').send('error=invalid_token&error_description=Token%20was%20invalid')
+    if (!token)
+      return reply
+        .code(400)
+        .type('application/x-www-form-urlencoded')
+        .send('error=unsupported_token_type&error_description=Token%20type%20not%20supported')
+    if (!revokeToken(state, token))
+      return reply
+        .code(400)
+        .type('application/x-www-form-urlencoded')
+        .send('error=invalid_token&error_description=Token%20was%20invalid')
     return reply.code(200).send('')
   }
   app.post('/services/oauth2/revoke', revoke)

@@ -45,7 +45,8 @@ function releaseLabel(version: number): string {
 
 export function apiVersions(): { label: string; url: string; version: string }[] {
   const out = []
-  for (let v = MIN_VERSION; v <= MAX_VERSION; v++) out.push({ label: releaseLabel(v), url: `/services/data/v${v}.0`, version: `${v}.0` })
+  for (let v = MIN_VERSION; v <= MAX_VERSION; v++)
+    out.push({ label: releaseLabel(v), url: `/services/data/v${v}.0`, version: `${v}.0` })
   return out
 }
 
@@ -123,7 +124,12 @@ function globalEntry(def: SObjectDef, version: string): Record<string, unknown> 
     triggerable: true,
     undeletable: def.deletable,
     updateable: def.updateable,
-    urls: { rowTemplate: `${base}/{ID}`, defaultValues: `${base}/defaultValues?recordTypeId&fields`, describe: `${base}/describe`, sobject: base },
+    urls: {
+      rowTemplate: `${base}/{ID}`,
+      defaultValues: `${base}/defaultValues?recordTypeId&fields`,
+      describe: `${base}/describe`,
+      sobject: base,
+    },
   }
 }
 
@@ -156,15 +162,22 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
         org.apiRequestsUsed = 0
       }
       reply.header('Sforce-Limit-Info', `api-usage=${org.apiRequestsUsed}/${org.settings.apiRequestCap}`)
-      if (!org.settings.apiEnabled) return sendSfError(reply, 403, 'API_DISABLED_FOR_ORG', 'API is not enabled for this Organization or Partner')
-      if (org.apiRequestsUsed >= org.settings.apiRequestCap) return sendSfError(reply, 403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.')
+      if (!org.settings.apiEnabled)
+        return sendSfError(reply, 403, 'API_DISABLED_FOR_ORG', 'API is not enabled for this Organization or Partner')
+      if (org.apiRequestsUsed >= org.settings.apiRequestCap)
+        return sendSfError(reply, 403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.')
       org.apiRequestsUsed++
       reply.header('Sforce-Limit-Info', `api-usage=${org.apiRequestsUsed}/${org.settings.apiRequestCap}`)
       const calls = state.counters.apiCalls
       calls.total++
       calls.byEndpoint[endpoint] = (calls.byEndpoint[endpoint] ?? 0) + 1
       if (session.restricted) {
-        return sendSfError(reply, 403, 'INVALID_OPERATION_WITH_EXPIRED_PASSWORD', 'The users password has expired, you must call SetPassword before attempting any other API operations')
+        return sendSfError(
+          reply,
+          403,
+          'INVALID_OPERATION_WITH_EXPIRED_PASSWORD',
+          'The users password has expired, you must call SetPassword before attempting any other API operations',
+        )
       }
       return handler(request, reply, { session, user, org, version })
     }
@@ -189,58 +202,71 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
 
   // ---- query / queryAll ----------------------------------------------------------------
 
-  const runSoql = (includeDeleted: boolean): ApiHandler => (request, reply, { org, version }) => {
-    const soql = queryParams(request).q
-    if (!soql) return sendSfError(reply, 400, 'MALFORMED_QUERY', 'A query string has to be specified')
-    const resolve = resolverFor(state, org.id)
-    try {
-      const compiled = compileQuery(parseSoql(soql), resolve, state.now())
-      const matched = runQuery(compiled, state.table(org.id, compiled.sobject.name).rows, includeDeleted)
-      if (compiled.count) return reply.type(JSON_TYPE).send({ totalSize: matched.length, done: true, records: [] })
-      const project = projector(compiled, version, resolve)
-      const batch = batchSizeOf(request)
-      const first = matched.slice(0, batch).map(project)
-      if (matched.length <= batch) return reply.type(JSON_TYPE).send({ totalSize: matched.length, done: true, records: first })
-      const id = state.ids.next(KEY_PREFIXES.QueryLocator)
-      pruneCursors()
-      state.cursors.set(id, { id, orgId: org.id, type: compiled.sobject.name, records: matched, project, batchSize: batch, lastUsed: state.now() })
-      return reply.type(JSON_TYPE).send({
-        totalSize: matched.length,
-        done: false,
-        nextRecordsUrl: `/services/data/v${version}/${includeDeleted ? 'queryAll' : 'query'}/${id}-${batch}`,
-        records: first,
-      })
-    } catch (err) {
-      if (err instanceof SoqlError) return sendSfError(reply, 400, err.errorCode, err.message)
-      throw err
+  const runSoql =
+    (includeDeleted: boolean): ApiHandler =>
+    (request, reply, { org, version }) => {
+      const soql = queryParams(request).q
+      if (!soql) return sendSfError(reply, 400, 'MALFORMED_QUERY', 'A query string has to be specified')
+      const resolve = resolverFor(state, org.id)
+      try {
+        const compiled = compileQuery(parseSoql(soql), resolve, state.now())
+        const matched = runQuery(compiled, state.table(org.id, compiled.sobject.name).rows, includeDeleted)
+        if (compiled.count) return reply.type(JSON_TYPE).send({ totalSize: matched.length, done: true, records: [] })
+        const project = projector(compiled, version, resolve)
+        const batch = batchSizeOf(request)
+        const first = matched.slice(0, batch).map(project)
+        if (matched.length <= batch)
+          return reply.type(JSON_TYPE).send({ totalSize: matched.length, done: true, records: first })
+        const id = state.ids.next(KEY_PREFIXES.QueryLocator)
+        pruneCursors()
+        state.cursors.set(id, {
+          id,
+          orgId: org.id,
+          type: compiled.sobject.name,
+          records: matched,
+          project,
+          batchSize: batch,
+          lastUsed: state.now(),
+        })
+        return reply.type(JSON_TYPE).send({
+          totalSize: matched.length,
+          done: false,
+          nextRecordsUrl: `/services/data/v${version}/${includeDeleted ? 'queryAll' : 'query'}/${id}-${batch}`,
+          records: first,
+        })
+      } catch (err) {
+        if (err instanceof SoqlError) return sendSfError(reply, 400, err.errorCode, err.message)
+        throw err
+      }
     }
-  }
 
   const pruneCursors = () => {
     const now = state.now()
     for (const [id, c] of state.cursors) if (now - c.lastUsed > CURSOR_IDLE_MS) state.cursors.delete(id)
   }
 
-  const queryMore = (endpoint: string): ApiHandler => (request, reply, { org, version }) => {
-    const { locator } = request.params as { locator: string }
-    const m = /^([0-9A-Za-z]{15,18})-(\d+)$/.exec(locator)
-    const cursor = m ? state.cursors.get(m[1]) : undefined
-    if (!m || !cursor || cursor.orgId !== org.id || state.now() - cursor.lastUsed > CURSOR_IDLE_MS) {
-      return sendSfError(reply, 400, 'INVALID_QUERY_LOCATOR', 'invalid query locator')
+  const queryMore =
+    (endpoint: string): ApiHandler =>
+    (request, reply, { org, version }) => {
+      const { locator } = request.params as { locator: string }
+      const m = /^([0-9A-Za-z]{15,18})-(\d+)$/.exec(locator)
+      const cursor = m ? state.cursors.get(m[1]) : undefined
+      if (!m || !cursor || cursor.orgId !== org.id || state.now() - cursor.lastUsed > CURSOR_IDLE_MS) {
+        return sendSfError(reply, 400, 'INVALID_QUERY_LOCATOR', 'invalid query locator')
+      }
+      cursor.lastUsed = state.now()
+      const start = Number(m[2])
+      const end = start + cursor.batchSize
+      const records = cursor.records.slice(start, end).map(cursor.project)
+      const done = end >= cursor.records.length
+      if (done) state.cursors.delete(cursor.id)
+      return reply.type(JSON_TYPE).send({
+        totalSize: cursor.records.length,
+        done,
+        ...(done ? {} : { nextRecordsUrl: `/services/data/v${version}/${endpoint}/${cursor.id}-${end}` }),
+        records,
+      })
     }
-    cursor.lastUsed = state.now()
-    const start = Number(m[2])
-    const end = start + cursor.batchSize
-    const records = cursor.records.slice(start, end).map(cursor.project)
-    const done = end >= cursor.records.length
-    if (done) state.cursors.delete(cursor.id)
-    return reply.type(JSON_TYPE).send({
-      totalSize: cursor.records.length,
-      done,
-      ...(done ? {} : { nextRecordsUrl: `/services/data/v${version}/${endpoint}/${cursor.id}-${end}` }),
-      records,
-    })
-  }
 
   app.get('/services/data/:version/query', api('query', runSoql(false)))
   app.get('/services/data/:version/queryAll', api('queryAll', runSoql(true)))
@@ -252,39 +278,70 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
   app.get(
     '/services/data/:version/sobjects',
     api('sobjects', (_request, reply, { version }) =>
-      reply.type(JSON_TYPE).send({ encoding: 'UTF-8', maxBatchSize: 200, sobjects: SOBJECTS.map((d) => globalEntry(d, version)) }),
+      reply
+        .type(JSON_TYPE)
+        .send({ encoding: 'UTF-8', maxBatchSize: 200, sobjects: SOBJECTS.map((d) => globalEntry(d, version)) }),
     ),
   )
 
-  const withType = (handler: (request: FastifyRequest, reply: FastifyReply, api: ApiContext, def: SObjectDef) => unknown): ApiHandler => (request, reply, a) => {
-    const def = findSObject((request.params as { type: string }).type)
-    return def ? handler(request, reply, a, def) : notFound(reply)
-  }
+  const withType =
+    (
+      handler: (request: FastifyRequest, reply: FastifyReply, api: ApiContext, def: SObjectDef) => unknown,
+    ): ApiHandler =>
+    (request, reply, a) => {
+      const def = findSObject((request.params as { type: string }).type)
+      return def ? handler(request, reply, a, def) : notFound(reply)
+    }
 
   app.get(
     '/services/data/:version/sobjects/:type/describe',
-    api('describe', withType((_request, reply, { version }, def) => reply.type(JSON_TYPE).send(describeSObject(def, version)))),
+    api(
+      'describe',
+      withType((_request, reply, { version }, def) => reply.type(JSON_TYPE).send(describeSObject(def, version))),
+    ),
   )
 
   app.get(
     '/services/data/:version/sobjects/:type',
-    api('sobject', withType((_request, reply, { version }, def) => reply.type(JSON_TYPE).send({ objectDescribe: globalEntry(def, version), recentItems: [] }))),
+    api(
+      'sobject',
+      withType((_request, reply, { version }, def) =>
+        reply.type(JSON_TYPE).send({ objectDescribe: globalEntry(def, version), recentItems: [] }),
+      ),
+    ),
   )
 
   // ---- single-record CRUD ---------------------------------------------------------------
 
-  const sendWriteError = (reply: FastifyReply, error: WriteError) => sendSfError(reply, error.statusCode === 'INVALID_CROSS_REFERENCE_KEY' ? 404 : 400, error.statusCode, error.message, error.fields)
+  const sendWriteError = (reply: FastifyReply, error: WriteError) =>
+    sendSfError(
+      reply,
+      error.statusCode === 'INVALID_CROSS_REFERENCE_KEY' ? 404 : 400,
+      error.statusCode,
+      error.message,
+      error.fields,
+    )
 
   app.post(
     '/services/data/:version/sobjects/:type',
-    api('sobject.create', withType((request, reply, { org, user }, def) => {
-      const body = asObject(request.body)
-      if (!body) return sendSfError(reply, 400, 'JSON_PARSER_ERROR', 'The request body must be a JSON object')
-      const checked = validateCreate(state, org.id, def, body)
-      if (!checked.ok) return sendSfError(reply, 400, checked.errors[0].statusCode, checked.errors[0].message, checked.errors[0].fields)
-      const record = insertRecord(state, org.id, def, checked.value, user)
-      return reply.code(201).type(JSON_TYPE).send({ id: record.Id, success: true, errors: [] })
-    })),
+    api(
+      'sobject.create',
+      withType((request, reply, { org, user }, def) => {
+        const body = asObject(request.body)
+        if (!body) return sendSfError(reply, 400, 'JSON_PARSER_ERROR', 'The request body must be a JSON object')
+        const checked = validateCreate(state, org.id, def, body)
+        if (!checked.ok)
+          return sendSfError(
+            reply,
+            400,
+            checked.errors[0].statusCode,
+            checked.errors[0].message,
+            checked.errors[0].fields,
+          )
+        const record = insertRecord(state, org.id, def, checked.value, user)
+        return reply.code(201).type(JSON_TYPE).send({ id: record.Id, success: true, errors: [] })
+      }),
+    ),
   )
 
   const liveRecord = (orgId: string, def: SObjectDef, id: string) => {
@@ -295,54 +352,72 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
 
   app.get(
     '/services/data/:version/sobjects/:type/:id',
-    api('sobject.retrieve', withType((request, reply, { org, version }, def) => {
-      const { id } = request.params as { id: string }
-      const record = liveRecord(org.id, def, id)
-      if (!record) return notFound(reply)
-      const wanted = queryParams(request).fields
-      let fields: FieldDef[] = def.fields
-      if (wanted) {
-        fields = []
-        for (const name of wanted.split(',').map((f) => f.trim()).filter(Boolean)) {
-          const f = def.fieldMap.get(name.toLowerCase())
-          if (!f) return sendSfError(reply, 400, 'INVALID_FIELD', `No such column '${name}' on entity '${def.name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`)
-          fields.push(f)
+    api(
+      'sobject.retrieve',
+      withType((request, reply, { org, version }, def) => {
+        const { id } = request.params as { id: string }
+        const record = liveRecord(org.id, def, id)
+        if (!record) return notFound(reply)
+        const wanted = queryParams(request).fields
+        let fields: FieldDef[] = def.fields
+        if (wanted) {
+          fields = []
+          for (const name of wanted
+            .split(',')
+            .map((f) => f.trim())
+            .filter(Boolean)) {
+            const f = def.fieldMap.get(name.toLowerCase())
+            if (!f)
+              return sendSfError(
+                reply,
+                400,
+                'INVALID_FIELD',
+                `No such column '${name}' on entity '${def.name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`,
+              )
+            fields.push(f)
+          }
         }
-      }
-      return reply.type(JSON_TYPE).send(toWireRecord(state, org.id, def, record, version, fields))
-    })),
+        return reply.type(JSON_TYPE).send(toWireRecord(state, org.id, def, record, version, fields))
+      }),
+    ),
   )
 
   app.patch(
     '/services/data/:version/sobjects/:type/:id',
-    api('sobject.update', withType((request, reply, { org, user }, def) => {
-      const { id } = request.params as { id: string }
-      const body = asObject(request.body)
-      if (!body) return sendSfError(reply, 400, 'JSON_PARSER_ERROR', 'The request body must be a JSON object')
-      if (!liveRecord(org.id, def, id)) {
-        const deleted = isValidId(id) && state.table(org.id, def.name).byId.get(id.slice(0, 15))?.IsDeleted
-        return deleted ? sendSfError(reply, 404, 'ENTITY_IS_DELETED', 'entity is deleted', []) : notFound(reply)
-      }
-      const checked = validateUpdate(state, org.id, def, id, body)
-      if (!checked.ok) return sendWriteError(reply, checked.errors[0])
-      applyUpdate(state, def, checked.value, user)
-      return reply.code(204).send()
-    })),
+    api(
+      'sobject.update',
+      withType((request, reply, { org, user }, def) => {
+        const { id } = request.params as { id: string }
+        const body = asObject(request.body)
+        if (!body) return sendSfError(reply, 400, 'JSON_PARSER_ERROR', 'The request body must be a JSON object')
+        if (!liveRecord(org.id, def, id)) {
+          const deleted = isValidId(id) && state.table(org.id, def.name).byId.get(id.slice(0, 15))?.IsDeleted
+          return deleted ? sendSfError(reply, 404, 'ENTITY_IS_DELETED', 'entity is deleted', []) : notFound(reply)
+        }
+        const checked = validateUpdate(state, org.id, def, id, body)
+        if (!checked.ok) return sendWriteError(reply, checked.errors[0])
+        applyUpdate(state, def, checked.value, user)
+        return reply.code(204).send()
+      }),
+    ),
   )
 
   app.delete(
     '/services/data/:version/sobjects/:type/:id',
-    api('sobject.delete', withType((request, reply, { org }, def) => {
-      const { id } = request.params as { id: string }
-      if (!liveRecord(org.id, def, id)) {
-        const deleted = isValidId(id) && state.table(org.id, def.name).byId.get(id.slice(0, 15))?.IsDeleted
-        return deleted ? sendSfError(reply, 404, 'ENTITY_IS_DELETED', 'entity is deleted', []) : notFound(reply)
-      }
-      const checked = validateDelete(state, org.id, id)
-      if (!checked.ok) return sendWriteError(reply, checked.errors[0])
-      deleteRecord(state, org.id, checked.value.def, checked.value.target)
-      return reply.code(204).send()
-    })),
+    api(
+      'sobject.delete',
+      withType((request, reply, { org }, def) => {
+        const { id } = request.params as { id: string }
+        if (!liveRecord(org.id, def, id)) {
+          const deleted = isValidId(id) && state.table(org.id, def.name).byId.get(id.slice(0, 15))?.IsDeleted
+          return deleted ? sendSfError(reply, 404, 'ENTITY_IS_DELETED', 'entity is deleted', []) : notFound(reply)
+        }
+        const checked = validateDelete(state, org.id, id)
+        if (!checked.ok) return sendWriteError(reply, checked.errors[0])
+        deleteRecord(state, org.id, checked.value.def, checked.value.target)
+        return reply.code(204).send()
+      }),
+    ),
   )
 
   // ---- composite/sobjects ----------------------------------------------------------------
@@ -359,7 +434,13 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
     return { allOrNone: body.allOrNone === true, records: body.records as Record<string, unknown>[] }
   }
 
-  const exceeded = (reply: FastifyReply) => sendSfError(reply, 400, 'EXCEEDED_ID_LIMIT', 'record limit reached. cannot submit more than 200 records into this call')
+  const exceeded = (reply: FastifyReply) =>
+    sendSfError(
+      reply,
+      400,
+      'EXCEEDED_ID_LIMIT',
+      'record limit reached. cannot submit more than 200 records into this call',
+    )
 
   const typeOf = (record: Record<string, unknown>): SObjectDef | undefined => {
     const attributes = asObject(record.attributes)
@@ -384,7 +465,13 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
 
   const noType = (): Validation<never> => ({
     ok: false,
-    errors: [{ statusCode: 'INVALID_TYPE', message: 'Must send a concrete entity type in the attributes of each record.', fields: [] }],
+    errors: [
+      {
+        statusCode: 'INVALID_TYPE',
+        message: 'Must send a concrete entity type in the attributes of each record.',
+        fields: [],
+      },
+    ],
   })
 
   app.post(
@@ -399,7 +486,12 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
         const checked = validateCreate(state, org.id, def, record)
         return checked.ok ? ({ ok: true, value: { def, values: checked.value } } as const) : checked
       })
-      const results = runCollection(body.allOrNone, plans, ({ def, values }) => insertRecord(state, org.id, def, values, user).Id, () => undefined)
+      const results = runCollection(
+        body.allOrNone,
+        plans,
+        ({ def, values }) => insertRecord(state, org.id, def, values, user).Id,
+        () => undefined,
+      )
       return reply.type(JSON_TYPE).send(results)
     }),
   )
@@ -431,7 +523,10 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
     '/services/data/:version/composite/sobjects',
     api('composite/sobjects', (request, reply, { org }) => {
       const q = queryParams(request)
-      const ids = (q.ids ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+      const ids = (q.ids ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
       if (ids.length === 0) return sendSfError(reply, 400, 'MISSING_ARGUMENT', 'ids parameter is required')
       if (ids.length > MAX_COLLECTION) return exceeded(reply)
       const plans = ids.map((id) => validateDelete(state, org.id, id))
@@ -452,8 +547,18 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
     const def = findSObject((request.params as { type: string }).type)
     if (!def) return notFound(reply)
     const q = { ...queryParams(request), ...(asObject(request.body) as Record<string, string> | undefined) }
-    const ids = Array.isArray(q.ids) ? (q.ids as string[]) : String(q.ids ?? '').split(',').map((s) => s.trim()).filter(Boolean)
-    const names = Array.isArray(q.fields) ? (q.fields as string[]) : String(q.fields ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+    const ids = Array.isArray(q.ids)
+      ? (q.ids as string[])
+      : String(q.ids ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+    const names = Array.isArray(q.fields)
+      ? (q.fields as string[])
+      : String(q.fields ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
     if (ids.length > 2000) return exceeded(reply)
     const fields: FieldDef[] = []
     for (const name of names) {
@@ -464,7 +569,9 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
     return reply.type(JSON_TYPE).send(
       ids.map((id) => {
         const record = liveRecord(org.id, def, id)
-        return record ? toWireRecord(state, org.id, def, record, version, fields.length > 0 ? fields : def.fields) : null
+        return record
+          ? toWireRecord(state, org.id, def, record, version, fields.length > 0 ? fields : def.fields)
+          : null
       }),
     )
   }

@@ -8,7 +8,13 @@ import type { User } from '../state.js'
 import { escapeXml } from './http.js'
 
 const SOAP_ENV = 'http://schemas.xmlsoap.org/soap/envelope/'
-const LOGIN_FAULTS = new Set(['INVALID_LOGIN', 'LOGIN_MUST_USE_SECURITY_TOKEN', 'LOGIN_RATE_EXCEEDED', 'API_DISABLED_FOR_ORG', 'PASSWORD_LOCKOUT'])
+const LOGIN_FAULTS = new Set([
+  'INVALID_LOGIN',
+  'LOGIN_MUST_USE_SECURITY_TOKEN',
+  'LOGIN_RATE_EXCEEDED',
+  'API_DISABLED_FOR_ORG',
+  'PASSWORD_LOCKOUT',
+])
 /** SOAP login() is unavailable from API 65.0 (Winter '26). */
 const FIRST_VERSION_WITHOUT_LOGIN = 65
 const LATEST_VERSION = 66
@@ -115,7 +121,11 @@ export function registerSoapRoutes(app: FastifyInstance, ctx: SimulatorContext):
       const known = state.usersByUsername.get(username.trim().toLowerCase())
       if (Number(version) >= FIRST_VERSION_WITHOUT_LOGIN) {
         recordLogin(state, 'soap', known, false, 'INVALID_OPERATION')
-        return sendFault(reply, 'INVALID_OPERATION', `SOAP API login() is not available in API version ${version} and later. Use OAuth instead.`)
+        return sendFault(
+          reply,
+          'INVALID_OPERATION',
+          `SOAP API login() is not available in API version ${version} and later. Use OAuth instead.`,
+        )
       }
       const outcome = checkPassword(state, { username, password, ip: request.ip, channel: 'soap' })
       if (!outcome.ok) {

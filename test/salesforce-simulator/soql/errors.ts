@@ -15,5 +15,8 @@ export function soqlError(soql: string, index: number, detail: string, errorCode
   const row = before.split('\n').length
   const line = soql.split('\n')[row - 1] ?? ''
   const column = index - before.lastIndexOf('\n')
-  return new SoqlError(errorCode, `\n${line}\n${' '.repeat(Math.max(0, column - 1))}^\nERROR at Row:${row}:Column:${column}\n${detail}`)
+  return new SoqlError(
+    errorCode,
+    `\n${line}\n${' '.repeat(Math.max(0, column - 1))}^\nERROR at Row:${row}:Column:${column}\n${detail}`,
+  )
 }

@@ -59,10 +59,15 @@ function resolveColumn(query: SoqlQuery, sobject: SObjectDef, ref: FieldRef, res
     const field = sobject.fieldMap.get(parts[0].toLowerCase())
     if (!field) throw soqlError(query.soql, ref.pos, NO_SUCH_COLUMN(parts[0], sobject.name), 'INVALID_FIELD')
     const name = field.name
-    const get: Getter = field.compute ? (r) => readField(r, field, resolve) : (r) => (r[name] === undefined ? null : r[name])
+    const get: Getter = field.compute
+      ? (r) => readField(r, field, resolve)
+      : (r) => (r[name] === undefined ? null : r[name])
     return { field, get }
   }
-  const via = parts.length === 2 ? sobject.fields.find((f) => f.relationshipName?.toLowerCase() === parts[0].toLowerCase()) : undefined
+  const via =
+    parts.length === 2
+      ? sobject.fields.find((f) => f.relationshipName?.toLowerCase() === parts[0].toLowerCase())
+      : undefined
   const target = via?.referenceTo ? findSObject(via.referenceTo[0]) : undefined
   if (!via || !target) {
     throw soqlError(
@@ -122,13 +127,29 @@ class Compiler {
 
   private typeError(column: Column, literal: Literal): SoqlError {
     const kind = kindOf(column.field)
-    const typeName = { text: 'string', id: 'id', boolean: 'boolean', number: 'double', date: 'date', datetime: 'dateTime' }[kind]
-    const quoting = kind === 'text' || kind === 'id' ? 'should be enclosed in quotes' : 'should not be enclosed in quotes'
-    return soqlError(this.query.soql, literal.pos, `value of filter criterion for field '${column.field.name}' must be of type ${typeName} and ${quoting}`, 'INVALID_FIELD')
+    const typeName = {
+      text: 'string',
+      id: 'id',
+      boolean: 'boolean',
+      number: 'double',
+      date: 'date',
+      datetime: 'dateTime',
+    }[kind]
+    const quoting =
+      kind === 'text' || kind === 'id' ? 'should be enclosed in quotes' : 'should not be enclosed in quotes'
+    return soqlError(
+      this.query.soql,
+      literal.pos,
+      `value of filter criterion for field '${column.field.name}' must be of type ${typeName} and ${quoting}`,
+      'INVALID_FIELD',
+    )
   }
 
   /** A comparable form of the literal for this column's type, or a range for date literals. */
-  private operand(column: Column, literal: Literal): { value: string | number | boolean } | { range: [string | number, string | number] } {
+  private operand(
+    column: Column,
+    literal: Literal,
+  ): { value: string | number | boolean } | { range: [string | number, string | number] } {
     const kind = kindOf(column.field)
     switch (kind) {
       case 'text':
@@ -137,7 +158,12 @@ class Compiler {
       case 'id':
         if (literal.kind !== 'string') throw this.typeError(column, literal)
         if (!isValidId(literal.value)) {
-          throw soqlError(this.query.soql, literal.pos, `invalid ID field: ${literal.value}`, 'INVALID_QUERY_FILTER_OPERATOR')
+          throw soqlError(
+            this.query.soql,
+            literal.pos,
+            `invalid ID field: ${literal.value}`,
+            'INVALID_QUERY_FILTER_OPERATOR',
+          )
         }
         return { value: literal.value.slice(0, 15) }
       case 'boolean':
@@ -205,7 +231,12 @@ class Compiler {
   private filterable(ref: FieldRef): Column {
     const column = this.column(ref)
     if (!column.field.filterable) {
-      throw soqlError(this.query.soql, ref.pos, `field '${column.field.name}' can not be filtered in query call`, 'INVALID_FIELD')
+      throw soqlError(
+        this.query.soql,
+        ref.pos,
+        `field '${column.field.name}' can not be filtered in query call`,
+        'INVALID_FIELD',
+      )
     }
     return column
   }
@@ -220,7 +251,12 @@ class Compiler {
     }
     const operand = this.operand(column, literal)
     if (kindOf(column.field) === 'boolean' && op !== '=' && op !== '!=') {
-      throw soqlError(this.query.soql, literal.pos, `invalid operator on boolean field: ${op}`, 'INVALID_QUERY_FILTER_OPERATOR')
+      throw soqlError(
+        this.query.soql,
+        literal.pos,
+        `invalid operator on boolean field: ${op}`,
+        'INVALID_QUERY_FILTER_OPERATOR',
+      )
     }
     if ('range' in operand) {
       const [s, e] = operand.range
@@ -231,13 +267,25 @@ class Compiler {
         case '!=':
           return (r) => !within(value(r))
         case '<':
-          return (r) => { const v = value(r); return v !== null && v < s }
+          return (r) => {
+            const v = value(r)
+            return v !== null && v < s
+          }
         case '<=':
-          return (r) => { const v = value(r); return v !== null && v < e }
+          return (r) => {
+            const v = value(r)
+            return v !== null && v < e
+          }
         case '>':
-          return (r) => { const v = value(r); return v !== null && v >= e }
+          return (r) => {
+            const v = value(r)
+            return v !== null && v >= e
+          }
         default:
-          return (r) => { const v = value(r); return v !== null && v >= s }
+          return (r) => {
+            const v = value(r)
+            return v !== null && v >= s
+          }
       }
     }
     const x = operand.value
@@ -247,20 +295,37 @@ class Compiler {
       case '!=':
         return (r) => value(r) !== x
       case '<':
-        return (r) => { const v = value(r); return v !== null && v < x }
+        return (r) => {
+          const v = value(r)
+          return v !== null && v < x
+        }
       case '<=':
-        return (r) => { const v = value(r); return v !== null && v <= x }
+        return (r) => {
+          const v = value(r)
+          return v !== null && v <= x
+        }
       case '>':
-        return (r) => { const v = value(r); return v !== null && v > x }
+        return (r) => {
+          const v = value(r)
+          return v !== null && v > x
+        }
       default:
-        return (r) => { const v = value(r); return v !== null && v >= x }
+        return (r) => {
+          const v = value(r)
+          return v !== null && v >= x
+        }
     }
   }
 
   private like(ref: FieldRef, literal: Literal): Predicate {
     const column = this.filterable(ref)
     if (kindOf(column.field) !== 'text') {
-      throw soqlError(this.query.soql, ref.pos, `invalid operator on ${column.field.type} field: LIKE`, 'INVALID_QUERY_FILTER_OPERATOR')
+      throw soqlError(
+        this.query.soql,
+        ref.pos,
+        `invalid operator on ${column.field.type} field: LIKE`,
+        'INVALID_QUERY_FILTER_OPERATOR',
+      )
     }
     if (literal.kind !== 'string') throw this.typeError(column, literal)
     const regex = new RegExp(`^${literal.likeSource}$`, 'is')
@@ -282,7 +347,12 @@ class Compiler {
       }
       const operand = this.operand(column, literal)
       if ('range' in operand) {
-        throw soqlError(this.query.soql, literal.pos, 'Date literals with a range cannot be used in IN', 'MALFORMED_QUERY')
+        throw soqlError(
+          this.query.soql,
+          literal.pos,
+          'Date literals with a range cannot be used in IN',
+          'MALFORMED_QUERY',
+        )
       }
       set.add(operand.value)
     }
@@ -293,7 +363,12 @@ class Compiler {
     return this.query.orderBy.map((item) => {
       const column = this.column(item.field)
       if (!column.field.sortable) {
-        throw soqlError(this.query.soql, item.field.pos, `field '${column.field.name}' can not be sorted in a query call`, 'INVALID_FIELD')
+        throw soqlError(
+          this.query.soql,
+          item.field.pos,
+          `field '${column.field.name}' can not be sorted in a query call`,
+          'INVALID_FIELD',
+        )
       }
       return { value: this.comparable(column), descending: item.descending, nullsLast: item.nullsLast }
     })
@@ -366,11 +441,19 @@ export function runQuery(compiled: CompiledQuery, rows: readonly SRecord[], incl
   }
   if (compiled.sortKeys.length > 0) matched = sortRecords(matched, compiled.sortKeys)
   const start = compiled.offset ?? 0
-  return compiled.limit === null ? (start > 0 ? matched.slice(start) : matched) : matched.slice(start, start + compiled.limit)
+  return compiled.limit === null
+    ? start > 0
+      ? matched.slice(start)
+      : matched
+    : matched.slice(start, start + compiled.limit)
 }
 
 /** Turns a stored record into the query result's JSON (attributes, then the selected fields). */
-export function projector(compiled: CompiledQuery, version: string, resolve: RecordResolver): (record: SRecord) => Record<string, unknown> {
+export function projector(
+  compiled: CompiledQuery,
+  version: string,
+  resolve: RecordResolver,
+): (record: SRecord) => Record<string, unknown> {
   const type = compiled.sobject.name
   return (record) => {
     const out: Record<string, unknown> = { attributes: { type, url: recordUrl(version, type, record.Id) } }
@@ -386,7 +469,9 @@ export function projector(compiled: CompiledQuery, version: string, resolve: Rec
         if (!(name in out)) out[name] = null
         continue
       }
-      const nested = (out[name] as Record<string, unknown> | null) ?? { attributes: { type: target.name, url: recordUrl(version, target.name, parent.Id) } }
+      const nested = (out[name] as Record<string, unknown> | null) ?? {
+        attributes: { type: target.name, url: recordUrl(version, target.name, parent.Id) },
+      }
       nested[column.field.name] = toWireValue(column.field, readField(parent, column.field, resolve))
       out[name] = nested
     }

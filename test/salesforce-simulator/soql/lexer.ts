@@ -16,7 +16,16 @@ const DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z
 const DATE = /^(\d{4})-(\d{2})-(\d{2})(?![\dT])/
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)/
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*/
-const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', '"': '"', "'": "'", '\\': '\\' }
+const SIMPLE_ESCAPES: Record<string, string> = {
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  b: '\b',
+  f: '\f',
+  '"': '"',
+  "'": "'",
+  '\\': '\\',
+}
 
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
@@ -34,7 +43,10 @@ function readString(soql: string, start: number): { token: Token; end: number } 
   while (i < soql.length) {
     const c = soql[i]
     if (c === "'") {
-      return { token: { kind: 'string', text: soql.slice(start, i + 1), value, likeSource: like, pos: start }, end: i + 1 }
+      return {
+        token: { kind: 'string', text: soql.slice(start, i + 1), value, likeSource: like, pos: start },
+        end: i + 1,
+      }
     }
     if (c === '\\') {
       const next = soql[i + 1]
@@ -55,7 +67,11 @@ function readString(soql: string, start: number): { token: Token; end: number } 
         like += escapeRegex(ch)
         i += 6
       } else {
-        throw soqlError(soql, i, `Invalid string literal '${soql.slice(start + 1, i + 2)}'. Illegal escape sequence '\\${next}'`)
+        throw soqlError(
+          soql,
+          i,
+          `Invalid string literal '${soql.slice(start + 1, i + 2)}'. Illegal escape sequence '\\${next}'`,
+        )
       }
       continue
     }
@@ -95,7 +111,8 @@ export function tokenize(soql: string): Token[] {
     }
     m = DATE.exec(rest)
     if (m) {
-      if (!validDate(m[1], m[2], m[3])) throw soqlError(soql, i, `line 1:${i} no viable alternative at character '${m[0]}'`)
+      if (!validDate(m[1], m[2], m[3]))
+        throw soqlError(soql, i, `line 1:${i} no viable alternative at character '${m[0]}'`)
       tokens.push({ kind: 'date', text: m[0], value: m[0], pos: i })
       i += m[0].length
       continue

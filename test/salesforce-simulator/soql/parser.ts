@@ -48,7 +48,35 @@ export interface SoqlQuery {
   offset: number | null
 }
 
-const KEYWORDS = new Set(['select', 'from', 'where', 'order', 'by', 'limit', 'offset', 'and', 'or', 'not', 'in', 'like', 'asc', 'desc', 'nulls', 'first', 'last', 'null', 'true', 'false', 'includes', 'excludes', 'group', 'having', 'with', 'for', 'using'])
+const KEYWORDS = new Set([
+  'select',
+  'from',
+  'where',
+  'order',
+  'by',
+  'limit',
+  'offset',
+  'and',
+  'or',
+  'not',
+  'in',
+  'like',
+  'asc',
+  'desc',
+  'nulls',
+  'first',
+  'last',
+  'null',
+  'true',
+  'false',
+  'includes',
+  'excludes',
+  'group',
+  'having',
+  'with',
+  'for',
+  'using',
+])
 
 export const RELATIVE_DATE_LITERALS = new Set(['TODAY', 'YESTERDAY', 'TOMORROW', 'LAST_N_DAYS', 'NEXT_N_DAYS'])
 const PARAMETERISED_DATE_LITERALS = new Set(['LAST_N_DAYS', 'NEXT_N_DAYS'])
@@ -106,7 +134,11 @@ class Parser {
       this.next()
       this.expectPunct('(')
       if (this.peek().kind !== 'punct' || this.peek().text !== ')') {
-        throw soqlError(this.soql, this.peek().pos, 'Aggregate functions such as COUNT(field) are not supported by the simulator; use COUNT()')
+        throw soqlError(
+          this.soql,
+          this.peek().pos,
+          'Aggregate functions such as COUNT(field) are not supported by the simulator; use COUNT()',
+        )
       }
       this.expectPunct(')')
       count = true
@@ -119,7 +151,8 @@ class Parser {
     }
     this.expectKeyword('from')
     const objectToken = this.peek()
-    if (objectToken.kind !== 'ident' || objectToken.text.includes('.') || KEYWORDS.has(objectToken.text.toLowerCase())) this.unexpected()
+    if (objectToken.kind !== 'ident' || objectToken.text.includes('.') || KEYWORDS.has(objectToken.text.toLowerCase()))
+      this.unexpected()
     this.next()
 
     let where: Condition | null = null
@@ -147,7 +180,16 @@ class Parser {
       offset = this.nonNegativeInteger()
     }
     if (this.peek().kind !== 'eof') this.unexpected()
-    return { soql: this.soql, count, fields, object: { name: objectToken.text, pos: objectToken.pos }, where, orderBy, limit, offset }
+    return {
+      soql: this.soql,
+      count,
+      fields,
+      object: { name: objectToken.text, pos: objectToken.pos },
+      where,
+      orderBy,
+      limit,
+      offset,
+    }
   }
 
   private nonNegativeInteger(): number {

@@ -19,9 +19,26 @@ export function createSelfSignedCertificate(commonName = 'sflink-simulator-test'
     const keyFile = path.join(dir, 'key.pem')
     const certFile = path.join(dir, 'cert.pem')
     writeFileSync(keyFile, privateKeyPem, { mode: 0o600 })
-    execFileSync('openssl', ['req', '-x509', '-new', '-key', keyFile, '-subj', `/CN=${commonName}`, '-days', '2', '-sha256', '-out', certFile], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-new',
+        '-key',
+        keyFile,
+        '-subj',
+        `/CN=${commonName}`,
+        '-days',
+        '2',
+        '-sha256',
+        '-out',
+        certFile,
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    )
     return { privateKeyPem, certificatePem: readFileSync(certFile, 'utf8') }
   } finally {
     rmSync(dir, { recursive: true, force: true })

@@ -33,8 +33,12 @@ export async function authorizeWithForms(authorizeUrl: string, login: FormLogin)
     password: login.password,
   })
   const consentHtml = await consent.text()
-  if (!consentHtml.includes('Allow Access?')) throw new Error(`login failed: ${/id="error">([^<]*)/.exec(consentHtml)?.[1] ?? consentHtml.slice(0, 200)}`)
-  const done = await postForm(`${origin}/services/oauth2/authorize/consent`, { flow: hiddenFlow(consentHtml), decision: login.decision ?? 'allow' })
+  if (!consentHtml.includes('Allow Access?'))
+    throw new Error(`login failed: ${/id="error">([^<]*)/.exec(consentHtml)?.[1] ?? consentHtml.slice(0, 200)}`)
+  const done = await postForm(`${origin}/services/oauth2/authorize/consent`, {
+    flow: hiddenFlow(consentHtml),
+    decision: login.decision ?? 'allow',
+  })
   const location = done.headers.get('location')
   if (done.status !== 302 || !location) throw new Error(`consent answered ${done.status}`)
   return new URL(location)
