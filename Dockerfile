@@ -1,14 +1,16 @@
 # syntax=docker/dockerfile:1
 # SF Link production image. Build: docker build -t sf-link .   Run: see docker-compose.yml
-# and docs/deployment.md. The runtime stage holds only compiled JavaScript, the built UI, the
+# and the README's Deployment section. The runtime stage holds only compiled JavaScript, the built UI, the
 # SQL migrations and production dependencies: no tsx, no vite, no TypeScript sources.
 
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY simulator/package.json ./simulator/
 RUN npm ci --no-audit --no-fund
 COPY . .
-# Compiles server/src to dist/server/src (tsconfig.build.json) and the UI to canvas-ui/dist.
+# Compiles server/src to dist/server/src (tsconfig.build.json), the simulator (demo mode) to
+# simulator/dist and the UI to canvas-ui/dist.
 RUN npm run build
 
 FROM node:24-slim AS runtime
@@ -17,8 +19,11 @@ ENV NODE_ENV=production \
     PORT=3000
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY simulator/package.json ./simulator/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The simulator is a product feature (demo mode), loaded only when no Salesforce is configured.
+COPY --from=build /app/simulator/dist ./simulator/dist
 COPY --from=build /app/canvas-ui/dist ./canvas-ui/dist
 # Migrations are read from ./server/migrations (relative to /app) when running compiled code.
 COPY --from=build /app/server/migrations ./server/migrations

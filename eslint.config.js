@@ -3,7 +3,17 @@ import tseslint from 'typescript-eslint'
 import globals from 'globals'
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'canvas-ui/dist/', 'data/', 'bench/results/', 'sfdx-project/force-app/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'canvas-ui/dist/',
+      'simulator/dist/',
+      'data/',
+      'bench/results/',
+      'sfdx-project/force-app/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -24,6 +34,8 @@ export default tseslint.config(
     // Config is the one place that reads the environment; scripts and tests pass it in.
     files: [
       'server/src/config.ts',
+      'simulator/src/cli.ts',
+      'simulator/test/**',
       'test/**',
       'bench/**',
       '.ci/**',

@@ -27,7 +27,7 @@ import v8 from 'node:v8'
 import vm from 'node:vm'
 import { buildApp } from '../server/src/app.js'
 import { createServices } from '../server/src/services.js'
-import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET } from '../test/salesforce-simulator/index.js'
+import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET } from '@sf-link/simulator'
 import { testConfig } from '../test/helpers/config.js'
 import { createBenchDatabase, resolveDatabaseTarget, type DatabaseTarget } from './lib/database.js'
 
@@ -162,10 +162,14 @@ interface SimulatorProcess {
 }
 
 async function startSimulatorProcess(): Promise<SimulatorProcess> {
-  const cli = fileURLToPath(new URL('../test/salesforce-simulator/cli.ts', import.meta.url))
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', cli, '--port', '0', '--host', '127.0.0.1'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  const cli = fileURLToPath(new URL('../simulator/src/cli.ts', import.meta.url))
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', cli, '--port', '0', '--host', '127.0.0.1'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
   const url = await new Promise<string>((resolve, reject) => {
     let out = ''
     const onData = (chunk: Buffer) => {

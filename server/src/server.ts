@@ -10,7 +10,7 @@ import { ensureDevKeys } from './crypto/dev-keys.js'
 import { openDatabase } from './db/open.js'
 import { buildApp } from './app.js'
 import { loggerOptions } from './logger.js'
-import { startDemoSimulator, type RunningSimulator } from './demo/simulator.js'
+import type { RunningSimulator } from './demo/simulator.js'
 import { startJobs } from './jobs/start.js'
 import { printBanner } from './demo/banner.js'
 import { createServices } from './services.js'
@@ -39,6 +39,8 @@ async function main(): Promise<void> {
 
   let simulator: RunningSimulator | null = null
   if (config.mode === 'demo') {
+    // Loaded only in demo mode: a production instance never loads the simulator.
+    const { startDemoSimulator } = await import('./demo/simulator.js')
     const started = await startDemoSimulator(config)
     config = started.config
     simulator = started.simulator

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSimApp, linkedAccount, type SimApp } from '../helpers/simulator-app.js'
-import { authorizeWithForms } from '../simulator/helpers/oauth-forms.js'
-import { createSelfSignedCertificate } from '../simulator/helpers/certificate.js'
+import { authorizeWithForms, createSelfSignedCertificate } from '@sf-link/simulator/testing'
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` })
 

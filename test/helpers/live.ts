@@ -12,7 +12,7 @@ import {
   createSalesforceSimulator,
   type SalesforceSimulator,
   type SalesforceSimulatorOptions,
-} from '../salesforce-simulator/index.js'
+} from '@sf-link/simulator'
 import { createTestDatabase, type TestDatabase } from './database.js'
 import { testConfig } from './config.js'
 import { simulatorConfig } from './simulator-app.js'

@@ -7,7 +7,7 @@ import {
   createSalesforceSimulator,
   type SalesforceSimulator,
   type SalesforceSimulatorOptions,
-} from '../salesforce-simulator/index.js'
+} from '@sf-link/simulator'
 import { createTestApp, type TestApp } from './app.js'
 import { bootstrapOf } from './canvas.js'
 import type { Config } from '../../server/src/config.js'

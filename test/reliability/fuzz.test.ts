@@ -13,7 +13,7 @@ import type { InjectOptions } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../helpers/app.js'
 import { linkedAccount, simulatorConfig } from '../helpers/simulator-app.js'
-import { createSalesforceSimulator, type SalesforceSimulator } from '../salesforce-simulator/index.js'
+import { createSalesforceSimulator, type SalesforceSimulator } from '@sf-link/simulator'
 import type { JobSender } from '../../server/src/services.js'
 import { fillPath, listOperations, sampleFromSchema, type Operation } from './helpers/openapi.js'
 

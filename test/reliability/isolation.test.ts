@@ -11,7 +11,7 @@ import crypto from 'node:crypto'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSimApp, linkedAccount, type SimApp } from '../helpers/simulator-app.js'
-import { authorizeWithForms } from '../simulator/helpers/oauth-forms.js'
+import { authorizeWithForms } from '@sf-link/simulator/testing'
 import { listOperations, sampleRequest, type Operation, type Parameter } from './helpers/openapi.js'
 
 interface Party {

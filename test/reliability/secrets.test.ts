@@ -14,7 +14,7 @@ import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSimApp, type SimApp } from '../helpers/simulator-app.js'
 import { bootstrapOf } from '../helpers/canvas.js'
-import { authorizeWithForms } from '../simulator/helpers/oauth-forms.js'
+import { authorizeWithForms } from '@sf-link/simulator/testing'
 import { loggerOptions } from '../../server/src/logger.js'
 import { associatedData } from '../../server/src/crypto/secret-store.js'
 

@@ -39,22 +39,26 @@ interface Worker {
 function startWorker(env: UnsubscribeEnv): Worker {
   // Node runs the server itself (tsx as a loader, not the tsx CLI, which would put the server
   // in a grandchild process that SIGKILL would not reach).
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/server.ts', '--worker-only'], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      APP_MODE: 'development',
-      DATABASE_URL: env.db.url,
-      ...env.env,
-      SALESFORCE_LOGIN_URL: env.sim.url,
-      SALESFORCE_CONSUMER_KEY: env.sim.consumerKey,
-      SALESFORCE_CONSUMER_SECRET: env.sim.consumerSecret,
-      LOG_LEVEL: 'info',
-      PORT: '0',
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', 'server/src/server.ts', '--worker-only'],
+    {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        APP_MODE: 'development',
+        DATABASE_URL: env.db.url,
+        ...env.env,
+        SALESFORCE_LOGIN_URL: env.sim.url,
+        SALESFORCE_CONSUMER_KEY: env.sim.consumerKey,
+        SALESFORCE_CONSUMER_SECRET: env.sim.consumerSecret,
+        LOG_LEVEL: 'info',
+        PORT: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  )
   let output = ''
   child.stdout!.on('data', (d) => (output += d))
   child.stderr!.on('data', (d) => (output += d))

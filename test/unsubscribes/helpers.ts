@@ -15,7 +15,7 @@ import {
   createSalesforceSimulator,
   type SalesforceSimulator,
   type SalesforceSimulatorOptions,
-} from '../salesforce-simulator/index.js'
+} from '@sf-link/simulator'
 import { testConfig } from '../helpers/config.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { linkedAccount, simulatorConfig } from '../helpers/simulator-app.js'

@@ -1,10 +1,8 @@
 /**
- * Demo mode: start the Salesforce simulator (test/salesforce-simulator) beside the app and
- * point the Salesforce settings at it. Loaded with a computed path so that the production
- * build neither compiles nor needs the test folder.
+ * Demo mode: start the Salesforce simulator (the `@sf-link/simulator` workspace package) beside
+ * the app and point the Salesforce settings at it.
  */
-import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { createSalesforceSimulator, type SalesforceSimulator } from '@sf-link/simulator'
 import type { Config } from '../config.js'
 import type { DemoInfo } from '../app.js'
 
@@ -14,30 +12,18 @@ export interface RunningSimulator extends DemoInfo {
 }
 
 export async function startDemoSimulator(config: Config): Promise<{ config: Config; simulator: RunningSimulator }> {
-  const here = path.dirname(fileURLToPath(import.meta.url))
-  const entry = pathToFileURL(path.resolve(here, '../../../test/salesforce-simulator/index.ts')).href
-  const mod = (await import(entry)) as {
-    createSalesforceSimulator(
-      options: Record<string, unknown>,
-    ): Promise<{ url: string; consumerKey: string; consumerSecret: string; close(): Promise<void>; control: any }>
+  const options = {
+    canvasAppUrl: `${config.publicUrl}/canvas`,
+    callbackUrls: [`${config.publicUrl}/oauth/salesforce/callback`],
   }
-  let sim
+  let sim: SalesforceSimulator
   try {
-    sim = await mod.createSalesforceSimulator({
-      port: config.simulatorPort,
-      canvasAppUrl: `${config.publicUrl}/canvas`,
-      callbackUrls: [`${config.publicUrl}/oauth/salesforce/callback`],
-    })
+    sim = await createSalesforceSimulator({ ...options, port: config.simulatorPort })
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err
-    sim = await mod.createSalesforceSimulator({
-      port: 0,
-      canvasAppUrl: `${config.publicUrl}/canvas`,
-      callbackUrls: [`${config.publicUrl}/oauth/salesforce/callback`],
-    })
+    sim = await createSalesforceSimulator({ ...options, port: 0 })
   }
-  const control = sim.control
-  const { consumerKey, consumerSecret } = sim
+  const { control, consumerKey, consumerSecret } = sim
   const simHost = new URL(sim.url).host
   const next: Config = {
     ...config,
@@ -54,7 +40,7 @@ export async function startDemoSimulator(config: Config): Promise<{ config: Conf
     simulator: {
       simulatorUrl: sim.url,
       users: async () =>
-        (await control.users()).map((u: any) => ({
+        control.users().map((u) => ({
           id: u.id,
           organizationId: u.organizationId,
           username: u.username,
@@ -62,7 +48,7 @@ export async function startDemoSimulator(config: Config): Promise<{ config: Conf
           securityToken: u.securityToken,
         })),
       close: () => sim.close(),
-      setCanvasAppUrl: (url: string) => control.setCanvasAppUrl?.(url),
+      setCanvasAppUrl: (url: string) => control.setCanvasAppUrl(url),
     },
   }
 }

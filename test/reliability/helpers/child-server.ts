@@ -39,7 +39,7 @@ export async function startChildServer(
   options: { port?: number; timeoutMs?: number } = {},
 ): Promise<ChildServer> {
   const port = options.port ?? (await freePort())
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/server.ts'], {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'server/src/server.ts'], {
     cwd: REPO,
     env: {
       PATH: process.env.PATH ?? '',

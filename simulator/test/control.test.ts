@@ -1,13 +1,7 @@
 // The control API (/_sim and in-process), IDs, deterministic seeding and speed at 100k records.
 import { Connection } from 'jsforce'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  checksumSuffix,
-  createSalesforceSimulator,
-  isValidId,
-  to18,
-  type SalesforceSimulator,
-} from '../salesforce-simulator/index.js'
+import { checksumSuffix, createSalesforceSimulator, isValidId, to18, type SalesforceSimulator } from '../src/index.js'
 
 let sim: SalesforceSimulator
 

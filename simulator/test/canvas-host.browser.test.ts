@@ -13,7 +13,7 @@ import {
   DEFAULT_CONSUMER_SECRET,
   verifySignedRequest,
   type SalesforceSimulator,
-} from '../salesforce-simulator/index.js'
+} from '../src/index.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const SDK = readFileSync(path.join(root, 'node_modules/@salesforce/canvas-js-sdk/js/canvas-all.js'), 'utf8')

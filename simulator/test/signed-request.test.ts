@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { Connection, OAuth2 } from 'jsforce'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { conformanceFile } from '../helpers/conformance.js'
+import { conformanceFile } from '../../test/helpers/conformance.js'
 import {
   buildSignedRequest,
   createSalesforceSimulator,
@@ -13,7 +13,7 @@ import {
   verifySignedRequest,
   type CanvasRequest,
   type SalesforceSimulator,
-} from '../salesforce-simulator/index.js'
+} from '../src/index.js'
 
 const conformance = JSON.parse(readFileSync(conformanceFile('canvas/real-signed-request-1.json'), 'utf8')) as {
   consumerSecret: string

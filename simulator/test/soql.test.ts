@@ -1,9 +1,9 @@
 // The SOQL subset: parser errors as Salesforce words them, and query semantics over HTTP.
 import { Connection } from 'jsforce'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createSalesforceSimulator, type SalesforceSimulator } from '../salesforce-simulator/index.js'
-import { SoqlError } from '../salesforce-simulator/soql/errors.js'
-import { parseSoql } from '../salesforce-simulator/soql/parser.js'
+import { createSalesforceSimulator, type SalesforceSimulator } from '../src/index.js'
+import { SoqlError } from '../src/soql/errors.js'
+import { parseSoql } from '../src/soql/parser.js'
 
 const NOW = Date.parse('2025-03-15T12:00:00Z')
 let sim: SalesforceSimulator

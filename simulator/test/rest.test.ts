@@ -2,8 +2,8 @@
 // CRUD, describe, session refresh on 401, faults, daily API cap.
 import { Connection } from 'jsforce'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { SimUser } from '../salesforce-simulator/index.js'
-import { createSalesforceSimulator, type SalesforceSimulator } from '../salesforce-simulator/index.js'
+import type { SimUser } from '../src/index.js'
+import { createSalesforceSimulator, type SalesforceSimulator } from '../src/index.js'
 
 const V = '60.0'
 let sim: SalesforceSimulator

@@ -3,15 +3,15 @@
 import jwt from 'jsonwebtoken'
 import { Connection, OAuth2 } from 'jsforce'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { SimUser } from '../salesforce-simulator/index.js'
+import type { SimUser } from '../src/index.js'
 import {
   createSalesforceSimulator,
   DEFAULT_CONSUMER_KEY,
   DEFAULT_CONSUMER_SECRET,
   type SalesforceSimulator,
-} from '../salesforce-simulator/index.js'
-import { createSelfSignedCertificate, type TestCertificate } from './helpers/certificate.js'
-import { authorizeWithForms } from './helpers/oauth-forms.js'
+} from '../src/index.js'
+import { createSelfSignedCertificate, type TestCertificate } from '../src/testing/certificate.js'
+import { authorizeWithForms } from '../src/testing/oauth-forms.js'
 
 const REDIRECT_URI = 'http://127.0.0.1:9/oauth/salesforce/callback'
 const JWT_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer'

@@ -1,8 +1,8 @@
 // SOAP login() against the simulator with real jsforce: token rules, resets, lockout, limits.
 import { Connection } from 'jsforce'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { OutboxEntry, SimUser } from '../salesforce-simulator/index.js'
-import { createSalesforceSimulator, type SalesforceSimulator } from '../salesforce-simulator/index.js'
+import type { OutboxEntry, SimUser } from '../src/index.js'
+import { createSalesforceSimulator, type SalesforceSimulator } from '../src/index.js'
 
 let sim: SalesforceSimulator
 let ada: SimUser
