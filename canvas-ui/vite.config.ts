@@ -4,7 +4,15 @@
 //   npm run dev:ui    → dev server with hot reload, proxying the API to a server on :3000
 import { fileURLToPath } from 'node:url'
 import preact from '@preact/preset-vite'
+import purgeCssModule from '@fullhuman/postcss-purgecss'
+import type { Plugin as PostcssPlugin } from 'postcss'
 import { defineConfig } from 'vite'
+import { compression } from 'vite-plugin-compression2'
+
+// The package's CommonJS build exports the plugin itself; its types describe an ES default export.
+type PurgeCss = typeof purgeCssModule.default
+const purgeCss: PurgeCss =
+  (purgeCssModule as unknown as { default?: PurgeCss }).default ?? (purgeCssModule as unknown as PurgeCss)
 
 const root = fileURLToPath(new URL('.', import.meta.url))
 const server = process.env.SF_LINK_SERVER_URL ?? 'http://127.0.0.1:3000'
@@ -13,17 +21,54 @@ const server = process.env.SF_LINK_SERVER_URL ?? 'http://127.0.0.1:3000'
 // with ^ are regular expressions (so `/canvas` does not also catch, say, `/canvas-x`).
 const proxied = ['^/api/', '^/canvas(/|$)', '^/oauth/', '^/demo\\.json$', '^/healthz$', '^/readyz$', '^/docs(/|$)']
 
-export default defineConfig({
+/**
+ * The SLDS stylesheet is ~890 kB; the UI uses a small part of it. PurgeCSS keeps the rules
+ * whose classes, ids, tags and attributes appear in the UI's sources (the page and every
+ * .ts/.tsx file), so components write SLDS class names out in full, never as
+ * `slds-alert_${tone}` (test/canvas-page/build-output.test.ts checks both). Only the SLDS file is
+ * purged: src/styles.css is ours and small.
+ *
+ * Custom properties all stay: PurgeCSS's `variables` option misses those read only inside
+ * another var()'s fallback (`var(--lwc-brandAccessible, var(--slds-r-color-brand-50))`), which
+ * drops SLDS's brand palette, to save about 3 kB compressed.
+ */
+function purgeSlds(): PostcssPlugin {
+  const purge = purgeCss({
+    content: [`${root}index.html`, `${root}src/**/*.ts`, `${root}src/**/*.tsx`],
+    // Animations that no kept rule runs (SLDS components we don't use).
+    keyframes: true,
+  }) as PostcssPlugin
+  return {
+    postcssPlugin: 'sf-link-purge-slds',
+    OnceExit(css, helpers) {
+      const file = css.source?.input.file ?? ''
+      if (file.includes('@salesforce-ux/design-system')) return purge.OnceExit?.(css, helpers)
+    },
+  }
+}
+
+export default defineConfig(({ command }) => ({
   root,
   // Absolute asset URLs (/assets/…): the same index.html is served at `/` and at `/canvas`.
   base: '/',
-  plugins: [preact()],
+  plugins: [
+    preact(),
+    // Brotli and gzip copies beside each asset (x.js.br, x.js.gz), made once here so the
+    // server only picks a file (@fastify/static `preCompressed`) and never compresses per request.
+    compression({
+      algorithms: ['brotliCompress', 'gzip'],
+      include: /\.(js|css|svg)$/,
+      threshold: 1024,
+      skipIfLargerOrEqual: true,
+      logLevel: 'silent',
+    }),
+  ],
+  // Only when building: the dev server would otherwise need a restart for each newly used class.
+  css: { postcss: { plugins: command === 'build' ? [purgeSlds()] : [] } },
   build: {
     outDir: fileURLToPath(new URL('./dist', import.meta.url)),
     emptyOutDir: true,
-    // The SLDS stylesheet alone is ~850 kB minified (~110 kB gzipped); say so only above that.
-    chunkSizeWarningLimit: 1000,
-    // Transforming that stylesheet takes a couple of seconds; that is expected, not a warning.
+    // Purging the SLDS stylesheet takes a couple of seconds; that is expected, not a warning.
     rolldownOptions: { checks: { bundlerTimings: false } },
   },
   server: {
@@ -35,4 +80,4 @@ export default defineConfig({
     host: '127.0.0.1',
     port: 4173,
   },
-})
+}))

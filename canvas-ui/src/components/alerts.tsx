@@ -6,6 +6,13 @@ import { href } from '../router.js'
 type Tone = 'info' | 'success' | 'warning' | 'error'
 
 const TONE_ICON: Record<Tone, IconName> = { info: 'info', success: 'success', warning: 'warning', error: 'error' }
+// Written out in full: the build keeps only SLDS classes it finds in the sources (canvas-ui/vite.config.ts).
+const BANNER_TONE: Record<Tone, string> = {
+  info: '',
+  success: 'slds-theme_success',
+  warning: 'slds-alert_warning',
+  error: 'slds-alert_error',
+}
 
 /**
  * Full-width SLDS alert banner (`slds-notify_alert`), used at the top of the page.
@@ -13,7 +20,7 @@ const TONE_ICON: Record<Tone, IconName> = { info: 'info', success: 'success', wa
  */
 export function Banner(props: { tone: Tone; testId?: string; children: ComponentChildren; onClose?: () => void }) {
   const { tone, testId, children, onClose } = props
-  const toneClass = tone === 'info' ? '' : tone === 'success' ? 'slds-theme_success' : `slds-alert_${tone}`
+  const toneClass = BANNER_TONE[tone]
   const iconClass =
     tone === 'warning' ? 'slds-icon slds-icon_x-small slds-icon-text-default' : 'slds-icon slds-icon_x-small'
   return (

@@ -1,11 +1,11 @@
 import type { ComponentChildren } from 'preact'
-import { type IconName, ObjectIcon } from './icon.js'
+import { type IconName, ObjectIcon, type ObjectIconTone } from './icon.js'
 
 interface CardProps {
   id: string
   title: string
   icon?: IconName
-  iconTone?: string
+  iconTone?: ObjectIconTone
   actions?: ComponentChildren
   footer?: ComponentChildren
   children: ComponentChildren

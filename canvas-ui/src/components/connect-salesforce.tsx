@@ -46,7 +46,7 @@ export function ConnectWithSalesforce({ variant = 'brand' }: { variant?: 'brand'
     <div class="sfl-connect">
       <button
         type="button"
-        class={`slds-button slds-button_${variant}`}
+        class={variant === 'brand' ? 'slds-button slds-button_brand' : 'slds-button slds-button_neutral'}
         onClick={onClick}
         disabled={ticket.busy}
         data-href={runtime.mode === 'standalone' ? OAUTH_START_PATH : undefined}

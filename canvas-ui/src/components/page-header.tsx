@@ -1,12 +1,12 @@
 import type { ComponentChildren } from 'preact'
-import { type IconName, ObjectIcon } from './icon.js'
+import { type IconName, ObjectIcon, type ObjectIconTone } from './icon.js'
 
 interface PageHeaderProps {
   title: string
   /** Small text above the title ("Settings · Integrations"). */
   eyebrow?: string
   icon: IconName
-  iconTone: string
+  iconTone: ObjectIconTone
   actions?: ComponentChildren
   children?: ComponentChildren
 }

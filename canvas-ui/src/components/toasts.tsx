@@ -14,6 +14,14 @@ interface Toast extends ToastInput {
 
 type ShowToast = (toast: ToastInput) => void
 
+// Written out in full: the build keeps only SLDS classes it finds in the sources (canvas-ui/vite.config.ts).
+const TOAST_THEME: Record<ToastInput['tone'], string> = {
+  success: 'slds-theme_success',
+  info: 'slds-theme_info',
+  warning: 'slds-theme_warning',
+  error: 'slds-theme_error',
+}
+
 const ToastContext = createContext<ShowToast>(() => undefined)
 
 export function useToast(): ShowToast {
@@ -41,7 +49,7 @@ export function ToastProvider({ children }: { children: ComponentChildren }) {
         {toasts.map((t) => (
           <div
             key={t.id}
-            class={`slds-notify slds-notify_toast slds-theme_${t.tone}`}
+            class={`slds-notify slds-notify_toast ${TOAST_THEME[t.tone]}`}
             role={t.tone === 'error' ? 'alert' : 'status'}
           >
             <span class="slds-assistive-text">{t.tone}</span>
