@@ -111,14 +111,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { pool: deps.pool })
   await registerRoutes(app, { config, services, demo: deps.demo ?? null, uiDir })
 
-  if (fs.existsSync(path.join(uiDir, 'index.html'))) {
+  if (fs.existsSync(path.join(uiDir, 'assets'))) {
+    // Every file under /assets/ has a content hash in its name (Vite), so a browser may keep it
+    // for a year without asking again; index.html (below, and POST /canvas) is never cached.
+    // The build writes brotli and gzip copies beside each file: the server picks one, it never
+    // compresses per request.
     await app.register(fastifyStatic, {
-      root: uiDir,
+      root: path.join(uiDir, 'assets'),
+      prefix: '/assets/',
       index: false,
       wildcard: false,
-      serve: true,
-      prefix: '/',
-      decorateReply: true,
+      globIgnore: ['**/*.br', '**/*.gz'],
+      preCompressed: true,
+      maxAge: '365d',
+      immutable: true,
+      decorateReply: false,
     })
   }
   app.get('/', { schema: { hide: true } }, async (_request, reply) => {
