@@ -6,8 +6,9 @@ import { fileURLToPath } from 'node:url'
 import preact from '@preact/preset-vite'
 import purgeCssModule from '@fullhuman/postcss-purgecss'
 import type { Plugin as PostcssPlugin } from 'postcss'
-import { defineConfig } from 'vite'
+import { defineConfig, type Plugin } from 'vite'
 import { compression } from 'vite-plugin-compression2'
+import { clearUiBuildHash, computeUiBuildHash, writeUiBuildHash } from './build-hash.js'
 
 // The package's CommonJS build exports the plugin itself; its types describe an ES default export.
 type PurgeCss = typeof purgeCssModule.default
@@ -47,6 +48,23 @@ function purgeSlds(): PostcssPlugin {
   }
 }
 
+/** Records which sources this build came from (see build-hash.ts): `npm start` rebuilds only when they change. */
+function recordSourceHash(): Plugin {
+  let hash: string | null = null
+  return {
+    name: 'sf-link-source-hash',
+    apply: 'build',
+    // Hashed before bundling: a source edited during the build makes the next start rebuild.
+    buildStart() {
+      clearUiBuildHash()
+      hash = computeUiBuildHash()
+    },
+    closeBundle() {
+      if (hash) writeUiBuildHash(hash)
+    },
+  }
+}
+
 export default defineConfig(({ command }) => ({
   root,
   // Absolute asset URLs (/assets/…): the same index.html is served at `/` and at `/canvas`.
@@ -62,6 +80,7 @@ export default defineConfig(({ command }) => ({
       skipIfLargerOrEqual: true,
       logLevel: 'silent',
     }),
+    recordSourceHash(),
   ],
   // Only when building: the dev server would otherwise need a restart for each newly used class.
   css: { postcss: { plugins: command === 'build' ? [purgeSlds()] : [] } },
