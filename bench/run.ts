@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url'
 import v8 from 'node:v8'
 import vm from 'node:vm'
 import { runCanvasEntryBenchmark } from './canvas-entry.js'
+import { runCanvasPageBenchmark } from './canvas-page.js'
 import { runLoginsPerWorkBenchmark } from './logins-per-work.js'
 import { resolveDatabaseTarget } from './lib/database.js'
 import { loadOptional, mapPullResult, mapUnsubscribeResult, unavailable } from './lib/external.js'
@@ -33,6 +34,7 @@ interface Entry {
 
 const entries: Entry[] = [
   { id: 'canvas-entry', run: (ctx) => runCanvasEntryBenchmark(ctx) },
+  { id: 'canvas-page', run: (ctx) => runCanvasPageBenchmark(ctx) },
   { id: 'logins-per-work', run: (ctx) => runLoginsPerWorkBenchmark(ctx) },
   {
     id: 'unsubscribe-push',
