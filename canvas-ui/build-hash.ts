@@ -2,7 +2,8 @@
  * What a UI build is made of, as one hash: every file of canvas-ui/ (sources, page, build
  * config; not dist/ and not the READMEs), the root tsconfig.json (Vite's TypeScript/JSX
  * transform reads it) and the package-lock.json entries of every package the UI or its build
- * config imports, with all their dependencies. `vite build` writes the hash of what it built
+ * config imports, with all their dependencies; for a workspace package of this repository
+ * (a lockfile link), the files of its folder instead of a version. `vite build` writes the hash of what it built
  * to canvas-ui/dist.hash (vite.config.ts); `npm start` and the test setup rebuild only when
  * the hash of the working tree differs (build-if-changed.ts).
  *
@@ -23,12 +24,12 @@ export const UI_BUILD_HASH_FILE = path.join(UI_DIR, 'dist.hash')
 
 const SKIPPED = new Set(['dist', 'node_modules', path.basename(UI_BUILD_HASH_FILE)])
 
-function sourceFiles(dir: string): string[] {
+function sourceFiles(dir: string, skipped: ReadonlySet<string> = SKIPPED): string[] {
   const files: string[] = []
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (SKIPPED.has(entry.name) || entry.name.endsWith('.md')) continue
+    if (skipped.has(entry.name) || entry.name.endsWith('.md')) continue
     const full = path.join(dir, entry.name)
-    if (entry.isDirectory()) files.push(...sourceFiles(full))
+    if (entry.isDirectory()) files.push(...sourceFiles(full, skipped))
     else if (entry.isFile()) files.push(full)
   }
   return files.sort()
@@ -95,6 +96,9 @@ export function lockfileClosure(packages: Record<string, LockEntry>, roots: read
   return [...seen].sort()
 }
 
+/** A workspace package's tests do not reach the UI's bundle. */
+const WORKSPACE_SKIPPED = new Set([...SKIPPED, 'test'])
+
 /** `dirs` lets tests hash a copy of the tree. */
 export function computeUiBuildHash(dirs: { ui: string; repo: string } = { ui: UI_DIR, repo: REPO_DIR }): string {
   const hash = crypto.createHash('sha256')
@@ -108,6 +112,12 @@ export function computeUiBuildHash(dirs: { ui: string; repo: string } = { ui: UI
   for (const key of lockfileClosure(lock.packages, importedPackages(contents))) {
     const { version, resolved, integrity } = lock.packages[key]!
     hash.update(`package ${key} ${version ?? ''} ${integrity ?? resolved ?? ''}\n`)
+    // A workspace folder (its key has no node_modules/): what the UI gets from it is its files.
+    const folder = path.join(dirs.repo, key)
+    if (!key.includes('node_modules/') && folder !== dirs.ui && fs.existsSync(folder)) {
+      for (const file of sourceFiles(folder, WORKSPACE_SKIPPED))
+        hash.update(`file ${path.relative(dirs.repo, file)}\n${fs.readFileSync(file, 'utf8')}\n`)
+    }
   }
   return hash.digest('hex')
 }

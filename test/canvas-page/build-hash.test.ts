@@ -94,6 +94,28 @@ describe('what the hash covers', () => {
     expect(hashAfter('package-lock.json', bumpPackage('node_modules/postcss-selector-parser'))).not.toBe(original)
   })
 
+  it('changes with the sources of a workspace package the UI imports', () => {
+    // A package of this repository, linked in the lockfile the way npm workspaces are.
+    fs.mkdirSync(path.join(tmp, 'contract/src'), { recursive: true })
+    fs.mkdirSync(path.join(tmp, 'contract/test'), { recursive: true })
+    fs.writeFileSync(path.join(tmp, 'contract/src/index.ts'), 'export const LIMIT = 10\n')
+    fs.writeFileSync(path.join(tmp, 'contract/test/index.test.ts'), '// tests\n')
+    const lock = JSON.parse(fs.readFileSync(lockPath(), 'utf8'))
+    lock.packages['node_modules/@sf-link/contract'] = { resolved: 'contract', link: true }
+    lock.packages.contract = { name: '@sf-link/contract', version: '0.1.0' }
+    fs.writeFileSync(lockPath(), JSON.stringify(lock))
+    fs.writeFileSync(path.join(dirs.ui, 'src/limit.ts'), "export { LIMIT } from '@sf-link/contract'\n")
+    try {
+      const withContract = computeUiBuildHash(dirs)
+      expect(hashAfter('contract/src/index.ts', () => 'export const LIMIT = 20\n')).not.toBe(withContract)
+      expect(hashAfter('contract/test/index.test.ts', () => '// other tests\n')).toBe(withContract)
+    } finally {
+      fs.rmSync(path.join(dirs.ui, 'src/limit.ts'))
+      fs.copyFileSync(path.join(root, 'package-lock.json'), lockPath())
+    }
+    expect(computeUiBuildHash(dirs)).toBe(original)
+  })
+
   it('stays the same when only the server, the docs or the tests change', () => {
     expect(hashAfter('package-lock.json', bumpPackage('node_modules/pg'))).toBe(original)
     expect(hashAfter('package-lock.json', bumpPackage('node_modules/fastify'))).toBe(original)
