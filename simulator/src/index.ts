@@ -92,7 +92,7 @@ export async function createSalesforceSimulator(
     },
   ]
   for (const input of orgInputs) {
-    const org = createOrgIn(state, input.name, { ...defaultOrgSettings(options), ...input.settings })
+    const org = createOrgIn(state, input.name, { ...defaultOrgSettings(options), ...input.settings }, input.schema)
     for (const u of input.users ?? []) {
       const user = createUserIn(state, org.id, u)
       if (u.jwtPreauthorized) mainApp.preauthorizedUserIds.add(user.id)

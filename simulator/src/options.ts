@@ -26,8 +26,13 @@ export interface SimulatorDataInput {
   optedOutFraction?: number
 }
 
+/** "demo": the standard objects plus the demo custom fields and record types; "standard": standard objects only. */
+export type OrgSchemaChoice = 'demo' | 'standard'
+
 export interface SimulatorOrgInput {
   name: string
+  /** Default "demo". */
+  schema?: OrgSchemaChoice
   settings?: Partial<OrgSettings>
   users?: SimulatorUserInput[]
   /** Records seeded at start (default: a small demo data set; false for none). */
