@@ -15,4 +15,13 @@ export interface SimulatorContext {
   apiVersion: string
   /** Set when the app is built. */
   composite?: CompositeGate
+  /** The simulated Bulk API 2.0 (routes/bulk2.ts); defaults when not set. */
+  bulk?: BulkSettings
+}
+
+export interface BulkSettings {
+  /** Milliseconds a query job stays InProgress before JobComplete (wall clock). */
+  processingMs: number
+  /** Records per results page when the client sends no maxRecords. */
+  resultsPageSize: number
 }

@@ -25,7 +25,7 @@ import {
   type WriteError,
 } from './records.js'
 import type { SObjectDef } from './schema.js'
-import { createSchemaControl, type SchemaControl } from './schema-control.js'
+import { createDataControl, type DataControl } from './data-control.js'
 import { seedRecords, type SeedOptions, type SeedResult } from './seed-data.js'
 import type { CanvasRequest } from './signed-request.js'
 import { buildCanvasRequest, buildSignedRequest } from './signed-request.js'
@@ -76,7 +76,7 @@ export class RecordWriteError extends Error {
   }
 }
 
-export interface SimulatorControl extends SchemaControl {
+export interface SimulatorControl extends DataControl {
   users(): SimUser[]
   user(idOrUsername: string): SimUser
   orgs(): SimOrg[]
@@ -276,7 +276,7 @@ export function createControl(ctx: SimulatorContext, defaultSettings: () => OrgS
     toWireRecord(state, orgId, def, record, ctx.apiVersion)
 
   const control: SimulatorControl = {
-    ...createSchemaControl(state, ctx.apiVersion, orgOf),
+    ...createDataControl(ctx, orgOf),
     users: () => [...state.users.values()].map(summarizeUser),
     user: (id) => summarizeUser(userOf(id)),
     orgs: () => [...state.orgs.values()].map(summarizeOrg),

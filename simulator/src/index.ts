@@ -101,6 +101,10 @@ export async function createSalesforceSimulator(
   }
 
   const ctx: SimulatorContext = { state, apiVersion: options.apiVersion ?? DEFAULT_API_VERSION }
+  ctx.bulk = {
+    processingMs: options.bulkQueryProcessingMs ?? 0,
+    resultsPageSize: options.bulkResultsPageSize ?? 100_000,
+  }
   const control = createControl(ctx, () => defaultOrgSettings(options))
   const app = await buildSimulatorApp(ctx, control, options.logger ?? false)
   const host = options.host ?? '127.0.0.1'

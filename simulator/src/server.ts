@@ -11,7 +11,7 @@ import { registerControlRoutes } from './routes/control.js'
 import { JSON_TYPE, sendSfError } from './routes/http.js'
 import { registerOAuthRoutes } from './routes/oauth.js'
 import { registerRestRoutes } from './routes/rest.js'
-import { registerSchemaControlRoutes } from './routes/schema-control.js'
+import { registerDataControlRoutes } from './routes/data-control.js'
 import { registerSoapRoutes } from './routes/soap.js'
 
 export async function buildSimulatorApp(
@@ -94,6 +94,6 @@ export async function buildSimulatorApp(
   registerRestRoutes(app, ctx)
   registerCanvasHostRoutes(app, ctx)
   registerControlRoutes(app, control)
-  registerSchemaControlRoutes(app, control)
+  registerDataControlRoutes(app, control)
   return app
 }

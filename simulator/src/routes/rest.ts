@@ -23,6 +23,8 @@ import { compileQuery, projector, runQuery } from '../soql/evaluate.js'
 import { SoqlError } from '../soql/errors.js'
 import { parseSoql } from '../soql/parser.js'
 import type { Org, Session, SimulatorState, User } from '../state.js'
+import { registerBulkQueryRoutes } from './bulk2.js'
+import { registerCompositeRoutes } from './composite.js'
 import { bearerToken, JSON_TYPE, queryParams, sendSfError } from './http.js'
 
 const MIN_VERSION = 20
@@ -31,14 +33,20 @@ const DEFAULT_BATCH = 2000
 const CURSOR_IDLE_MS = 15 * 60_000
 const MAX_COLLECTION = 200
 
-interface ApiContext {
+export interface ApiContext {
   session: Session
   user: User
   org: Org
   version: string
 }
 
-type ApiHandler = (request: FastifyRequest, reply: FastifyReply, api: ApiContext) => Promise<unknown> | unknown
+export type ApiHandler = (request: FastifyRequest, reply: FastifyReply, api: ApiContext) => Promise<unknown> | unknown
+
+/** Wraps a data route: session, org switches, daily cap, counting, Sforce-Limit-Info. */
+export type ApiRoute = (
+  endpoint: string,
+  handler: ApiHandler,
+) => (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>
 
 function releaseLabel(version: number): string {
   const index = version - 20
@@ -100,7 +108,7 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
   const gate = ctx.composite
 
   /** Authenticates, enforces the org's switches and daily cap, counts the call, sets Sforce-Limit-Info. */
-  const api =
+  const api: ApiRoute =
     (endpoint: string, handler: ApiHandler) =>
     async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
       const version = parseVersion((request.params as { version: string }).version)
@@ -565,6 +573,9 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
       })
     }),
   )
+
+  registerCompositeRoutes(app, ctx, api)
+  registerBulkQueryRoutes(app, ctx, api)
 
   app.all('/services/data/:version/*', async (_request, reply) => notFound(reply))
 }

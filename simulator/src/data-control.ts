@@ -1,13 +1,16 @@
-// The control API's schema side: what an admin would change in Setup (custom fields, record
+// The control API's data side: what an admin would change in Setup (custom fields, record
 // types, field settings, campaign member statuses), for tests that need an org to change
-// under SF Link. Part of `sim.control`; the HTTP routes are in routes/schema-control.ts.
+// under SF Link, and the simulated Bulk API's settings. Part of `sim.control`; the HTTP routes
+// are in routes/data-control.ts.
 import { addCustomField, addRecordType, removeField, updateField, type RecordTypeInput } from './customization.js'
 import { describeField, describeSObject } from './describe.js'
 import type { CustomFieldInput, FieldPatch, RecordTypeInfo } from './org-schema.js'
 import { addMemberStatuses, memberStatusesOf, toWireRecord, type MemberStatusInput } from './records.js'
-import type { Org, SimulatorState } from './state.js'
+import type { BulkSettings, SimulatorContext } from './context.js'
+import { DEFAULT_BULK_SETTINGS } from './routes/bulk2.js'
+import type { Org } from './state.js'
 
-export interface SchemaControl {
+export interface DataControl {
   /** The object's describe in an org (default: the first org), as `GET /sobjects/:type/describe` gives it. */
   describe(type: string, orgId?: string): Record<string, unknown>
   /** Adds a custom field (name ending in __c); answers its describe entry. */
@@ -24,13 +27,14 @@ export interface SchemaControl {
   /** A campaign's member statuses (CampaignMemberStatus records), in their order. */
   memberStatuses(campaignId: string): Record<string, unknown>[]
   addMemberStatuses(campaignId: string, statuses: MemberStatusInput[]): Record<string, unknown>[]
+  /** How the Bulk API 2.0 behaves: processing time of query jobs, default results page size. */
+  bulkSettings(): BulkSettings
+  setBulkSettings(settings: Partial<BulkSettings>): BulkSettings
 }
 
-export function createSchemaControl(
-  state: SimulatorState,
-  apiVersion: string,
-  orgOf: (id?: string) => Org,
-): SchemaControl {
+export function createDataControl(ctx: SimulatorContext, orgOf: (id?: string) => Org): DataControl {
+  const { state, apiVersion } = ctx
+  const bulk = (ctx.bulk ??= { ...DEFAULT_BULK_SETTINGS })
   const sobjectOf = (type: string, orgId?: string) => {
     const org = orgOf(orgId)
     const def = org.schema.find(type)
@@ -77,6 +81,17 @@ export function createSchemaControl(
       if (!campaignId.startsWith('701')) throw new Error(`not a campaign ID: ${campaignId}`)
       addMemberStatuses(state, org.id, campaignId, statuses)
       return statusRecords(org, campaignId)
+    },
+    bulkSettings: () => ({ ...bulk }),
+    setBulkSettings(settings) {
+      for (const [key, value] of Object.entries(settings)) {
+        if (!(key in bulk)) throw new Error(`not a bulk setting: ${key}`)
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < (key === 'processingMs' ? 0 : 1)) {
+          throw new Error(`${key} must be a ${key === 'processingMs' ? 'non-negative' : 'positive'} integer`)
+        }
+      }
+      Object.assign(bulk, settings)
+      return { ...bulk }
     },
   }
 }

@@ -1,5 +1,5 @@
-// /_sim/schema/... and /_sim/campaigns/:id/statuses: the schema side of the control API over
-// HTTP (same operations as `sim.control.addCustomField` and friends).
+// /_sim/schema/..., /_sim/campaigns/:id/statuses and /_sim/bulk: the data side of the control
+// API over HTTP (same operations as `sim.control.addCustomField` and friends).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { SimulatorControl } from '../control.js'
 import type { CustomFieldInput, FieldPatch } from '../org-schema.js'
@@ -31,7 +31,7 @@ const handle =
     }
   }
 
-export function registerSchemaControlRoutes(app: FastifyInstance, control: SimulatorControl): void {
+export function registerDataControlRoutes(app: FastifyInstance, control: SimulatorControl): void {
   const orgId = (r: FastifyRequest) => {
     const b = body(r).orgId
     return typeof b === 'string' ? b : queryParams(r).orgId
@@ -79,6 +79,14 @@ export function registerSchemaControlRoutes(app: FastifyInstance, control: Simul
         }),
       )
     }),
+  )
+  app.get(
+    '/_sim/bulk',
+    handle(() => control.bulkSettings()),
+  )
+  app.put(
+    '/_sim/bulk',
+    handle((r) => control.setBulkSettings(body(r) as Parameters<SimulatorControl['setBulkSettings']>[0])),
   )
   app.get(
     '/_sim/campaigns/:id/statuses',
