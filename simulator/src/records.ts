@@ -425,7 +425,8 @@ export function syncUserRecord(state: SimulatorState, user: User): void {
     table.byId.set(user.id.slice(0, 15), record)
     table.rows.push(record)
   }
-  const alias = `${user.firstName.slice(0, 1)}${user.lastName.slice(0, 4)}`.toLowerCase()
+  // Salesforce's default alias: first initial and four letters of the last name.
+  const alias = `${(user.firstName ?? '').slice(0, 1)}${(user.lastName ?? user.username).slice(0, 4)}`.toLowerCase()
   Object.assign(record, {
     Username: user.username,
     FirstName: user.firstName,
