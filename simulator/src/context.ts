@@ -1,8 +1,27 @@
 import type { SimulatorState } from './state.js'
 
+/** How /composite runs its subrequests through the ordinary routes (routes/composite.ts). */
+export interface CompositeGate {
+  /** Marks a request as a subrequest (header x-sim-subrequest); unguessable, made at start. */
+  token: string
+  /** Undo steps per running composite request with allOrNone (header x-sim-journal). */
+  journals: Map<string, (() => void)[]>
+}
+
 /** What the routes share: the state and a few settings of this simulator. */
 export interface SimulatorContext {
   state: SimulatorState
   /** API version of signed-request links and SOAP URLs in pages. */
   apiVersion: string
+  /** Set when the app is built. */
+  composite?: CompositeGate
+  /** The simulated Bulk API 2.0 (routes/bulk2.ts); defaults when not set. */
+  bulk?: BulkSettings
+}
+
+export interface BulkSettings {
+  /** Milliseconds a query job stays InProgress before JobComplete (wall clock). */
+  processingMs: number
+  /** Records per results page when the client sends no maxRecords. */
+  resultsPageSize: number
 }

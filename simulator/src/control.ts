@@ -12,7 +12,9 @@ import {
 import type { SimulatorContext } from './context.js'
 import { addFault as addFaultToState } from './faults.js'
 import { KEY_PREFIXES, to15 } from './ids.js'
-import type { SimulatorOrgInput, SimulatorUserInput } from './options.js'
+import { applyDemoCustomizations } from './customization.js'
+import type { OrgSchemaChoice, SimulatorOrgInput, SimulatorUserInput } from './options.js'
+import { OrgSchema } from './org-schema.js'
 import {
   applyUpdate,
   insertRecord,
@@ -22,7 +24,8 @@ import {
   validateUpdate,
   type WriteError,
 } from './records.js'
-import { findSObject, type SObjectDef } from './schema.js'
+import type { SObjectDef } from './schema.js'
+import { createDataControl, type DataControl } from './data-control.js'
 import { seedRecords, type SeedOptions, type SeedResult } from './seed-data.js'
 import type { CanvasRequest } from './signed-request.js'
 import { buildCanvasRequest, buildSignedRequest } from './signed-request.js'
@@ -73,7 +76,7 @@ export class RecordWriteError extends Error {
   }
 }
 
-export interface SimulatorControl {
+export interface SimulatorControl extends DataControl {
   users(): SimUser[]
   user(idOrUsername: string): SimUser
   orgs(): SimOrg[]
@@ -145,7 +148,12 @@ function summarizeOrg(org: Org): SimOrg {
   }
 }
 
-export function createOrgIn(state: SimulatorState, name: string, settings: OrgSettings): Org {
+export function createOrgIn(
+  state: SimulatorState,
+  name: string,
+  settings: OrgSettings,
+  schema: OrgSchemaChoice = 'demo',
+): Org {
   const org: Org = {
     id: state.ids.next(KEY_PREFIXES.Organization),
     name,
@@ -154,8 +162,10 @@ export function createOrgIn(state: SimulatorState, name: string, settings: OrgSe
     apiRequestsUsed: 0,
     apiUsageDay: new Date(state.now()).toISOString().slice(0, 10),
     tables: new Map(),
+    schema: new OrgSchema(),
   }
   state.orgs.set(org.id, org)
+  if (schema === 'demo') applyDemoCustomizations(state, org.id)
   return org
 }
 
@@ -257,8 +267,8 @@ export function createControl(ctx: SimulatorContext, defaultSettings: () => OrgS
     if (!org) throw new Error(`unknown org ${id ?? ''}`)
     return org
   }
-  const sobjectOf = (type: string): SObjectDef => {
-    const def = findSObject(type)
+  const sobjectOf = (type: string, orgId: string): SObjectDef => {
+    const def = orgOf(orgId).schema.find(type)
     if (!def) throw new Error(`unknown sObject type ${type}`)
     return def
   }
@@ -266,11 +276,12 @@ export function createControl(ctx: SimulatorContext, defaultSettings: () => OrgS
     toWireRecord(state, orgId, def, record, ctx.apiVersion)
 
   const control: SimulatorControl = {
+    ...createDataControl(ctx, orgOf),
     users: () => [...state.users.values()].map(summarizeUser),
     user: (id) => summarizeUser(userOf(id)),
     orgs: () => [...state.orgs.values()].map(summarizeOrg),
     createOrg(input) {
-      const org = createOrgIn(state, input.name, { ...defaultSettings(), ...input.settings })
+      const org = createOrgIn(state, input.name, { ...defaultSettings(), ...input.settings }, input.schema)
       for (const u of input.users ?? []) createUserIn(state, org.id, u)
       if (input.data) seedRecords(state, { ...input.data, orgId: org.id, seed: state.seed })
       return summarizeOrg(org)
@@ -339,8 +350,8 @@ export function createControl(ctx: SimulatorContext, defaultSettings: () => OrgS
     outbox: (to) => state.outbox.filter((m) => !to || m.to.toLowerCase() === to.toLowerCase()).map((m) => ({ ...m })),
     seed: (options) => seedRecords(state, { ...options, orgId: options.orgId ?? orgOf().id }),
     records(type, filter = {}) {
-      const def = sobjectOf(type)
       const org = orgOf(filter.orgId)
+      const def = sobjectOf(type, org.id)
       const email = filter.email?.toLowerCase()
       const out: Record<string, unknown>[] = []
       for (const r of state.table(org.id, def.name).rows) {
@@ -352,15 +363,15 @@ export function createControl(ctx: SimulatorContext, defaultSettings: () => OrgS
       return out
     },
     insertRecord(type, values, orgId) {
-      const def = sobjectOf(type)
       const org = orgOf(orgId)
+      const def = sobjectOf(type, org.id)
       const checked = validateCreate(state, org.id, def, values)
       if (!checked.ok) throw new RecordWriteError(checked.errors)
       return wire(org.id, def, insertRecord(state, org.id, def, checked.value, undefined))
     },
     updateRecord(type, id, values) {
-      const def = sobjectOf(type)
       for (const org of state.orgs.values()) {
+        const def = sobjectOf(type, org.id)
         if (!state.table(org.id, def.name).byId.has(id.slice(0, 15))) continue
         const checked = validateUpdate(state, org.id, def, id, values)
         if (!checked.ok) throw new RecordWriteError(checked.errors)
@@ -371,8 +382,8 @@ export function createControl(ctx: SimulatorContext, defaultSettings: () => OrgS
       ])
     },
     updateRecordsByEmail(type, email, values, orgId) {
-      const def = sobjectOf(type)
       const org = orgOf(orgId)
+      const def = sobjectOf(type, org.id)
       const matches = state
         .table(org.id, def.name)
         .rows.filter(

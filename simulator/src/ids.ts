@@ -12,10 +12,14 @@ export const KEY_PREFIXES = {
   Organization: '00D',
   User: '005',
   Profile: '00e',
+  Account: '001',
   Contact: '003',
   Lead: '00Q',
   Campaign: '701',
   CampaignMember: '00v',
+  CampaignMemberStatus: '01Y',
+  RecordType: '012',
+  BulkJob: '750',
   QueryLocator: '01g',
   ConnectedApplication: '06P',
   CanvasReference: '09H',
@@ -84,6 +88,8 @@ export class IdFactory {
   next(prefix: string): string {
     const n = this.counters.get(prefix) ?? this.start
     this.counters.set(prefix, n + 1)
-    return to18(prefix + this.pod + '0' + toBase62(n, 9))
+    // Built valid by construction, so no validation pass (seeding makes millions of these).
+    const id15 = prefix + this.pod + '0' + toBase62(n, 9)
+    return id15 + checksumSuffix(id15)
   }
 }

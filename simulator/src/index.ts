@@ -92,7 +92,7 @@ export async function createSalesforceSimulator(
     },
   ]
   for (const input of orgInputs) {
-    const org = createOrgIn(state, input.name, { ...defaultOrgSettings(options), ...input.settings })
+    const org = createOrgIn(state, input.name, { ...defaultOrgSettings(options), ...input.settings }, input.schema)
     for (const u of input.users ?? []) {
       const user = createUserIn(state, org.id, u)
       if (u.jwtPreauthorized) mainApp.preauthorizedUserIds.add(user.id)
@@ -101,6 +101,10 @@ export async function createSalesforceSimulator(
   }
 
   const ctx: SimulatorContext = { state, apiVersion: options.apiVersion ?? DEFAULT_API_VERSION }
+  ctx.bulk = {
+    processingMs: options.bulkQueryProcessingMs ?? 0,
+    resultsPageSize: options.bulkResultsPageSize ?? 100_000,
+  }
   const control = createControl(ctx, () => defaultOrgSettings(options))
   const app = await buildSimulatorApp(ctx, control, options.logger ?? false)
   const host = options.host ?? '127.0.0.1'
@@ -131,5 +135,10 @@ export type {
 } from './options.js'
 export { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, DEFAULT_USERS } from './options.js'
 export type { SeedOptions, SeedResult } from './seed-data.js'
+export type { BulkSettings } from './context.js'
+export type { DataControl } from './data-control.js'
+export type { CustomFieldInput, FieldPatch, RecordTypeInfo } from './org-schema.js'
+export type { RecordTypeInput } from './customization.js'
+export type { MemberStatusInput } from './records.js'
 export type { Counters, FaultSpec, OrgSettings, OutboxEntry } from './state.js'
 export { checksumSuffix, isValidId, to18 } from './ids.js'

@@ -26,8 +26,13 @@ export interface SimulatorDataInput {
   optedOutFraction?: number
 }
 
+/** "demo": the standard objects plus the demo custom fields and record types; "standard": standard objects only. */
+export type OrgSchemaChoice = 'demo' | 'standard'
+
 export interface SimulatorOrgInput {
   name: string
+  /** Default "demo". */
+  schema?: OrgSchemaChoice
   settings?: Partial<OrgSettings>
   users?: SimulatorUserInput[]
   /** Records seeded at start (default: a small demo data set; false for none). */
@@ -75,6 +80,10 @@ export interface SalesforceSimulatorOptions {
   logger?: boolean | Record<string, unknown>
   /** Clock, for tests. */
   now?: () => number
+  /** Milliseconds a Bulk API 2.0 query job stays InProgress (default 0: complete at the first poll). */
+  bulkQueryProcessingMs?: number
+  /** Records per Bulk API 2.0 results page when the client sends no maxRecords (default 100,000). */
+  bulkResultsPageSize?: number
 }
 
 export const DEFAULT_CONSUMER_KEY = 'SFLINK_DEMO_CONSUMER_KEY'

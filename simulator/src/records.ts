@@ -1,7 +1,8 @@
 // Record writes with Salesforce's validation rules and error codes, and the REST shape of a record.
 import { isValidId, sameId } from './ids.js'
+import type { OrgSchema } from './org-schema.js'
 import type { FieldDef, FieldValue, SObjectDef, SRecord } from './schema.js'
-import { findSObject, readField, sobjectForId, toWireValue } from './schema.js'
+import { readWire, sobjectForId } from './schema.js'
 import type { SimulatorState, User } from './state.js'
 
 export interface WriteError {
@@ -23,6 +24,50 @@ export function resolverFor(state: SimulatorState, orgId: string) {
   return (id: string) => state.findRecord(orgId, id)
 }
 
+export function schemaOf(state: SimulatorState, orgId: string): OrgSchema {
+  const org = state.orgs.get(orgId)
+  if (!org) throw new Error(`unknown org ${orgId}`)
+  return org.schema
+}
+
+/** Records an undo step when a composite request with allOrNone is collecting them. */
+function journal(state: SimulatorState, undo: () => void): void {
+  state.journal?.push(undo)
+}
+
+function picklistError<T>(def: FieldDef, value: string): Validation<T> {
+  return fail(
+    'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+    `${def.label}: bad value for restricted picklist field: ${value}`,
+    [def.name],
+  )
+}
+
+/** A multi-select value: known values in the picklist's order, then any others, each once. */
+function multiPicklistValue(def: FieldDef, text: string): Validation<FieldValue> {
+  const chosen = [
+    ...new Set(
+      text
+        .split(';')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    ),
+  ]
+  const known = (def.picklistValues ?? []).map((p) => p.value)
+  if (def.restrictedPicklist) {
+    const bad = chosen.find((v) => !known.includes(v))
+    if (bad !== undefined) return picklistError(def, bad)
+  }
+  const ordered = [...known.filter((v) => chosen.includes(v)), ...chosen.filter((v) => !known.includes(v))]
+  return { ok: true, value: ordered.length > 0 ? ordered.join(';') : null }
+}
+
+function numberInRange(def: FieldDef, value: number): boolean {
+  if (def.type === 'int') return Number.isInteger(value) && Math.abs(value) < 10 ** Math.max(1, def.digits || 9)
+  const integerDigits = Math.max(1, def.precision - def.scale)
+  return Math.abs(value) < 10 ** integerDigits
+}
+
 function coerce(state: SimulatorState, orgId: string, def: FieldDef, raw: unknown): Validation<FieldValue> {
   if (raw === null || raw === undefined || raw === '') {
     if (def.type === 'boolean') return { ok: true, value: false }
@@ -38,7 +83,20 @@ function coerce(state: SimulatorState, orgId: string, def: FieldDef, raw: unknow
     case 'boolean':
       return typeof raw === 'boolean' ? { ok: true, value: raw } : jsonError()
     case 'double':
-      return typeof raw === 'number' && Number.isFinite(raw) ? { ok: true, value: raw } : jsonError()
+    case 'int':
+    case 'currency':
+    case 'percent':
+      if (typeof raw !== 'number' || !Number.isFinite(raw)) return jsonError()
+      if (!numberInRange(def, raw)) {
+        return fail(
+          'NUMBER_OUTSIDE_VALID_RANGE',
+          `${def.label}: value outside of valid range on numeric field: ${raw}`,
+          [def.name],
+        )
+      }
+      return { ok: true, value: raw }
+    case 'address':
+      return jsonError()
     case 'date':
       return typeof raw === 'string' && DATE.test(raw) && !Number.isNaN(Date.parse(raw))
         ? { ok: true, value: raw }
@@ -53,7 +111,7 @@ function coerce(state: SimulatorState, orgId: string, def: FieldDef, raw: unknow
         return fail('MALFORMED_ID', `${def.label}: id value of incorrect type: ${String(raw)}`, [def.name])
       }
       const targets = def.referenceTo ?? []
-      const modelled = targets.filter((t) => findSObject(t))
+      const modelled = targets.filter((t) => schemaOf(state, orgId).find(t))
       if (modelled.length > 0) {
         const target = state.findRecord(orgId, raw)
         const type = sobjectForId(raw)?.name
@@ -74,6 +132,10 @@ function coerce(state: SimulatorState, orgId: string, def: FieldDef, raw: unknow
       }
       if (def.type === 'email' && !EMAIL.test(text)) {
         return fail('INVALID_EMAIL_ADDRESS', `${def.label}: invalid email address: ${text}`, [def.name])
+      }
+      if (def.type === 'multipicklist') return multiPicklistValue(def, text)
+      if (def.type === 'picklist' && def.restrictedPicklist && !def.picklistValues?.some((p) => p.value === text)) {
+        return picklistError(def, text)
       }
       return { ok: true, value: text }
     }
@@ -125,10 +187,6 @@ function missingRequired(def: SObjectDef, record: Record<string, FieldValue>): V
   return undefined
 }
 
-function fullName(first: FieldValue, last: FieldValue): string {
-  return [first, last].filter((p) => typeof p === 'string' && p.length > 0).join(' ')
-}
-
 export function validateCreate(
   state: SimulatorState,
   orgId: string,
@@ -141,10 +199,31 @@ export function validateCreate(
   if (!checked.ok) return checked
   const record: Record<string, FieldValue> = {}
   for (const f of def.fields) {
-    if (f.compute) continue
+    if (f.compute || f.type === 'address') continue
     record[f.name] = f.name in checked.value ? checked.value[f.name] : (f.defaultValue ?? null)
   }
+  if (def.name === 'CampaignMember') applyMemberStatus(state, orgId, record)
   return missingRequired(def, record) ?? { ok: true, value: record }
+}
+
+/** The member statuses of a campaign, in their sort order. */
+export function memberStatusesOf(state: SimulatorState, orgId: string, campaignId: string): SRecord[] {
+  const key = campaignId.slice(0, 15)
+  return state
+    .table(orgId, 'CampaignMemberStatus')
+    .rows.filter((s) => !s.IsDeleted && typeof s.CampaignId === 'string' && s.CampaignId.slice(0, 15) === key)
+    .sort((a, b) => Number(a.SortOrder) - Number(b.SortOrder))
+}
+
+/** A member without a status gets its campaign's default; HasResponded follows the status. */
+function applyMemberStatus(state: SimulatorState, orgId: string, member: Record<string, FieldValue>): void {
+  if (typeof member.CampaignId !== 'string') return
+  const statuses = memberStatusesOf(state, orgId, member.CampaignId)
+  if (member.Status === null || member.Status === undefined) {
+    member.Status = (statuses.find((s) => s.IsDefault) ?? statuses[0])?.Label ?? 'Sent'
+  }
+  const status = statuses.find((s) => s.Label === member.Status)
+  member.HasResponded = status?.HasResponded === true
 }
 
 export function insertRecord(
@@ -159,6 +238,53 @@ export function insertRecord(
   let id = state.ids.next(def.keyPrefix)
   while (table.byId.has(id.slice(0, 15))) id = state.ids.next(def.keyPrefix)
   return storeNewRecord(state, orgId, def, id, values, actor, at)
+}
+
+/** Salesforce gives every new campaign the member statuses "Sent" (the default) and "Responded". */
+export const DEFAULT_MEMBER_STATUSES = [
+  { label: 'Sent', isDefault: true, hasResponded: false },
+  { label: 'Responded', isDefault: false, hasResponded: true },
+]
+
+export interface MemberStatusInput {
+  label: string
+  isDefault?: boolean
+  hasResponded?: boolean
+}
+
+/** Adds member statuses to a campaign; a new default replaces the old one. */
+export function addMemberStatuses(
+  state: SimulatorState,
+  orgId: string,
+  campaignId: string,
+  statuses: readonly MemberStatusInput[],
+  actor?: User,
+  at?: number,
+): SRecord[] {
+  const def = schemaOf(state, orgId).find('CampaignMemberStatus')!
+  const existing = memberStatusesOf(state, orgId, campaignId)
+  let order = existing.reduce((max, s) => Math.max(max, Number(s.SortOrder)), 0)
+  const labels = new Set(existing.map((e) => String(e.Label)))
+  for (const s of statuses) {
+    if (typeof s.label !== 'string' || s.label === '') throw new Error('a member status needs a label')
+    if (labels.has(s.label)) throw new Error(`the campaign already has the status ${s.label}`)
+    labels.add(s.label)
+  }
+  const added: SRecord[] = []
+  for (const s of statuses) {
+    if (s.isDefault) {
+      for (const e of [...existing, ...added]) if (e.IsDefault) e.IsDefault = false
+    }
+    const values = {
+      CampaignId: campaignId,
+      Label: s.label,
+      SortOrder: ++order,
+      IsDefault: s.isDefault === true,
+      HasResponded: s.hasResponded === true,
+    }
+    added.push(insertRecord(state, orgId, def, values, actor, at))
+  }
+  return added
 }
 
 export function storeNewRecord(
@@ -180,10 +306,15 @@ export function storeNewRecord(
   record.LastModifiedDate = now
   record.LastModifiedById = actorId
   record.SystemModstamp = now
-  if (def.fieldMap.get('name')?.createable === false) record.Name = fullName(record.FirstName, record.LastName)
   const table = state.table(orgId, def.name)
   table.byId.set(id.slice(0, 15), record)
   table.rows.push(record)
+  journal(state, () => {
+    table.byId.delete(id.slice(0, 15))
+    const at = table.rows.lastIndexOf(record)
+    if (at >= 0) table.rows.splice(at, 1)
+  })
+  if (def.name === 'Campaign') addMemberStatuses(state, orgId, id, DEFAULT_MEMBER_STATUSES, actor, now)
   return record
 }
 
@@ -212,8 +343,15 @@ export function validateUpdate(
   if (target.IsDeleted) return fail('ENTITY_IS_DELETED', 'entity is deleted')
   const checked = validateFields(state, orgId, def, input, 'update')
   if (!checked.ok) return checked
-  const missing = missingRequired(def, { ...target, ...checked.value })
-  return missing ?? { ok: true, value: { target, changes: checked.value } }
+  const changes = checked.value
+  if (def.name === 'CampaignMember' && 'Status' in changes) {
+    const merged: Record<string, FieldValue> = { CampaignId: target.CampaignId, Status: changes.Status }
+    applyMemberStatus(state, orgId, merged)
+    changes.Status = merged.Status
+    changes.HasResponded = merged.HasResponded
+  }
+  const missing = missingRequired(def, { ...target, ...changes })
+  return missing ?? { ok: true, value: { target, changes } }
 }
 
 export function applyUpdate(
@@ -223,10 +361,15 @@ export function applyUpdate(
   actor: User | undefined,
 ): SRecord {
   const { target, changes } = plan
+  const keys = [...Object.keys(changes), 'LastModifiedDate', 'SystemModstamp', 'LastModifiedById']
+  const before = Object.fromEntries(keys.map((k) => [k, target[k]]))
+  journal(state, () => {
+    for (const [k, v] of Object.entries(before)) {
+      if (v === undefined) delete target[k]
+      else target[k] = v
+    }
+  })
   Object.assign(target, changes)
-  if (def.fieldMap.get('name')?.createable === false && ('FirstName' in changes || 'LastName' in changes)) {
-    target.Name = fullName(target.FirstName, target.LastName)
-  }
   // Salesforce's audit fields move on every update, even one that changes nothing.
   const now = Math.max(state.now(), (target.SystemModstamp as number) + 1)
   target.LastModifiedDate = now
@@ -240,7 +383,7 @@ export function validateDelete(
   orgId: string,
   id: string,
 ): Validation<{ def: SObjectDef; target: SRecord }> {
-  const def = isValidId(id) ? sobjectForId(id) : undefined
+  const def = isValidId(id) ? schemaOf(state, orgId).forId(id) : undefined
   if (!def) return fail('MALFORMED_ID', `malformed id ${id}`)
   if (!def.deletable) return fail('INSUFFICIENT_ACCESS_OR_READONLY', 'insufficient access rights on object id')
   const target = state.table(orgId, def.name).byId.get(id.slice(0, 15))
@@ -249,18 +392,24 @@ export function validateDelete(
   return { ok: true, value: { def, target } }
 }
 
-/** Soft delete (the record stays visible to queryAll), cascading to campaign members. */
+function softDelete(state: SimulatorState, record: SRecord, now: number): void {
+  const before = { IsDeleted: record.IsDeleted, SystemModstamp: record.SystemModstamp }
+  journal(state, () => Object.assign(record, before))
+  record.IsDeleted = true
+  record.SystemModstamp = now
+}
+
+/** Soft delete (the record stays visible to queryAll), cascading to campaign members and member statuses. */
 export function deleteRecord(state: SimulatorState, orgId: string, def: SObjectDef, target: SRecord): void {
   const now = state.now()
-  target.IsDeleted = true
-  target.SystemModstamp = now
+  softDelete(state, target, now)
   if (def.name === 'Contact' || def.name === 'Lead' || def.name === 'Campaign') {
     const key = `${def.name}Id`
-    for (const member of state.table(orgId, 'CampaignMember').rows) {
-      const ref = member[key]
-      if (!member.IsDeleted && typeof ref === 'string' && sameId(ref, target.Id)) {
-        member.IsDeleted = true
-        member.SystemModstamp = now
+    const children = ['CampaignMember', ...(def.name === 'Campaign' ? ['CampaignMemberStatus'] : [])]
+    for (const child of children) {
+      for (const row of state.table(orgId, child).rows) {
+        const ref = row[key]
+        if (!row.IsDeleted && typeof ref === 'string' && sameId(ref, target.Id)) softDelete(state, row, now)
       }
     }
   }
@@ -276,13 +425,25 @@ export function syncUserRecord(state: SimulatorState, user: User): void {
     table.byId.set(user.id.slice(0, 15), record)
     table.rows.push(record)
   }
+  // Salesforce's default alias: first initial and four letters of the last name.
+  const alias = `${(user.firstName ?? '').slice(0, 1)}${(user.lastName ?? user.username).slice(0, 4)}`.toLowerCase()
   Object.assign(record, {
     Username: user.username,
     FirstName: user.firstName,
     LastName: user.lastName,
-    Name: fullName(user.firstName, user.lastName),
     Email: user.email,
+    Alias: alias,
+    CommunityNickname: user.username.split('@')[0],
     IsActive: user.active,
+    TimeZoneSidKey: user.timeZone,
+    LocaleSidKey: user.locale,
+    LanguageLocaleKey: user.language,
+    EmailEncodingKey: 'UTF-8',
+    ProfileId: user.profileId,
+    UserRoleId: user.roleId,
+    UserType: 'Standard',
+    CreatedById: record.CreatedById ?? user.id,
+    LastModifiedById: user.id,
     LastModifiedDate: now,
     SystemModstamp: now,
   })
@@ -303,6 +464,6 @@ export function toWireRecord(
 ): Record<string, unknown> {
   const resolve = resolverFor(state, orgId)
   const out: Record<string, unknown> = { attributes: { type: def.name, url: recordUrl(version, def.name, record.Id) } }
-  for (const f of fields) out[f.name] = toWireValue(f, readField(record, f, resolve))
+  for (const f of fields) out[f.name] = readWire(record, f, resolve)
   return out
 }

@@ -1,6 +1,7 @@
 // Builds the simulator's Fastify app: parsers, fault injection, error shapes, and the routes.
 import formbody from '@fastify/formbody'
 import Fastify, { type FastifyInstance } from 'fastify'
+import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { SimulatorContext } from './context.js'
 import type { SimulatorControl } from './control.js'
@@ -10,6 +11,7 @@ import { registerControlRoutes } from './routes/control.js'
 import { JSON_TYPE, sendSfError } from './routes/http.js'
 import { registerOAuthRoutes } from './routes/oauth.js'
 import { registerRestRoutes } from './routes/rest.js'
+import { registerDataControlRoutes } from './routes/data-control.js'
 import { registerSoapRoutes } from './routes/soap.js'
 
 export async function buildSimulatorApp(
@@ -18,6 +20,8 @@ export async function buildSimulatorApp(
   logger: boolean | Record<string, unknown>,
 ): Promise<FastifyInstance> {
   const { state } = ctx
+  ctx.composite ??= { token: randomBytes(24).toString('hex'), journals: new Map() }
+  const gate = ctx.composite
   const app = Fastify({ logger, bodyLimit: 64 * 1024 * 1024 })
   await app.register(formbody)
 
@@ -41,6 +45,8 @@ export async function buildSimulatorApp(
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.url.startsWith('/_sim')) return
+    // Faults apply to the HTTP request a client sends, not to the subrequests a /composite call runs.
+    if (request.headers['x-sim-subrequest'] === gate.token) return
     const fault = takeFault(state, request.method, request.url)
     if (!fault) return
     state.counters.faults.served++
@@ -88,5 +94,6 @@ export async function buildSimulatorApp(
   registerRestRoutes(app, ctx)
   registerCanvasHostRoutes(app, ctx)
   registerControlRoutes(app, control)
+  registerDataControlRoutes(app, control)
   return app
 }

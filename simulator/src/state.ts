@@ -1,5 +1,6 @@
 // All simulator state, in memory. One instance per simulator.
 import { IdFactory } from './ids.js'
+import type { OrgSchema } from './org-schema.js'
 import type { SeededRandom } from './random.js'
 import { createSeededRandom } from './random.js'
 import type { SRecord } from './schema.js'
@@ -27,6 +28,8 @@ export interface Org {
   apiRequestsUsed: number
   apiUsageDay: string
   tables: Map<string, RecordTable>
+  /** The org's own objects and fields: standard ones plus its custom fields and record types. */
+  schema: OrgSchema
 }
 
 export interface RecordTable {
@@ -192,6 +195,12 @@ export interface Counters {
     unknownUsername: number
   }
   apiCalls: { total: number; byEndpoint: Record<string, number> }
+  /** The same API call counts per org ID. */
+  apiCallsByOrg: Record<string, { total: number; byEndpoint: Record<string, number> }>
+  /** Requests run inside a /composite call: not API calls themselves, counted here by endpoint. */
+  subrequests: { total: number; byEndpoint: Record<string, number> }
+  /** Bulk API 2.0 query jobs created, and the result records served (all orgs). */
+  bulk: { jobsCreated: number; recordsServed: number }
   faults: { served: number }
 }
 
@@ -207,6 +216,9 @@ export function emptyCounters(): Counters {
       unknownUsername: 0,
     },
     apiCalls: { total: 0, byEndpoint: {} },
+    apiCallsByOrg: {},
+    subrequests: { total: 0, byEndpoint: {} },
+    bulk: { jobsCreated: 0, recordsServed: 0 },
     faults: { served: 0 },
   }
 }
@@ -231,6 +243,8 @@ export class SimulatorState {
   readonly random: SeededRandom
   /** The URL clients use (instance_url, serverUrl, identity URLs). Set at listen. */
   baseUrl = ''
+  /** Undo steps of the write in progress when a composite request with allOrNone collects them. */
+  journal: (() => void)[] | null = null
 
   constructor(
     readonly seed: number,

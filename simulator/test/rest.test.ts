@@ -73,7 +73,7 @@ describe('query and paging', () => {
     expect(typeof r.HasOptedOutOfEmail).toBe('boolean')
     expect(r.CreatedDate).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$/)
     expect(r.OwnerId).toMatch(/^005/)
-    expect(r.AccountId).toBeNull()
+    expect(r.AccountId).toMatch(/^001\w{15}$/) // seeded contacts belong to accounts
   })
 
   it('reports malformed SOQL and unknown fields with Salesforce’s error codes', async () => {

@@ -15,12 +15,16 @@ import {
   validateDelete,
   validateUpdate,
 } from '../records.js'
+import { describeSObject, globalEntry } from '../describe.js'
 import type { FieldDef, SObjectDef } from '../schema.js'
-import { describeField, findSObject, SOBJECTS, sobjectForId } from '../schema.js'
+import { sobjectForId } from '../schema.js'
+import { weekStartsOn } from '../soql/date-literals.js'
 import { compileQuery, projector, runQuery } from '../soql/evaluate.js'
 import { SoqlError } from '../soql/errors.js'
 import { parseSoql } from '../soql/parser.js'
 import type { Org, Session, SimulatorState, User } from '../state.js'
+import { registerBulkQueryRoutes } from './bulk2.js'
+import { registerCompositeRoutes } from './composite.js'
 import { bearerToken, JSON_TYPE, queryParams, sendSfError } from './http.js'
 
 const MIN_VERSION = 20
@@ -29,14 +33,20 @@ const DEFAULT_BATCH = 2000
 const CURSOR_IDLE_MS = 15 * 60_000
 const MAX_COLLECTION = 200
 
-interface ApiContext {
+export interface ApiContext {
   session: Session
   user: User
   org: Org
   version: string
 }
 
-type ApiHandler = (request: FastifyRequest, reply: FastifyReply, api: ApiContext) => Promise<unknown> | unknown
+export type ApiHandler = (request: FastifyRequest, reply: FastifyReply, api: ApiContext) => Promise<unknown> | unknown
+
+/** Wraps a data route: session, org switches, daily cap, counting, Sforce-Limit-Info. */
+export type ApiRoute = (
+  endpoint: string,
+  handler: ApiHandler,
+) => (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>
 
 function releaseLabel(version: number): string {
   const index = version - 20
@@ -72,67 +82,6 @@ function today(state: SimulatorState): string {
   return new Date(state.now()).toISOString().slice(0, 10)
 }
 
-function describeSObject(def: SObjectDef, version: string): Record<string, unknown> {
-  const base = `/services/data/v${version}/sobjects/${def.name}`
-  return {
-    ...globalEntry(def, version),
-    actionOverrides: [],
-    childRelationships: [],
-    compactLayoutable: true,
-    fields: def.fields.map(describeField),
-    namedLayoutInfos: [],
-    networkScopeFieldName: null,
-    recordTypeInfos: [],
-    supportedScopes: [{ label: 'All', name: 'everything' }],
-    urls: {
-      compactLayouts: `${base}/describe/compactLayouts`,
-      rowTemplate: `${base}/{ID}`,
-      defaultValues: `${base}/defaultValues?recordTypeId&fields`,
-      describe: `${base}/describe`,
-      layouts: `${base}/describe/layouts`,
-      sobject: base,
-      uiDetailTemplate: null,
-      uiEditTemplate: null,
-      uiNewRecord: null,
-    },
-  }
-}
-
-function globalEntry(def: SObjectDef, version: string): Record<string, unknown> {
-  const base = `/services/data/v${version}/sobjects/${def.name}`
-  return {
-    activateable: false,
-    createable: def.createable,
-    custom: false,
-    customSetting: false,
-    deletable: def.deletable,
-    deprecatedAndHidden: false,
-    feedEnabled: false,
-    hasSubtypes: false,
-    isSubtype: false,
-    keyPrefix: def.keyPrefix,
-    label: def.label,
-    labelPlural: def.labelPlural,
-    layoutable: true,
-    mergeable: def.name === 'Contact' || def.name === 'Lead',
-    mruEnabled: true,
-    name: def.name,
-    queryable: true,
-    replicateable: true,
-    retrieveable: true,
-    searchable: true,
-    triggerable: true,
-    undeletable: def.deletable,
-    updateable: def.updateable,
-    urls: {
-      rowTemplate: `${base}/{ID}`,
-      defaultValues: `${base}/defaultValues?recordTypeId&fields`,
-      describe: `${base}/describe`,
-      sobject: base,
-    },
-  }
-}
-
 function asObject(body: unknown): Record<string, unknown> | undefined {
   return body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined
 }
@@ -143,11 +92,23 @@ const ROLLED_BACK: WriteError = {
   fields: [],
 }
 
+/** Counts one API call of an org by endpoint. */
+export function countApiCall(state: SimulatorState, orgId: string, endpoint: string): void {
+  const calls = state.counters.apiCalls
+  calls.total++
+  calls.byEndpoint[endpoint] = (calls.byEndpoint[endpoint] ?? 0) + 1
+  const byOrg = state.counters.apiCallsByOrg
+  const org = (byOrg[orgId] ??= { total: 0, byEndpoint: {} })
+  org.total++
+  org.byEndpoint[endpoint] = (org.byEndpoint[endpoint] ?? 0) + 1
+}
+
 export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext): void {
   const { state } = ctx
+  const gate = ctx.composite
 
   /** Authenticates, enforces the org's switches and daily cap, counts the call, sets Sforce-Limit-Info. */
-  const api =
+  const api: ApiRoute =
     (endpoint: string, handler: ApiHandler) =>
     async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
       const version = parseVersion((request.params as { version: string }).version)
@@ -157,6 +118,18 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
       if (!session) return sendSfError(reply, 401, 'INVALID_SESSION_ID', 'Session expired or invalid')
       const org = state.orgs.get(session.orgId)!
       const user = state.users.get(session.userId)!
+      // A /composite subrequest: the composite call itself was counted and checked against the cap.
+      if (gate && request.headers['x-sim-subrequest'] === gate.token) {
+        const sub = state.counters.subrequests
+        sub.total++
+        sub.byEndpoint[endpoint] = (sub.byEndpoint[endpoint] ?? 0) + 1
+        state.journal = gate.journals.get(String(request.headers['x-sim-journal'] ?? '')) ?? null
+        try {
+          return handler(request, reply, { session, user, org, version })
+        } finally {
+          state.journal = null
+        }
+      }
       if (org.apiUsageDay !== today(state)) {
         org.apiUsageDay = today(state)
         org.apiRequestsUsed = 0
@@ -168,9 +141,7 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
         return sendSfError(reply, 403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.')
       org.apiRequestsUsed++
       reply.header('Sforce-Limit-Info', `api-usage=${org.apiRequestsUsed}/${org.settings.apiRequestCap}`)
-      const calls = state.counters.apiCalls
-      calls.total++
-      calls.byEndpoint[endpoint] = (calls.byEndpoint[endpoint] ?? 0) + 1
+      countApiCall(state, org.id, endpoint)
       if (session.restricted) {
         return sendSfError(
           reply,
@@ -204,15 +175,20 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
 
   const runSoql =
     (includeDeleted: boolean): ApiHandler =>
-    (request, reply, { org, version }) => {
+    (request, reply, { org, user, version }) => {
       const soql = queryParams(request).q
       if (!soql) return sendSfError(reply, 400, 'MALFORMED_QUERY', 'A query string has to be specified')
       const resolve = resolverFor(state, org.id)
       try {
-        const compiled = compileQuery(parseSoql(soql), resolve, state.now())
+        const compiled = compileQuery(parseSoql(soql), {
+          schema: org.schema,
+          resolve,
+          now: state.now(),
+          weekStart: weekStartsOn(user.locale),
+        })
         const matched = runQuery(compiled, state.table(org.id, compiled.sobject.name).rows, includeDeleted)
         if (compiled.count) return reply.type(JSON_TYPE).send({ totalSize: matched.length, done: true, records: [] })
-        const project = projector(compiled, version, resolve)
+        const project = projector(compiled, version, org.schema, resolve)
         const batch = batchSizeOf(request)
         const first = matched.slice(0, batch).map(project)
         if (matched.length <= batch)
@@ -277,10 +253,12 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
 
   app.get(
     '/services/data/:version/sobjects',
-    api('sobjects', (_request, reply, { version }) =>
-      reply
-        .type(JSON_TYPE)
-        .send({ encoding: 'UTF-8', maxBatchSize: 200, sobjects: SOBJECTS.map((d) => globalEntry(d, version)) }),
+    api('sobjects', (_request, reply, { org, version }) =>
+      reply.type(JSON_TYPE).send({
+        encoding: 'UTF-8',
+        maxBatchSize: 200,
+        sobjects: org.schema.list().map((d) => globalEntry(d, version)),
+      }),
     ),
   )
 
@@ -289,7 +267,7 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
       handler: (request: FastifyRequest, reply: FastifyReply, api: ApiContext, def: SObjectDef) => unknown,
     ): ApiHandler =>
     (request, reply, a) => {
-      const def = findSObject((request.params as { type: string }).type)
+      const def = a.org.schema.find((request.params as { type: string }).type)
       return def ? handler(request, reply, a, def) : notFound(reply)
     }
 
@@ -297,7 +275,9 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
     '/services/data/:version/sobjects/:type/describe',
     api(
       'describe',
-      withType((_request, reply, { version }, def) => reply.type(JSON_TYPE).send(describeSObject(def, version))),
+      withType((_request, reply, { org, version }, def) =>
+        reply.type(JSON_TYPE).send(describeSObject(org.schema, def, version)),
+      ),
     ),
   )
 
@@ -442,9 +422,9 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
       'record limit reached. cannot submit more than 200 records into this call',
     )
 
-  const typeOf = (record: Record<string, unknown>): SObjectDef | undefined => {
+  const typeOf = (org: Org, record: Record<string, unknown>): SObjectDef | undefined => {
     const attributes = asObject(record.attributes)
-    return typeof attributes?.type === 'string' ? findSObject(attributes.type) : undefined
+    return typeof attributes?.type === 'string' ? org.schema.find(attributes.type) : undefined
   }
 
   /** Validates every item, then applies all (allOrNone: only when every one is valid). */
@@ -481,7 +461,7 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
       if (typeof body === 'string') return sendSfError(reply, 400, 'JSON_PARSER_ERROR', body)
       if (body.records.length > MAX_COLLECTION) return exceeded(reply)
       const plans = body.records.map((record) => {
-        const def = typeOf(record)
+        const def = typeOf(org, record)
         if (!def) return noType()
         const checked = validateCreate(state, org.id, def, record)
         return checked.ok ? ({ ok: true, value: { def, values: checked.value } } as const) : checked
@@ -503,7 +483,7 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
       if (typeof body === 'string') return sendSfError(reply, 400, 'JSON_PARSER_ERROR', body)
       if (body.records.length > MAX_COLLECTION) return exceeded(reply)
       const plans: Validation<{ def: SObjectDef; plan: UpdatePlan }>[] = body.records.map((record) => {
-        const def = typeOf(record)
+        const def = typeOf(org, record)
         if (!def) return noType()
         const { id, ...fields } = record
         const checked = validateUpdate(state, org.id, def, id, fields)
@@ -544,7 +524,7 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
   )
 
   const retrieveMany: ApiHandler = (request, reply, { org, version }) => {
-    const def = findSObject((request.params as { type: string }).type)
+    const def = org.schema.find((request.params as { type: string }).type)
     if (!def) return notFound(reply)
     const q = { ...queryParams(request), ...(asObject(request.body) as Record<string, string> | undefined) }
     const ids = Array.isArray(q.ids)
@@ -593,6 +573,9 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
       })
     }),
   )
+
+  registerCompositeRoutes(app, ctx, api)
+  registerBulkQueryRoutes(app, ctx, api)
 
   app.all('/services/data/:version/*', async (_request, reply) => notFound(reply))
 }

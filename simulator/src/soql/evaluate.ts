@@ -1,20 +1,31 @@
-// Binds a parsed SOQL query to the schema (INVALID_FIELD / INVALID_TYPE like Salesforce),
+// Binds a parsed SOQL query to an org's schema (INVALID_FIELD / INVALID_TYPE like Salesforce),
 // compiles the WHERE clause to a predicate once, and runs it as one linear scan.
 import { isValidId } from '../ids.js'
+import type { OrgSchema } from '../org-schema.js'
 import { recordUrl } from '../records.js'
 import type { FieldDef, FieldValue, RecordResolver, SObjectDef, SRecord } from '../schema.js'
-import { findSObject, readField, toWireValue } from '../schema.js'
+import { readField, readWire } from '../schema.js'
+import { dateLiteralRange, type DateLiteralContext } from './date-literals.js'
 import { SoqlError, soqlError } from './errors.js'
 import type { Condition, FieldRef, Literal, SoqlQuery } from './parser.js'
 
 type Getter = (record: SRecord) => FieldValue
 type Predicate = (record: SRecord) => boolean
+type Comparable = string | number | boolean | null
 
-interface Column {
+/** One step of a parent relationship path (Contact → Account → Owner). */
+export interface RelationshipLink {
+  name: string
+  via: FieldDef
+}
+
+export interface Column {
   field: FieldDef
   get: Getter
-  /** Set for parent relationship paths such as Contact.Email. */
-  relationship?: { name: string; via: FieldDef; target: SObjectDef }
+  /** The parent relationships walked to reach the field (empty for the object's own fields). */
+  path: RelationshipLink[]
+  /** Canonical dotted name, e.g. "Account.Owner.Email" (the Bulk API's CSV header). */
+  name: string
 }
 
 export interface CompiledQuery {
@@ -27,9 +38,19 @@ export interface CompiledQuery {
   offset: number | null
 }
 
-type ValueKind = 'text' | 'id' | 'boolean' | 'number' | 'date' | 'datetime'
+export interface CompileContext {
+  schema: OrgSchema
+  resolve: RecordResolver
+  now: number
+  /** The querying user's locale (decides the first day of the week). */
+  weekStart: 0 | 1
+}
 
-const DAY = 86_400_000
+type ValueKind = 'text' | 'id' | 'boolean' | 'number' | 'date' | 'datetime' | 'multi' | 'address'
+
+/** Salesforce refuses OFFSET above this. */
+export const MAX_OFFSET = 2000
+const MAX_RELATIONSHIP_DEPTH = 5
 
 function kindOf(field: FieldDef): ValueKind {
   switch (field.type) {
@@ -39,131 +60,183 @@ function kindOf(field: FieldDef): ValueKind {
     case 'boolean':
       return 'boolean'
     case 'double':
+    case 'int':
+    case 'currency':
+    case 'percent':
       return 'number'
     case 'date':
       return 'date'
     case 'datetime':
       return 'datetime'
+    case 'multipicklist':
+      return 'multi'
+    case 'address':
+      return 'address'
     default:
       return 'text'
+  }
+}
+
+/** The type name Salesforce's filter errors use for a field. */
+function filterTypeName(field: FieldDef): string {
+  switch (field.type) {
+    case 'id':
+    case 'reference':
+      return 'id'
+    case 'boolean':
+      return 'boolean'
+    case 'int':
+      return 'integer'
+    case 'double':
+    case 'currency':
+    case 'percent':
+      return field.type
+    case 'date':
+      return 'date'
+    case 'datetime':
+      return 'dateTime'
+    default:
+      return 'string'
   }
 }
 
 const NO_SUCH_COLUMN = (name: string, entity: string) =>
   `No such column '${name}' on entity '${entity}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`
 
-function resolveColumn(query: SoqlQuery, sobject: SObjectDef, ref: FieldRef, resolve: RecordResolver): Column {
-  let parts = ref.path.split('.')
-  if (parts.length === 2 && parts[0].toLowerCase() === sobject.name.toLowerCase()) parts = [parts[1]]
-  if (parts.length === 1) {
-    const field = sobject.fieldMap.get(parts[0].toLowerCase())
-    if (!field) throw soqlError(query.soql, ref.pos, NO_SUCH_COLUMN(parts[0], sobject.name), 'INVALID_FIELD')
-    const name = field.name
-    const get: Getter = field.compute
-      ? (r) => readField(r, field, resolve)
-      : (r) => (r[name] === undefined ? null : r[name])
-    return { field, get }
+const NO_RELATIONSHIP = (path: string) =>
+  `Didn't understand relationship '${path}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`
+
+/** A parent record, or undefined when the reference is empty or points at a deleted record. */
+function parentOf(record: SRecord, via: FieldDef, resolve: RecordResolver): SRecord | undefined {
+  const id = readField(record, via, resolve)
+  if (typeof id !== 'string') return undefined
+  const parent = resolve(id)
+  return parent && parent.IsDeleted !== true ? parent : undefined
+}
+
+/** The target object of a reference field in this org (the first one modelled, for polymorphic ones). */
+function targetOf(schema: OrgSchema, via: FieldDef): SObjectDef | undefined {
+  for (const name of via.referenceTo ?? []) {
+    const target = schema.find(name)
+    if (target) return target
   }
-  const via =
-    parts.length === 2
-      ? sobject.fields.find((f) => f.relationshipName?.toLowerCase() === parts[0].toLowerCase())
-      : undefined
-  const target = via?.referenceTo ? findSObject(via.referenceTo[0]) : undefined
-  if (!via || !target) {
+  return undefined
+}
+
+export function resolveColumn(query: SoqlQuery, sobject: SObjectDef, ref: FieldRef, ctx: CompileContext): Column {
+  const { schema, resolve } = ctx
+  let parts = ref.path.split('.')
+  if (parts.length > 1 && parts[0].toLowerCase() === sobject.name.toLowerCase()) parts = parts.slice(1)
+  const path: RelationshipLink[] = []
+  let current = sobject
+  for (let i = 0; i < parts.length - 1; i++) {
+    const via = current.fields.find(
+      (f) => f.type === 'reference' && f.relationshipName?.toLowerCase() === parts[i].toLowerCase(),
+    )
+    const target = via ? targetOf(schema, via) : undefined
+    if (!via || !target) {
+      throw soqlError(query.soql, ref.pos, NO_RELATIONSHIP(parts.slice(0, i + 1).join('.')), 'INVALID_FIELD')
+    }
+    path.push({ name: via.relationshipName!, via })
+    current = target
+  }
+  if (path.length > MAX_RELATIONSHIP_DEPTH) {
     throw soqlError(
       query.soql,
       ref.pos,
-      `Didn't understand relationship '${parts.slice(0, -1).join('.')}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`,
-      'INVALID_FIELD',
+      'SOQL statements cannot query more than 5 levels of relationships',
+      'MALFORMED_QUERY',
     )
   }
-  const field = target.fieldMap.get(parts[1].toLowerCase())
-  if (!field) throw soqlError(query.soql, ref.pos, NO_SUCH_COLUMN(parts[1], target.name), 'INVALID_FIELD')
+  const last = parts[parts.length - 1]
+  const field = current.fieldMap.get(last.toLowerCase())
+  if (!field) throw soqlError(query.soql, ref.pos, NO_SUCH_COLUMN(last, current.name), 'INVALID_FIELD')
+  const name = [...path.map((l) => l.name), field.name].join('.')
+  if (path.length === 0) {
+    const key = field.name
+    const get: Getter = field.compute ? (r) => readField(r, field, resolve) : (r) => r[key] ?? null
+    return { field, get, path, name }
+  }
   const get: Getter = (r) => {
-    const id = readField(r, via, resolve)
-    const parent = typeof id === 'string' ? resolve(id) : undefined
-    return parent ? readField(parent, field, resolve) : null
+    let cur: SRecord | undefined = r
+    for (const link of path) {
+      cur = parentOf(cur, link.via, resolve)
+      if (!cur) return null
+    }
+    return readField(cur, field, resolve)
   }
-  return { field, get, relationship: { name: via.relationshipName!, via, target } }
-}
-
-function startOfUtcDay(ms: number): number {
-  return Math.floor(ms / DAY) * DAY
-}
-
-/** [start, end) in epoch ms for TODAY, LAST_N_DAYS:n and friends (user time zone: UTC). */
-function dateLiteralRange(literal: Extract<Literal, { kind: 'dateLiteral' }>, now: number): [number, number] {
-  const today = startOfUtcDay(now)
-  const n = literal.n ?? 0
-  switch (literal.name) {
-    case 'YESTERDAY':
-      return [today - DAY, today]
-    case 'TOMORROW':
-      return [today + DAY, today + 2 * DAY]
-    case 'LAST_N_DAYS':
-      return [today - n * DAY, today + DAY]
-    case 'NEXT_N_DAYS':
-      return [today + DAY, today + (n + 1) * DAY]
-    default:
-      return [today, today + DAY]
-  }
+  return { field, get, path, name }
 }
 
 function isoDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10)
 }
 
+function valueSet(text: string): Set<string> {
+  return new Set(
+    text
+      .split(';')
+      .map((v) => v.trim().toLowerCase())
+      .filter(Boolean),
+  )
+}
+
+function sameSet(a: Set<string>, b: Set<string>): boolean {
+  if (a.size !== b.size) return false
+  for (const v of a) if (!b.has(v)) return false
+  return true
+}
+
+function containsAll(whole: Set<string>, part: Set<string>): boolean {
+  for (const v of part) if (!whole.has(v)) return false
+  return true
+}
+
 class Compiler {
+  private readonly dates: DateLiteralContext
+
   constructor(
     private readonly query: SoqlQuery,
     private readonly sobject: SObjectDef,
-    private readonly resolve: RecordResolver,
-    private readonly now: number,
-  ) {}
+    private readonly ctx: CompileContext,
+  ) {
+    this.dates = { now: ctx.now, weekStart: ctx.weekStart }
+  }
 
   column(ref: FieldRef): Column {
-    return resolveColumn(this.query, this.sobject, ref, this.resolve)
+    return resolveColumn(this.query, this.sobject, ref, this.ctx)
+  }
+
+  private error(pos: number, detail: string, code: string): SoqlError {
+    return soqlError(this.query.soql, pos, detail, code)
   }
 
   private typeError(column: Column, literal: Literal): SoqlError {
-    const kind = kindOf(column.field)
-    const typeName = {
-      text: 'string',
-      id: 'id',
-      boolean: 'boolean',
-      number: 'double',
-      date: 'date',
-      datetime: 'dateTime',
-    }[kind]
+    const typeName = filterTypeName(column.field)
     const quoting =
-      kind === 'text' || kind === 'id' ? 'should be enclosed in quotes' : 'should not be enclosed in quotes'
-    return soqlError(
-      this.query.soql,
+      typeName === 'string' || typeName === 'id' ? 'should be enclosed in quotes' : 'should not be enclosed in quotes'
+    return this.error(
       literal.pos,
       `value of filter criterion for field '${column.field.name}' must be of type ${typeName} and ${quoting}`,
       'INVALID_FIELD',
     )
   }
 
+  private operatorError(pos: number, column: Column, op: string): SoqlError {
+    return this.error(pos, `invalid operator on ${column.field.type} field: ${op}`, 'INVALID_QUERY_FILTER_OPERATOR')
+  }
+
   /** A comparable form of the literal for this column's type, or a range for date literals. */
-  private operand(
-    column: Column,
-    literal: Literal,
-  ): { value: string | number | boolean } | { range: [string | number, string | number] } {
-    const kind = kindOf(column.field)
-    switch (kind) {
+  private operand(column: Column, literal: Literal): { value: Comparable } | { range: [Comparable, Comparable] } {
+    switch (kindOf(column.field)) {
       case 'text':
+      case 'multi':
         if (literal.kind !== 'string') throw this.typeError(column, literal)
         return { value: literal.value.toLowerCase() }
       case 'id':
         if (literal.kind !== 'string') throw this.typeError(column, literal)
         if (!isValidId(literal.value)) {
-          throw soqlError(
-            this.query.soql,
-            literal.pos,
-            `invalid ID field: ${literal.value}`,
-            'INVALID_QUERY_FILTER_OPERATOR',
-          )
+          throw this.error(literal.pos, `invalid ID field: ${literal.value}`, 'INVALID_QUERY_FILTER_OPERATOR')
         }
         return { value: literal.value.slice(0, 15) }
       case 'boolean':
@@ -175,22 +248,31 @@ class Compiler {
       case 'date':
         if (literal.kind === 'date') return { value: literal.value }
         if (literal.kind === 'dateLiteral') {
-          const [s, e] = dateLiteralRange(literal, this.now)
+          const [s, e] = this.range(literal)
           return { range: [isoDate(s), isoDate(e)] }
         }
         throw this.typeError(column, literal)
       case 'datetime':
         if (literal.kind === 'datetime') return { value: literal.value }
-        if (literal.kind === 'dateLiteral') return { range: dateLiteralRange(literal, this.now) }
+        if (literal.kind === 'dateLiteral') return { range: this.range(literal) }
+        throw this.typeError(column, literal)
+      default:
         throw this.typeError(column, literal)
     }
   }
 
+  private range(literal: Extract<Literal, { kind: 'dateLiteral' }>): [number, number] {
+    const range = dateLiteralRange(literal.name, literal.n, this.dates)
+    if (!range) throw this.error(literal.pos, `unexpected token: ${literal.name}`, 'MALFORMED_QUERY')
+    return range
+  }
+
   /** The stored value in comparable form (lower-cased text, 15-character IDs). */
-  private comparable(column: Column): (r: SRecord) => string | number | boolean | null {
+  private comparable(column: Column): (r: SRecord) => Comparable {
     const get = column.get
     switch (kindOf(column.field)) {
       case 'text':
+      case 'multi':
         return (r) => {
           const v = get(r)
           return typeof v === 'string' ? v.toLowerCase() : v
@@ -223,6 +305,8 @@ class Compiler {
         return this.like(condition.field, condition.value)
       case 'in':
         return this.in(condition.field, condition.values, condition.negate)
+      case 'includes':
+        return this.includes(condition.field, condition.values, condition.negate, condition.pos)
       case 'compare':
         return this.compare(condition.field, condition.op, condition.value)
     }
@@ -231,36 +315,37 @@ class Compiler {
   private filterable(ref: FieldRef): Column {
     const column = this.column(ref)
     if (!column.field.filterable) {
-      throw soqlError(
-        this.query.soql,
-        ref.pos,
-        `field '${column.field.name}' can not be filtered in query call`,
-        'INVALID_FIELD',
-      )
+      throw this.error(ref.pos, `field '${column.field.name}' can not be filtered in a query call`, 'INVALID_FIELD')
     }
     return column
   }
 
   private compare(ref: FieldRef, op: string, literal: Literal): Predicate {
     const column = this.filterable(ref)
+    const kind = kindOf(column.field)
     const value = this.comparable(column)
     if (literal.kind === 'null') {
       if (op === '=') return (r) => value(r) === null
       if (op === '!=') return (r) => value(r) !== null
-      throw soqlError(this.query.soql, literal.pos, `invalid operator on null: ${op}`, 'INVALID_QUERY_FILTER_OPERATOR')
+      throw this.error(literal.pos, `invalid operator on null: ${op}`, 'INVALID_QUERY_FILTER_OPERATOR')
+    }
+    if ((kind === 'boolean' || kind === 'multi') && op !== '=' && op !== '!=') {
+      throw kind === 'multi'
+        ? this.error(literal.pos, 'invalid operator on multipicklist field', 'INVALID_QUERY_FILTER_OPERATOR')
+        : this.error(literal.pos, `invalid operator on boolean field: ${op}`, 'INVALID_QUERY_FILTER_OPERATOR')
     }
     const operand = this.operand(column, literal)
-    if (kindOf(column.field) === 'boolean' && op !== '=' && op !== '!=') {
-      throw soqlError(
-        this.query.soql,
-        literal.pos,
-        `invalid operator on boolean field: ${op}`,
-        'INVALID_QUERY_FILTER_OPERATOR',
-      )
+    if (kind === 'multi' && 'value' in operand) {
+      const wanted = valueSet(String(operand.value))
+      const equal = (r: SRecord) => {
+        const v = value(r)
+        return typeof v === 'string' && sameSet(valueSet(v), wanted)
+      }
+      return op === '=' ? equal : (r) => !equal(r)
     }
     if ('range' in operand) {
-      const [s, e] = operand.range
-      const within = (v: string | number | boolean | null) => v !== null && v >= s && v < e
+      const [s, e] = operand.range as [string | number, string | number]
+      const within = (v: Comparable) => v !== null && v >= s && v < e
       switch (op) {
         case '=':
           return (r) => within(value(r))
@@ -288,7 +373,7 @@ class Compiler {
           }
       }
     }
-    const x = operand.value
+    const x = operand.value as string | number | boolean
     switch (op) {
       case '=':
         return (r) => value(r) === x
@@ -319,14 +404,11 @@ class Compiler {
 
   private like(ref: FieldRef, literal: Literal): Predicate {
     const column = this.filterable(ref)
-    if (kindOf(column.field) !== 'text') {
-      throw soqlError(
-        this.query.soql,
-        ref.pos,
-        `invalid operator on ${column.field.type} field: LIKE`,
-        'INVALID_QUERY_FILTER_OPERATOR',
-      )
+    const kind = kindOf(column.field)
+    if (kind === 'multi') {
+      throw this.error(ref.pos, 'invalid operator on multipicklist field', 'INVALID_QUERY_FILTER_OPERATOR')
     }
+    if (kind !== 'text') throw this.operatorError(ref.pos, column, 'LIKE')
     if (literal.kind !== 'string') throw this.typeError(column, literal)
     const regex = new RegExp(`^${literal.likeSource}$`, 'is')
     const get = column.get
@@ -336,10 +418,33 @@ class Compiler {
     }
   }
 
+  private includes(ref: FieldRef, literals: Literal[], negate: boolean, pos: number): Predicate {
+    const column = this.filterable(ref)
+    if (kindOf(column.field) !== 'multi') {
+      throw this.error(
+        pos,
+        'includes or excludes operator only valid on multipicklist field',
+        'INVALID_QUERY_FILTER_OPERATOR',
+      )
+    }
+    const wanted = literals.map((literal) => {
+      const operand = this.operand(column, literal)
+      return valueSet(String('value' in operand ? operand.value : ''))
+    })
+    const value = this.comparable(column)
+    const matches = (r: SRecord) => {
+      const v = value(r)
+      if (typeof v !== 'string') return false
+      const have = valueSet(v)
+      return wanted.some((w) => containsAll(have, w))
+    }
+    return negate ? (r) => !matches(r) : matches
+  }
+
   private in(ref: FieldRef, literals: Literal[], negate: boolean): Predicate {
     const column = this.filterable(ref)
     const value = this.comparable(column)
-    const set = new Set<string | number | boolean | null>()
+    const set = new Set<Comparable>()
     for (const literal of literals) {
       if (literal.kind === 'null') {
         set.add(null)
@@ -347,12 +452,7 @@ class Compiler {
       }
       const operand = this.operand(column, literal)
       if ('range' in operand) {
-        throw soqlError(
-          this.query.soql,
-          literal.pos,
-          'Date literals with a range cannot be used in IN',
-          'MALFORMED_QUERY',
-        )
+        throw this.error(literal.pos, 'Date literals with a range cannot be used in IN', 'MALFORMED_QUERY')
       }
       set.add(operand.value)
     }
@@ -363,8 +463,7 @@ class Compiler {
     return this.query.orderBy.map((item) => {
       const column = this.column(item.field)
       if (!column.field.sortable) {
-        throw soqlError(
-          this.query.soql,
+        throw this.error(
           item.field.pos,
           `field '${column.field.name}' can not be sorted in a query call`,
           'INVALID_FIELD',
@@ -375,8 +474,8 @@ class Compiler {
   }
 }
 
-interface SortKey {
-  value: (r: SRecord) => string | number | boolean | null
+export interface SortKey {
+  value: (r: SRecord) => Comparable
   descending: boolean
   nullsLast: boolean
 }
@@ -400,8 +499,8 @@ function sortRecords(records: SRecord[], keys: SortKey[]): SRecord[] {
   return rows.map((r) => r.record)
 }
 
-export function compileQuery(query: SoqlQuery, resolve: RecordResolver, now: number): CompiledQuery {
-  const sobject = findSObject(query.object.name)
+export function compileQuery(query: SoqlQuery, ctx: CompileContext): CompiledQuery {
+  const sobject = ctx.schema.find(query.object.name)
   if (!sobject) {
     throw soqlError(
       query.soql,
@@ -410,17 +509,17 @@ export function compileQuery(query: SoqlQuery, resolve: RecordResolver, now: num
       'INVALID_TYPE',
     )
   }
-  const compiler = new Compiler(query, sobject, resolve, now)
+  const compiler = new Compiler(query, sobject, ctx)
   const columns: Column[] = []
   const seen = new Set<string>()
   for (const ref of query.fields) {
     const column = compiler.column(ref)
-    const key = `${column.relationship?.name ?? ''}.${column.field.name}`.toLowerCase()
+    const key = column.name.toLowerCase()
     if (seen.has(key)) throw soqlError(query.soql, ref.pos, `duplicate field selected: ${ref.path}`)
     seen.add(key)
     columns.push(column)
   }
-  return {
+  const compiled: CompiledQuery = {
     sobject,
     count: query.count,
     columns,
@@ -429,6 +528,10 @@ export function compileQuery(query: SoqlQuery, resolve: RecordResolver, now: num
     limit: query.limit,
     offset: query.offset,
   }
+  if (query.offset !== null && query.offset > MAX_OFFSET) {
+    throw new SoqlError('NUMBER_OUTSIDE_VALID_RANGE', `Maximum SOQL offset allowed is ${MAX_OFFSET}`)
+  }
+  return compiled
 }
 
 /** Matching records, in order, after OFFSET and LIMIT. Deleted records only for queryAll. */
@@ -448,32 +551,36 @@ export function runQuery(compiled: CompiledQuery, rows: readonly SRecord[], incl
     : matched.slice(start, start + compiled.limit)
 }
 
-/** Turns a stored record into the query result's JSON (attributes, then the selected fields). */
+/** Turns a stored record into the query result's JSON (attributes, then the selected fields, parents nested). */
 export function projector(
   compiled: CompiledQuery,
   version: string,
+  schema: OrgSchema,
   resolve: RecordResolver,
 ): (record: SRecord) => Record<string, unknown> {
   const type = compiled.sobject.name
+  const attributes = (t: string, id: string) => ({ type: t, url: recordUrl(version, t, id) })
   return (record) => {
-    const out: Record<string, unknown> = { attributes: { type, url: recordUrl(version, type, record.Id) } }
+    const out: Record<string, unknown> = { attributes: attributes(type, record.Id) }
     for (const column of compiled.columns) {
-      if (!column.relationship) {
-        out[column.field.name] = toWireValue(column.field, column.get(record))
-        continue
+      let container = out
+      let current: SRecord | undefined = record
+      for (const link of column.path) {
+        const parent: SRecord | undefined = parentOf(current, link.via, resolve)
+        if (!parent) {
+          if (!(link.name in container)) container[link.name] = null
+          current = undefined
+          break
+        }
+        let nested = container[link.name] as Record<string, unknown> | null | undefined
+        if (!nested) {
+          nested = { attributes: attributes(schema.forId(parent.Id)?.name ?? link.via.referenceTo![0], parent.Id) }
+          container[link.name] = nested
+        }
+        container = nested
+        current = parent
       }
-      const { name, via, target } = column.relationship
-      const parentId = readField(record, via, resolve)
-      const parent = typeof parentId === 'string' ? resolve(parentId) : undefined
-      if (!parent) {
-        if (!(name in out)) out[name] = null
-        continue
-      }
-      const nested = (out[name] as Record<string, unknown> | null) ?? {
-        attributes: { type: target.name, url: recordUrl(version, target.name, parent.Id) },
-      }
-      nested[column.field.name] = toWireValue(column.field, readField(parent, column.field, resolve))
-      out[name] = nested
+      if (current) container[column.field.name] = readWire(current, column.field, resolve)
     }
     return out
   }

@@ -1,8 +1,8 @@
 // Recursive-descent parser for the SOQL subset the simulator serves:
 //   SELECT COUNT() | field, ... FROM object
 //   [WHERE condition] [ORDER BY field [ASC|DESC] [NULLS FIRST|LAST], ...] [LIMIT n] [OFFSET n]
-// Conditions: = != <> < <= > >= LIKE IN NOT IN, AND / OR / NOT, parentheses. As in
-// Salesforce, AND and OR cannot be mixed at one level without parentheses.
+// Conditions: = != <> < <= > >= LIKE IN NOT IN INCLUDES EXCLUDES, AND / OR / NOT, parentheses.
+// As in Salesforce, AND and OR cannot be mixed at one level without parentheses.
 import { soqlError } from './errors.js'
 import type { Token } from './lexer.js'
 import { tokenize } from './lexer.js'
@@ -30,6 +30,7 @@ export type Condition =
   | { kind: 'compare'; field: FieldRef; op: ComparisonOp; value: Literal }
   | { kind: 'like'; field: FieldRef; value: Literal }
   | { kind: 'in'; field: FieldRef; negate: boolean; values: Literal[] }
+  | { kind: 'includes'; field: FieldRef; negate: boolean; values: Literal[]; pos: number }
 
 export interface OrderItem {
   field: FieldRef
@@ -78,8 +79,56 @@ const KEYWORDS = new Set([
   'using',
 ])
 
-export const RELATIVE_DATE_LITERALS = new Set(['TODAY', 'YESTERDAY', 'TOMORROW', 'LAST_N_DAYS', 'NEXT_N_DAYS'])
-const PARAMETERISED_DATE_LITERALS = new Set(['LAST_N_DAYS', 'NEXT_N_DAYS'])
+/** SOQL's date literals without a parameter (fiscal ones follow a fiscal year that starts in January). */
+export const DATE_LITERALS = new Set([
+  'YESTERDAY',
+  'TODAY',
+  'TOMORROW',
+  'LAST_WEEK',
+  'THIS_WEEK',
+  'NEXT_WEEK',
+  'LAST_MONTH',
+  'THIS_MONTH',
+  'NEXT_MONTH',
+  'LAST_90_DAYS',
+  'NEXT_90_DAYS',
+  'THIS_QUARTER',
+  'LAST_QUARTER',
+  'NEXT_QUARTER',
+  'THIS_YEAR',
+  'LAST_YEAR',
+  'NEXT_YEAR',
+  'THIS_FISCAL_QUARTER',
+  'LAST_FISCAL_QUARTER',
+  'NEXT_FISCAL_QUARTER',
+  'THIS_FISCAL_YEAR',
+  'LAST_FISCAL_YEAR',
+  'NEXT_FISCAL_YEAR',
+])
+/** SOQL's date literals that take `:n`. */
+export const PARAMETERISED_DATE_LITERALS = new Set([
+  'LAST_N_DAYS',
+  'NEXT_N_DAYS',
+  'N_DAYS_AGO',
+  'LAST_N_WEEKS',
+  'NEXT_N_WEEKS',
+  'N_WEEKS_AGO',
+  'LAST_N_MONTHS',
+  'NEXT_N_MONTHS',
+  'N_MONTHS_AGO',
+  'LAST_N_QUARTERS',
+  'NEXT_N_QUARTERS',
+  'N_QUARTERS_AGO',
+  'LAST_N_YEARS',
+  'NEXT_N_YEARS',
+  'N_YEARS_AGO',
+  'LAST_N_FISCAL_QUARTERS',
+  'NEXT_N_FISCAL_QUARTERS',
+  'N_FISCAL_QUARTERS_AGO',
+  'LAST_N_FISCAL_YEARS',
+  'NEXT_N_FISCAL_YEARS',
+  'N_FISCAL_YEARS_AGO',
+])
 
 class Parser {
   private index = 0
@@ -260,6 +309,17 @@ class Parser {
       this.next()
       return { kind: 'like', field, value: this.literal() }
     }
+    if (this.isKeyword('includes') || this.isKeyword('excludes')) {
+      const keyword = this.next()
+      this.expectPunct('(')
+      const values = [this.literal()]
+      while (this.peek().kind === 'punct' && this.peek().text === ',') {
+        this.next()
+        values.push(this.literal())
+      }
+      this.expectPunct(')')
+      return { kind: 'includes', field, negate: keyword.text.toLowerCase() === 'excludes', values, pos: keyword.pos }
+    }
     let negate = false
     if (this.isKeyword('not') && this.isKeyword('in', 1)) {
       this.next()
@@ -297,8 +357,8 @@ class Parser {
         const word = t.text.toUpperCase()
         if (word === 'NULL') return { kind: 'null', pos: t.pos }
         if (word === 'TRUE' || word === 'FALSE') return { kind: 'boolean', value: word === 'TRUE', pos: t.pos }
-        if (RELATIVE_DATE_LITERALS.has(word)) {
-          if (!PARAMETERISED_DATE_LITERALS.has(word)) return { kind: 'dateLiteral', name: word, n: null, pos: t.pos }
+        if (DATE_LITERALS.has(word)) return { kind: 'dateLiteral', name: word, n: null, pos: t.pos }
+        if (PARAMETERISED_DATE_LITERALS.has(word)) {
           const colon = this.peek()
           if (colon.kind !== 'punct' || colon.text !== ':') this.unexpected()
           this.next()
