@@ -37,6 +37,10 @@ export const ERRORS = {
   PASSWORD_TOO_SHORT: { status: 400, message: 'Choose a password of at least 12 characters.' },
   PENDING_LINK_REQUIRED: { status: 400, message: 'Open SF Link inside Salesforce to link your Salesforce user.' },
   API_KEY_INVALID: { status: 401, message: 'The API key is not valid or was revoked.' },
+  PASSWORD_CONFIRMATION_FAILED: {
+    status: 403,
+    message: 'That is not your SF Link password. Enter the password you sign in to SF Link with.',
+  },
 
   // Canvas
   CANVAS_MALFORMED: { status: 400, message: 'The signed request from Salesforce could not be read.' },
@@ -148,13 +152,20 @@ export class AppError extends Error {
   readonly code: ErrorCode
   readonly status: number
   readonly details?: unknown
+  /** For 429: how long to wait, sent as `Retry-After`. */
+  readonly retryAfterSeconds?: number
 
-  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; details?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    options?: { cause?: unknown; details?: unknown; retryAfterSeconds?: number },
+  ) {
     super(message ?? ERRORS[code].message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'AppError'
     this.code = code
     this.status = ERRORS[code].status
     this.details = options?.details
+    this.retryAfterSeconds = options?.retryAfterSeconds
   }
 
   toJSON(): { code: ErrorCode; message: string; details?: unknown } {

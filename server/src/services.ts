@@ -17,6 +17,7 @@ import { createCredentialsService, type CredentialsService } from './salesforce/
 import { createConnectionService, type ConnectionService } from './connections/service.js'
 import { createApiKeyService, type ApiKeyService } from './api-keys/service.js'
 import { createUnsubscribeService, type UnsubscribeService } from './unsubscribes/service.js'
+import { createRateLimits, type RateLimits } from './rate-limits/service.js'
 
 export interface JobSender {
   send(queue: string, data: object, options?: { singletonKey?: string; startAfter?: number }): Promise<string | null>
@@ -39,6 +40,7 @@ export interface Services {
   connections: ConnectionService
   apiKeys: ApiKeyService
   unsubscribes: UnsubscribeService
+  rateLimits: RateLimits
 }
 
 export interface ServiceDeps {
@@ -55,6 +57,7 @@ export function createServices(deps: ServiceDeps): Services {
   if (!config.encryptionKeys || !config.sessionSecret) {
     throw new Error('encryption keys and session secret must be resolved before building the app')
   }
+  const rateLimits = createRateLimits({ db: pool })
   const box = createSecretBox(config.encryptionKeys)
   const secrets = createSecretStore(box)
   const audit = createAuditLog({ db: pool })
@@ -118,5 +121,6 @@ export function createServices(deps: ServiceDeps): Services {
     connections,
     apiKeys,
     unsubscribes,
+    rateLimits,
   }
 }

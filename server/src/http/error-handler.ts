@@ -78,6 +78,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     const appErr = toAppError(err)
     if (appErr) {
       if (appErr.status >= 500) request.log.warn({ code: appErr.code, err: appErr.cause ?? undefined }, appErr.message)
+      if (appErr.retryAfterSeconds !== undefined) reply.header('retry-after', String(appErr.retryAfterSeconds))
       return reply.status(appErr.status).type('application/json; charset=utf-8').send(appErr.toJSON())
     }
     request.log.error({ err }, 'unhandled error')

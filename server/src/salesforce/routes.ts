@@ -12,6 +12,8 @@ const Environment = Type.String({
   description: 'production, sandbox, or a My Domain URL (https://<name>.my.salesforce.com)',
 })
 const credentialRateLimit = { max: 10, timeWindow: '1 minute' }
+/** Each start stores an OAuth state row: bounded per client so nobody can fill the table. */
+const oauthStartRateLimit = { max: 30, timeWindow: '1 minute' }
 
 function actorOf(request: FastifyRequest): Actor {
   const auth = requireAccount(request)
@@ -132,7 +134,7 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/oauth/salesforce/start',
     {
-      config: { auth: 'optional' },
+      config: { auth: 'optional', rateLimit: oauthStartRateLimit },
       errorHandler: redirectOnError,
       schema: {
         tags: ['salesforce'],
