@@ -100,6 +100,7 @@ export function createServices(deps: ServiceDeps): Services {
     secrets,
     sessions,
     audit,
+    limits: rateLimits,
   })
   const connections = createConnectionService({ pool, salesforce })
   const apiKeys = createApiKeyService({ pool, audit })

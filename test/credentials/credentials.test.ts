@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createSimApp, linkedAccount, type SimApp } from '../helpers/simulator-app.js'
 import { authorizeWithForms, createSelfSignedCertificate } from '@sf-link/simulator/testing'
 
@@ -27,6 +27,11 @@ describe('security token credentials (journeys 3, 4, 5)', () => {
     ada = t.sim.control.users()[0]!
     tokens = await linkedAccount(t.app, t.sim, ada.id, 'ada@app.test')
     accountId = await accountIdOf(t, tokens.standaloneToken)
+  })
+  // Each case is a separate scene of the journey: proving limits (5 checks per 15 minutes per
+  // username, test/reliability/credential-proving.test.ts) are not what these cases are about.
+  beforeEach(async () => {
+    await t.db.pool.query(`DELETE FROM rate_limit_hits WHERE key LIKE 'prove:%'`)
   })
   afterAll(async () => {
     await t.close()

@@ -18,6 +18,7 @@ import { translateSalesforceError } from './error-translation.js'
 import { loginUrlFor } from './hosts.js'
 import * as strategies from './strategies.js'
 import * as oauthRepo from './oauth-repository.js'
+import type { RateLimits } from '../rate-limits/service.js'
 
 export interface Actor {
   accountId: string
@@ -50,6 +51,22 @@ export interface CredentialsService {
 
 const sameUser = (a: string | null, b: string) => Boolean(a) && a!.slice(0, 15) === b.slice(0, 15)
 
+/** Salesforce usernames are case-insensitive; people paste them with stray spaces. */
+export function sameUsername(a: string | null | undefined, b: string | null | undefined): boolean {
+  return Boolean(a && b) && a!.trim().toLowerCase() === b!.trim().toLowerCase()
+}
+
+/**
+ * How often credentials may be proved (each proof is a real Salesforce login), counted in
+ * Postgres so every instance shares the count. Per target username it stays below the
+ * lockout thresholds Salesforce orgs use (3 to 10 failures), so SF Link can never lock
+ * anyone out; per account it bounds an account that has several links.
+ */
+export const PROVING_LIMITS = {
+  perUsername: { max: 5, windowSeconds: 15 * 60 },
+  perAccount: { max: 8, windowSeconds: 15 * 60 },
+}
+
 export function createCredentialsService(deps: {
   config: Config
   pool: Pool
@@ -59,6 +76,7 @@ export function createCredentialsService(deps: {
   secrets: SecretStore
   sessions: SessionService
   audit: AuditLog
+  limits: RateLimits
 }): CredentialsService {
   const { config, pool, links, credentials, access, secrets, sessions, audit } = deps
 
@@ -80,13 +98,41 @@ export function createCredentialsService(deps: {
   const view = (actor: Actor) =>
     links.view(actor.accountId, { preferredLinkId: actor.linkId, canvasLive: actor.canvas })
 
-  /** A login that proves a credential. Failures are audited and translated; nothing is stored. */
+  /**
+   * A login that proves a credential. Failures are audited and translated; nothing is stored.
+   * Before anything reaches Salesforce: the username must be the linked user's own (else
+   * anyone linked could test passwords of any Salesforce user from our servers' addresses,
+   * and lock them out), and the proving limits must allow one more login.
+   */
   async function prove(
     actor: Actor,
     link: LinkRow,
     kind: string,
+    username: string,
     attempt: () => Promise<strategies.LoginResult>,
   ): Promise<strategies.LoginResult> {
+    if (!sameUsername(username, link.username)) {
+      await audit.record({
+        event: 'credential.rejected',
+        outcome: 'failure',
+        accountId: actor.accountId,
+        linkId: link.id,
+        ip: actor.ip,
+        detail: { kind, code: 'SF_USER_MISMATCH', beforeLogin: true },
+      })
+      throw new AppError(
+        'SF_USER_MISMATCH',
+        `Enter the Salesforce username of the linked user (${link.username}): SF Link only keeps credentials of the Salesforce user linked to your account.`,
+        { details: [{ field: 'username', rule: 'linkedUser' }] },
+      )
+    }
+    await deps.limits.consume(
+      [
+        { key: `prove:username:${link.username.trim().toLowerCase()}`, ...PROVING_LIMITS.perUsername },
+        { key: `prove:account:${actor.accountId}`, ...PROVING_LIMITS.perAccount },
+      ],
+      'Too many Salesforce credential checks in a short time. Wait a few minutes and try again: Salesforce locks users out after repeated failed logins.',
+    )
     let result: strategies.LoginResult
     try {
       result = await attempt()
@@ -155,7 +201,7 @@ export function createCredentialsService(deps: {
       const link = await linkOf(actor)
       const loginUrl = resolveLoginUrl(input.environment)
       if (input.kind === 'jwt_bearer') {
-        const result = await prove(actor, link, 'jwt_bearer', () =>
+        const result = await prove(actor, link, 'jwt_bearer', link.username, () =>
           strategies.loginWithJwt({
             loginUrl,
             audience: access.jwtAudience(loginUrl),
@@ -191,7 +237,7 @@ export function createCredentialsService(deps: {
       }
       const username = input.username.trim()
       const securityToken = input.securityToken?.trim() || null
-      const result = await prove(actor, link, 'password_token', () =>
+      const result = await prove(actor, link, 'password_token', username, () =>
         strategies.loginWithPassword({ loginUrl, username, password: input.password, securityToken }),
       )
       await withTransaction(pool, async (client) => {
@@ -232,7 +278,7 @@ export function createCredentialsService(deps: {
           ? input.securityToken.trim() || null
           : await credentials.secret(pool, existing.id, 'securityToken')
       if (!password || !existing.username) throw new AppError('CREDENTIAL_NOT_FOUND')
-      const result = await prove(actor, link, 'password_token', () =>
+      const result = await prove(actor, link, 'password_token', existing.username, () =>
         strategies.loginWithPassword({
           loginUrl: existing.loginUrl ?? config.salesforce.loginUrl,
           username: existing.username!,
