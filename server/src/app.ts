@@ -7,7 +7,6 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import formbody from '@fastify/formbody'
 import cookie from '@fastify/cookie'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
@@ -17,6 +16,8 @@ import type { Config } from './config.js'
 import type { Pool } from './db/pool.js'
 import { registerErrorHandler } from './http/error-handler.js'
 import { registerSecurityHeaders } from './http/security-headers.js'
+import { registerBodyParsers } from './http/body-parsing.js'
+import { registerOriginCheck } from './http/origin-check.js'
 import { healthRoutes } from './health/routes.js'
 import { ErrorSchema } from './http/schemas.js'
 import { createServices, type Services } from './services.js'
@@ -97,8 +98,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const frameAncestors = [...config.frameAncestorsExtra]
   if (deps.demo) frameAncestors.push(new URL(deps.demo.simulatorUrl).origin)
   registerSecurityHeaders(app, { frameAncestors })
+  registerOriginCheck(app, { publicUrl: config.publicUrl, allowLoopbackAliases: config.mode !== 'production' })
 
-  await app.register(formbody)
+  registerBodyParsers(app)
   await app.register(cookie, { secret: config.sessionSecret ?? undefined })
   // Counted in Postgres: every instance behind the load balancer shares one count.
   await app.register(rateLimit, { global: false, store: postgresRateLimitStore(services.rateLimits) })

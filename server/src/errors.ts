@@ -32,6 +32,10 @@ export const ERRORS = {
     message: 'The security token of this page is missing or stale. Reload the page and try again.',
   },
   FORBIDDEN: { status: 403, message: 'You are not allowed to do that.' },
+  ORIGIN_NOT_ALLOWED: {
+    status: 403,
+    message: 'This request came from another website. Sign in on SF Link’s own page.',
+  },
   INVALID_CREDENTIALS: { status: 401, message: 'That email and password do not match an account.' },
   EMAIL_TAKEN: { status: 409, message: 'An account with this email already exists. Sign in instead.' },
   PASSWORD_TOO_SHORT: { status: 400, message: 'Choose a password of at least 12 characters.' },
@@ -129,6 +133,11 @@ export const ERRORS = {
       'The environment must be production, sandbox or a Salesforce My Domain URL (https://<name>.my.salesforce.com).',
   },
   SF_OAUTH_FAILED: { status: 400, message: 'Connecting with Salesforce did not complete. Try again.' },
+  SF_OAUTH_OTHER_BROWSER: {
+    status: 400,
+    message:
+      'This Salesforce sign-in was started in another browser or window. Start Connect (or Sign in) with Salesforce again from here.',
+  },
   SF_JWT_NOT_CONFIGURED: { status: 400, message: 'JWT bearer access is not configured on this SF Link server.' },
   SF_NOT_LINKED: { status: 404, message: 'No SF Link account is linked to that Salesforce user.' },
   SF_USER_MISMATCH: {

@@ -37,17 +37,33 @@ export interface CredentialsService {
   update(actor: Actor, input: { securityToken?: string; password?: string }): Promise<LinkView>
   forget(actor: Actor): Promise<void>
   oauthTicket(actor: Actor, environment: string): Promise<string>
+  /**
+   * Starts the flow: the authorize URL, and a nonce for the browser that started it (an
+   * HttpOnly cookie set by the route), without which the callback refuses the state.
+   */
   oauthStart(opts: {
     actor: Actor | null
     intent: 'link' | 'signin'
     environment: string
     ticket?: string
-  }): Promise<string>
+  }): Promise<OAuthStart>
   oauthCallback(
     q: { code?: string; state?: string; error?: string },
-    ctx: { ip?: string; userAgent?: string },
+    ctx: { ip?: string; userAgent?: string; browserNonce: string | null },
   ): Promise<{ redirect: string; session?: IssuedSession }>
 }
+
+export interface OAuthStart {
+  url: string
+  stateId: string
+  browserNonce: string
+  ttlSeconds: number
+}
+
+/** How long a Connect/Sign in with Salesforce flow may take, from start to callback. */
+export const OAUTH_STATE_TTL_SECONDS = 600
+
+const nonceHash = (nonce: string) => crypto.createHash('sha256').update(nonce, 'utf8').digest()
 
 const sameUser = (a: string | null, b: string) => Boolean(a) && a!.slice(0, 15) === b.slice(0, 15)
 
@@ -176,6 +192,17 @@ export function createCredentialsService(deps: {
       throw new AppError('SF_USER_MISMATCH')
     }
     return result
+  }
+
+  /** A state bound to a fresh browser nonce, and the authorize URL that carries it. */
+  async function start(state: Omit<oauthRepo.OAuthStateRow, 'id'>): Promise<OAuthStart> {
+    const browserNonce = crypto.randomBytes(32).toString('base64url')
+    const row = await oauthRepo.insertState(pool, {
+      ...state,
+      ttlSeconds: OAUTH_STATE_TTL_SECONDS,
+      browserNonceHash: nonceHash(browserNonce),
+    })
+    return { url: await startUrl(row), stateId: row.id, browserNonce, ttlSeconds: OAUTH_STATE_TTL_SECONDS }
   }
 
   async function startUrl(state: oauthRepo.OAuthStateRow): Promise<string> {
@@ -361,40 +388,52 @@ export function createCredentialsService(deps: {
             'SF_OAUTH_FAILED',
             'This Connect with Salesforce link has expired. Start again from Link Accounts.',
           )
-        const state = await oauthRepo.insertState(pool, {
+        // The ticket was opened in a new top-level window (the canvas iframe cannot carry its
+        // bearer token through a navigation): the nonce cookie is first-party there.
+        return start({
           intent: 'link',
           accountId: t.accountId,
           sessionId: t.sessionId,
           linkId: t.linkId,
           loginUrl: t.loginUrl,
           environment: t.environment,
-          ttlSeconds: 600,
         })
-        return startUrl(state)
       }
       const loginUrl = resolveLoginUrl(environment)
       if (intent === 'link' && !actor)
         throw new AppError('UNAUTHENTICATED', 'Sign in to SF Link first, then Connect with Salesforce.')
-      const state = await oauthRepo.insertState(pool, {
+      return start({
         intent,
         accountId: intent === 'link' ? actor!.accountId : null,
         sessionId: actor?.sessionId ?? null,
         linkId: actor?.linkId ?? null,
         loginUrl,
         environment,
-        ttlSeconds: 600,
       })
-      return startUrl(state)
     },
 
     async oauthCallback(q, ctx) {
+      const wellFormed = Boolean(q.state && /^[0-9a-f-]{36}$/.test(q.state))
+      // Consumed only by the browser that started the flow (login CSRF: a callback URL made by
+      // someone else, opened in a victim's browser, must not sign the victim in to their account).
       const state =
-        q.state && /^[0-9a-f-]{36}$/.test(q.state)
-          ? await oauthRepo.consumeState(pool, q.state, ['link', 'signin'])
+        wellFormed && ctx.browserNonce
+          ? await oauthRepo.consumeState(pool, q.state!, ['link', 'signin'], nonceHash(ctx.browserNonce))
           : null
       const failTo = (intent: string | undefined, code: string) =>
         intent === 'signin' ? `/#/signin?error=${code}` : `/#/settings/link-accounts?error=${code}`
-      if (!state) return { redirect: failTo(undefined, 'SF_OAUTH_FAILED') }
+      if (!state) {
+        const foreign = wellFormed ? await oauthRepo.liveStateIntent(pool, q.state!, ['link', 'signin']) : null
+        if (foreign) {
+          await audit.record({
+            event: 'oauth.connected',
+            outcome: 'failure',
+            ip: ctx.ip,
+            detail: { code: 'SF_OAUTH_OTHER_BROWSER' },
+          })
+        }
+        return { redirect: failTo(foreign ?? undefined, foreign ? 'SF_OAUTH_OTHER_BROWSER' : 'SF_OAUTH_FAILED') }
+      }
       if (q.error || !q.code) return { redirect: failTo(state.intent, 'SF_OAUTH_FAILED') }
       const verifier = await secrets.get(pool, 'oauth_state', state.id, 'codeVerifier')
       await secrets.remove(pool, 'oauth_state', state.id)
