@@ -53,6 +53,11 @@ export const ERRORS = {
     message:
       'The signed request from Salesforce could not be verified. Check the consumer secret configured in SF Link.',
   },
+  CANVAS_REPLAYED: {
+    status: 401,
+    message:
+      'This Salesforce page is out of date and SF Link could not confirm it with Salesforce. Reload the page in Salesforce to open SF Link again.',
+  },
   CANVAS_INVALID_PAYLOAD: {
     status: 400,
     message: 'The signed request from Salesforce is missing required information.',

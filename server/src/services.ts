@@ -18,6 +18,8 @@ import { createConnectionService, type ConnectionService } from './connections/s
 import { createApiKeyService, type ApiKeyService } from './api-keys/service.js'
 import { createUnsubscribeService, type UnsubscribeService } from './unsubscribes/service.js'
 import { createRateLimits, type RateLimits } from './rate-limits/service.js'
+import { checkAccessToken } from './salesforce/strategies.js'
+import { isAllowedInstanceUrl } from './salesforce/hosts.js'
 
 export interface JobSender {
   send(queue: string, data: object, options?: { singletonKey?: string; startAfter?: number }): Promise<string | null>
@@ -80,9 +82,13 @@ export function createServices(deps: ServiceDeps): Services {
   const canvas = createCanvasService({
     pool,
     consumerSecrets: () => config.salesforce.consumerSecrets,
-    // Only https instance URLs, except the configured extra hosts (the simulator): a plain-http
-    // *.salesforce.com instance URL would send the canvas OAuth token in clear text (SPEC §4).
+    // Only https Salesforce instance URLs, except the configured extra hosts (the simulator): the
+    // canvas OAuth token is sent there, so never in clear text nor to any other host.
     isAllowedInstanceHost: (host) => config.salesforce.extraHosts.includes(host.toLowerCase()),
+    checkToken: (instanceUrl, accessToken) =>
+      isAllowedInstanceUrl(instanceUrl, config.salesforce.extraHosts)
+        ? checkAccessToken({ instanceUrl, accessToken })
+        : Promise.resolve({ live: false, reason: 'rejected' as const }),
     sessions,
     credentials,
     secrets,

@@ -375,7 +375,7 @@ describe('journey 4: standalone, through the stored credential (password + secur
       method: 'POST',
       url: '/api/api-keys',
       headers: bearer(ada.standaloneToken),
-      payload: { name: 'Mailer' },
+      payload: { name: 'Mailer', password: 'a long app password' },
     })
     expect(created.statusCode).toBe(201)
     const apiKey: string = created.json().key

@@ -14,6 +14,26 @@ export function isSalesforceHost(host: string, extraHosts: readonly string[] = [
   return SALESFORCE_SUFFIXES.some((s) => h.endsWith(s) && /^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(h.slice(0, -s.length)))
 }
 
+/**
+ * May a Salesforce access token be sent to this instance URL? Only to Salesforce hosts over
+ * https (or to the configured extra hosts, the simulator, over http or https), with no
+ * credentials in the URL. Every instance URL Salesforce hands back (login, token and canvas
+ * responses) passes here before a token goes to it.
+ */
+export function isAllowedInstanceUrl(value: unknown, extraHosts: readonly string[] = []): boolean {
+  if (typeof value !== 'string' || value.length === 0) return false
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return false
+  }
+  if (url.username !== '' || url.password !== '') return false
+  const extra = extraHosts.map((h) => h.toLowerCase()).includes(url.host.toLowerCase())
+  if (extra) return url.protocol === 'http:' || url.protocol === 'https:'
+  return url.protocol === 'https:' && isSalesforceHost(url.host)
+}
+
 export type Environment = 'production' | 'sandbox' | string
 
 /**

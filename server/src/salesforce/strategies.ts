@@ -117,3 +117,44 @@ export async function exchangeAuthorizationCode(opts: {
 export async function revokeToken(opts: { loginUrl: string; token: string; client: OAuthClientConfig }): Promise<void> {
   await oauth2(opts.loginUrl, opts.client).revokeToken(opts.token)
 }
+
+export type TokenCheck =
+  | { live: true; userId: string | null; organizationId: string | null }
+  | { live: false; reason: 'rejected' | 'unreachable' }
+
+/**
+ * Does this access token still work, and whose is it? One cheap call,
+ * `GET {instanceUrl}/services/oauth2/userinfo`. A plain fetch rather than a jsforce
+ * Connection: it is a single GET with no session to manage, and redirects are refused so the
+ * token cannot be carried anywhere else. The caller checks the instance URL's host first.
+ */
+export async function checkAccessToken(opts: {
+  instanceUrl: string
+  accessToken: string
+  timeoutMs?: number
+}): Promise<TokenCheck> {
+  let res: Response
+  try {
+    res = await fetch(new URL('/services/oauth2/userinfo', opts.instanceUrl), {
+      headers: { authorization: `Bearer ${opts.accessToken}`, accept: 'application/json' },
+      redirect: 'error',
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 5_000),
+    })
+  } catch {
+    return { live: false, reason: 'unreachable' }
+  }
+  if (res.status === 401 || res.status === 403) {
+    await res.body?.cancel()
+    return { live: false, reason: 'rejected' }
+  }
+  if (!res.ok) {
+    await res.body?.cancel()
+    return { live: false, reason: 'unreachable' }
+  }
+  const body = (await res.json().catch(() => null)) as { user_id?: unknown; organization_id?: unknown } | null
+  return {
+    live: true,
+    userId: typeof body?.user_id === 'string' ? body.user_id : null,
+    organizationId: typeof body?.organization_id === 'string' ? body.organization_id : null,
+  }
+}
