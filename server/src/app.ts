@@ -18,6 +18,7 @@ import { registerErrorHandler } from './http/error-handler.js'
 import { registerSecurityHeaders } from './http/security-headers.js'
 import { registerBodyParsers } from './http/body-parsing.js'
 import { registerOriginCheck } from './http/origin-check.js'
+import { registerControlCharacterCheck } from './http/control-characters.js'
 import { healthRoutes } from './health/routes.js'
 import { ErrorSchema } from './http/schemas.js'
 import { createServices, type Services } from './services.js'
@@ -101,6 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerOriginCheck(app, { publicUrl: config.publicUrl, allowLoopbackAliases: config.mode !== 'production' })
 
   registerBodyParsers(app)
+  registerControlCharacterCheck(app)
   await app.register(cookie, { secret: config.sessionSecret ?? undefined })
   // Counted in Postgres: every instance behind the load balancer shares one count.
   await app.register(rateLimit, { global: false, store: postgresRateLimitStore(services.rateLimits) })

@@ -15,6 +15,10 @@ export const ERRORS = {
   // Generic
   VALIDATION_FAILED: { status: 400, message: 'The request is not valid.' },
   MALFORMED_REQUEST: { status: 400, message: 'The request could not be read.' },
+  INVALID_CHARACTERS: {
+    status: 400,
+    message: 'The request contains control characters (U+0000 to U+001F, U+007F) where they are not allowed.',
+  },
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'This content type is not accepted here.' },
   NOT_FOUND: { status: 404, message: 'Not found.' },

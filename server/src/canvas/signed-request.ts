@@ -133,6 +133,20 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are what this looks for
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/
+
+/**
+ * Names, email and org name are only shown and stored: control characters in them (which
+ * Postgres refuses, NUL at least) are dropped, so the person still gets in. The username is
+ * different: SF Link logs in to Salesforce with it and compares it with what people type, so
+ * an altered one would name someone else; no real Salesforce username holds one, and such a
+ * request is refused (400) instead.
+ */
+function withoutControlCharacters(value: string): string {
+  return value.replace(new RegExp(CONTROL_CHARACTER.source, 'g'), '')
+}
+
 /** A string field that Salesforce may send as null or leave out: '' then. Other types are refused. */
 function optionalString(value: unknown): string | null {
   if (value === undefined || value === null) return ''
@@ -225,6 +239,9 @@ function readPayload(
   ) {
     return fail('invalid_payload', 'a context.user or context.organization name field is not a string')
   }
+  if (CONTROL_CHARACTER.test(userName)) {
+    return fail('invalid_payload', 'context.user.userName contains control characters')
+  }
 
   const section = (value: unknown): Record<string, unknown> => (isRecord(value) ? value : {})
   const request: CanvasRequest = {
@@ -240,8 +257,16 @@ function readPayload(
     },
     context: {
       // Spread copies own properties only (a "__proto__" key stays a plain property).
-      user: { ...user, userId, userName, email, fullName, firstName, lastName },
-      organization: { ...organization, organizationId, name: orgName },
+      user: {
+        ...user,
+        userId,
+        userName,
+        email: withoutControlCharacters(email),
+        fullName: withoutControlCharacters(fullName),
+        firstName: withoutControlCharacters(firstName),
+        lastName: withoutControlCharacters(lastName),
+      },
+      organization: { ...organization, organizationId, name: withoutControlCharacters(orgName) },
       environment: section(context.environment),
       application: section(context.application),
       links: section(context.links),

@@ -114,7 +114,8 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags: ['salesforce'],
         summary: 'A one-time URL that starts Connect with Salesforce in a new window (for the canvas iframe)',
-        body: Type.Optional(Type.Object({ environment: Type.Optional(Environment) })),
+        // No body at all is fine too (Fastify validates a missing body as null).
+        body: Type.Union([Type.Object({ environment: Type.Optional(Environment) }), Type.Null()]),
         response: { 200: Type.Object({ url: Type.String() }), ...errors },
       },
     },
