@@ -131,6 +131,12 @@ export const ERRORS = {
     message: 'Salesforce could not be reached. SF Link will retry later.',
   },
   SF_REQUEST_FAILED: { status: 502, retry: 'no', message: 'Salesforce refused the request.' },
+  SF_UNTRUSTED_URL: {
+    status: 502,
+    retry: 'no',
+    message:
+      'Salesforce answered with an address outside Salesforce, so SF Link did not send your access there. Try again; if it persists, check the Salesforce login URL.',
+  },
   SF_CREDENTIALS_REQUIRED: {
     status: 403,
     message:

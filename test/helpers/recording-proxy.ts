@@ -35,9 +35,18 @@ export async function startRecordingProxy(
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       const headers = { ...req.headers }
-      delete headers.host
-      delete headers['content-length']
-      delete headers['accept-encoding'] // plain bodies, so they can be rewritten
+      // Hop-by-hop and length headers are the proxy's own business; plain bodies, so they can be rewritten.
+      for (const name of [
+        'host',
+        'content-length',
+        'accept-encoding',
+        'connection',
+        'keep-alive',
+        'transfer-encoding',
+        'te',
+        'upgrade',
+      ])
+        delete headers[name]
       fetch(new URL(req.url ?? '/', target), {
         method: req.method,
         headers: headers as Record<string, string>,
@@ -55,9 +64,9 @@ export async function startRecordingProxy(
           res.writeHead(upstream.status, out)
           res.end(body)
         })
-        .catch(() => {
-          res.writeHead(502)
-          res.end()
+        .catch((err: Error) => {
+          res.writeHead(502, { 'content-type': 'text/plain' })
+          res.end(`recording proxy: ${err.message}`)
         })
     })
   })

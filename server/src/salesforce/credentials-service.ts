@@ -235,6 +235,7 @@ export function createCredentialsService(deps: {
             username: link.username,
             privateKey: config.salesforce.jwtPrivateKey,
             client: access.oauthClient(),
+            extraHosts: config.salesforce.extraHosts,
           }),
         )
         await withTransaction(pool, async (client) => {
@@ -265,7 +266,13 @@ export function createCredentialsService(deps: {
       const username = input.username.trim()
       const securityToken = input.securityToken?.trim() || null
       const result = await prove(actor, link, 'password_token', username, () =>
-        strategies.loginWithPassword({ loginUrl, username, password: input.password, securityToken }),
+        strategies.loginWithPassword({
+          loginUrl,
+          username,
+          password: input.password,
+          securityToken,
+          extraHosts: config.salesforce.extraHosts,
+        }),
       )
       await withTransaction(pool, async (client) => {
         const row = await credentials.save(client, {
@@ -311,6 +318,7 @@ export function createCredentialsService(deps: {
           username: existing.username!,
           password,
           securityToken,
+          extraHosts: config.salesforce.extraHosts,
         }),
       )
       await withTransaction(pool, async (client) => {
@@ -445,6 +453,7 @@ export function createCredentialsService(deps: {
           code: q.code,
           codeVerifier: verifier,
           client: access.oauthClient(),
+          extraHosts: config.salesforce.extraHosts,
         })
       } catch (raw) {
         const err = translateSalesforceError(raw)
