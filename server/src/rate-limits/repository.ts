@@ -28,12 +28,3 @@ export async function hit(db: Queryable, keys: Array<{ key: string; windowMs: nu
   const byKey = new Map(rows.map((r) => [r.key as string, { hits: r.hits as number, ttlMs: r.ttl_ms as number }]))
   return keys.map((k) => byKey.get(k.key)!)
 }
-
-/** Deletes counters whose window ended before `olderThanSeconds` ago. Returns how many. */
-export async function deleteEnded(db: Queryable, olderThanSeconds: number): Promise<number> {
-  const { rowCount } = await db.query(
-    `DELETE FROM rate_limit_hits WHERE window_ends_at < now() - make_interval(secs => $1)`,
-    [olderThanSeconds],
-  )
-  return rowCount ?? 0
-}
