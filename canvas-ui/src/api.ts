@@ -252,7 +252,8 @@ export function createApiClient(options: ApiClientOptions) {
 
     // API keys
     apiKeys: (signal?: AbortSignal) => get<{ items: ApiKey[] }>('/api/api-keys', signal),
-    createApiKey: (name: string) => post<NewApiKey>('/api/api-keys', { name }),
+    /** `password`: the account's SF Link password, checked again before a key is made (step-up). */
+    createApiKey: (name: string, password: string) => post<NewApiKey>('/api/api-keys', { name, password }),
     revokeApiKey: (keyId: string) => request<void>('DELETE', `/api/api-keys/${id(keyId)}`),
   }
 }

@@ -7,7 +7,6 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import formbody from '@fastify/formbody'
 import cookie from '@fastify/cookie'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
@@ -17,10 +16,14 @@ import type { Config } from './config.js'
 import type { Pool } from './db/pool.js'
 import { registerErrorHandler } from './http/error-handler.js'
 import { registerSecurityHeaders } from './http/security-headers.js'
+import { registerBodyParsers } from './http/body-parsing.js'
+import { registerOriginCheck } from './http/origin-check.js'
+import { registerControlCharacterCheck } from './http/control-characters.js'
 import { healthRoutes } from './health/routes.js'
 import { ErrorSchema } from './http/schemas.js'
 import { createServices, type Services } from './services.js'
 import { registerRoutes } from './routes.js'
+import { postgresRateLimitStore } from './rate-limits/store.js'
 
 export interface DemoInfo {
   simulatorUrl: string
@@ -61,6 +64,18 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Fastify 5 answers a hop count with "trust nobody" (it cannot check the immediate peer), so a
+ * count becomes proxy-addr's own rule: trust the first `hops` addresses from the socket inward.
+ * With a count, the port must be reachable only through the proxies (Compose publishes it on
+ * 127.0.0.1); addresses or CIDRs also check who the immediate peer is.
+ */
+function fastifyTrustProxy(
+  trust: Config['trustProxy'],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps
   const loggerOpt =
@@ -69,7 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       : { logger: (deps.logger as FastifyServerOptions['logger']) ?? false }
   const app = Fastify({
     ...loggerOpt,
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: 1024 * 1024,
     // Sessions are rows, not memory: any instance can serve any request.
     requestIdHeader: false,
@@ -84,10 +99,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const frameAncestors = [...config.frameAncestorsExtra]
   if (deps.demo) frameAncestors.push(new URL(deps.demo.simulatorUrl).origin)
   registerSecurityHeaders(app, { frameAncestors })
+  registerOriginCheck(app, { publicUrl: config.publicUrl, allowLoopbackAliases: config.mode !== 'production' })
 
-  await app.register(formbody)
+  registerBodyParsers(app)
+  registerControlCharacterCheck(app)
   await app.register(cookie, { secret: config.sessionSecret ?? undefined })
-  await app.register(rateLimit, { global: false })
+  // Counted in Postgres: every instance behind the load balancer shares one count.
+  await app.register(rateLimit, { global: false, store: postgresRateLimitStore(services.rateLimits) })
   app.addSchema(ErrorSchema)
 
   await app.register(swagger, {

@@ -2,6 +2,7 @@
  * Configuration, validated once at start (SPEC §7). This is the only module that reads
  * the environment; everything else receives a typed `Config`.
  */
+import net from 'node:net'
 import path from 'node:path'
 
 export type AppMode = 'production' | 'demo' | 'development'
@@ -31,12 +32,18 @@ export interface Config {
     extraHosts: string[]
   }
   logLevel: string
-  trustProxy: boolean
+  /**
+   * Which proxies' X-Forwarded-For to believe (Fastify's `trustProxy`): false, a hop count,
+   * or the proxies' addresses/CIDRs. `true` (every hop) only outside production, with a warning.
+   */
+  trustProxy: boolean | number | string[]
   frameAncestorsExtra: string[]
   unsubscribePullIntervalMinutes: number
   simulatorPort: number
   canvasSessionMinutes: number
   cookieSessionHours: number
+  /** Accepted but unsafe settings, for the server to log at start. */
+  warnings: string[]
 }
 
 export class ConfigError extends Error {
@@ -106,8 +113,55 @@ function urlVar(env: Env, name: string, problems: string[]): string | null {
   }
 }
 
+/**
+ * TRUST_PROXY: a hop count, or the proxies' addresses/CIDRs (comma-separated). A bare
+ * `true` trusts every hop, so the client's own X-Forwarded-For entries become "the client
+ * address" and every per-IP limit can be reset at will: refused in production.
+ */
+export function parseTrustProxy(
+  raw: string | undefined,
+  mode: AppMode,
+  problems: string[],
+  warnings: string[],
+): Config['trustProxy'] {
+  const value = (raw ?? '').trim()
+  if (value === '' || value.toLowerCase() === 'false') return false
+  if (value.toLowerCase() === 'true') {
+    if (mode === 'production') {
+      problems.push(
+        'TRUST_PROXY: "true" trusts any X-Forwarded-For a client sends; give the number of proxies in front of SF Link (e.g. 1) or their addresses (e.g. 10.0.0.0/8)',
+      )
+    } else {
+      warnings.push(
+        'TRUST_PROXY=true trusts any X-Forwarded-For a client sends (per-IP limits can be bypassed); use a hop count or the proxy addresses. Refused in production.',
+      )
+    }
+    return true
+  }
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value)
+    if (hops > 10) problems.push(`TRUST_PROXY: a hop count must be between 0 and 10 (got ${hops})`)
+    return hops === 0 ? false : hops
+  }
+  const entries = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/')
+    const family = net.isIP(address ?? '')
+    const maxBits = family === 6 ? 128 : 32
+    const badBits = bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > maxBits)
+    if (family === 0 || badBits || extra !== undefined) {
+      problems.push(`TRUST_PROXY: "${entry}" must be a hop count, or IP addresses or CIDRs separated by commas`)
+    }
+  }
+  return entries
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = []
+  const warnings: string[] = []
   const rawMode = env.APP_MODE?.trim()
   if (rawMode && !['production', 'demo', 'development'].includes(rawMode)) {
     problems.push(`APP_MODE: must be production, demo or development (got "${rawMode}")`)
@@ -165,6 +219,8 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
 
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY, mode, problems, warnings)
+
   const logLevel = env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info')
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     problems.push(`LOG_LEVEL: unknown level "${logLevel}"`)
@@ -193,11 +249,12 @@ export function loadConfig(env: Env = process.env): Config {
       extraHosts,
     },
     logLevel,
-    trustProxy: env.TRUST_PROXY === 'true' || env.TRUST_PROXY === '1',
+    trustProxy,
     frameAncestorsExtra,
     unsubscribePullIntervalMinutes: intVar(env, 'UNSUBSCRIBE_PULL_INTERVAL_MINUTES', 60, problems, 1, 10080),
     simulatorPort: intVar(env, 'SIMULATOR_PORT', 3001, problems),
     canvasSessionMinutes: intVar(env, 'CANVAS_SESSION_MINUTES', 15, problems, 1, 240),
     cookieSessionHours: intVar(env, 'COOKIE_SESSION_HOURS', 12, problems, 1, 720),
+    warnings,
   }
 }

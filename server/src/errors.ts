@@ -15,6 +15,10 @@ export const ERRORS = {
   // Generic
   VALIDATION_FAILED: { status: 400, message: 'The request is not valid.' },
   MALFORMED_REQUEST: { status: 400, message: 'The request could not be read.' },
+  INVALID_CHARACTERS: {
+    status: 400,
+    message: 'The request contains control characters (U+0000 to U+001F, U+007F) where they are not allowed.',
+  },
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'This content type is not accepted here.' },
   NOT_FOUND: { status: 404, message: 'Not found.' },
@@ -32,11 +36,19 @@ export const ERRORS = {
     message: 'The security token of this page is missing or stale. Reload the page and try again.',
   },
   FORBIDDEN: { status: 403, message: 'You are not allowed to do that.' },
+  ORIGIN_NOT_ALLOWED: {
+    status: 403,
+    message: 'This request came from another website. Sign in on SF Link’s own page.',
+  },
   INVALID_CREDENTIALS: { status: 401, message: 'That email and password do not match an account.' },
   EMAIL_TAKEN: { status: 409, message: 'An account with this email already exists. Sign in instead.' },
   PASSWORD_TOO_SHORT: { status: 400, message: 'Choose a password of at least 12 characters.' },
   PENDING_LINK_REQUIRED: { status: 400, message: 'Open SF Link inside Salesforce to link your Salesforce user.' },
   API_KEY_INVALID: { status: 401, message: 'The API key is not valid or was revoked.' },
+  PASSWORD_CONFIRMATION_FAILED: {
+    status: 403,
+    message: 'That is not your SF Link password. Enter the password you sign in to SF Link with.',
+  },
 
   // Canvas
   CANVAS_MALFORMED: { status: 400, message: 'The signed request from Salesforce could not be read.' },
@@ -44,6 +56,11 @@ export const ERRORS = {
     status: 401,
     message:
       'The signed request from Salesforce could not be verified. Check the consumer secret configured in SF Link.',
+  },
+  CANVAS_REPLAYED: {
+    status: 401,
+    message:
+      'This Salesforce page is out of date and SF Link could not confirm it with Salesforce. Reload the page in Salesforce to open SF Link again.',
   },
   CANVAS_INVALID_PAYLOAD: {
     status: 400,
@@ -114,6 +131,12 @@ export const ERRORS = {
     message: 'Salesforce could not be reached. SF Link will retry later.',
   },
   SF_REQUEST_FAILED: { status: 502, retry: 'no', message: 'Salesforce refused the request.' },
+  SF_UNTRUSTED_URL: {
+    status: 502,
+    retry: 'no',
+    message:
+      'Salesforce answered with an address outside Salesforce, so SF Link did not send your access there. Try again; if it persists, check the Salesforce login URL.',
+  },
   SF_CREDENTIALS_REQUIRED: {
     status: 403,
     message:
@@ -125,6 +148,11 @@ export const ERRORS = {
       'The environment must be production, sandbox or a Salesforce My Domain URL (https://<name>.my.salesforce.com).',
   },
   SF_OAUTH_FAILED: { status: 400, message: 'Connecting with Salesforce did not complete. Try again.' },
+  SF_OAUTH_OTHER_BROWSER: {
+    status: 400,
+    message:
+      'This Salesforce sign-in was started in another browser or window. Start Connect (or Sign in) with Salesforce again from here.',
+  },
   SF_JWT_NOT_CONFIGURED: { status: 400, message: 'JWT bearer access is not configured on this SF Link server.' },
   SF_NOT_LINKED: { status: 404, message: 'No SF Link account is linked to that Salesforce user.' },
   SF_USER_MISMATCH: {
@@ -148,13 +176,20 @@ export class AppError extends Error {
   readonly code: ErrorCode
   readonly status: number
   readonly details?: unknown
+  /** For 429: how long to wait, sent as `Retry-After`. */
+  readonly retryAfterSeconds?: number
 
-  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; details?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    options?: { cause?: unknown; details?: unknown; retryAfterSeconds?: number },
+  ) {
     super(message ?? ERRORS[code].message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'AppError'
     this.code = code
     this.status = ERRORS[code].status
     this.details = options?.details
+    this.retryAfterSeconds = options?.retryAfterSeconds
   }
 
   toJSON(): { code: ErrorCode; message: string; details?: unknown } {

@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     throw err
   }
   const log = pino(loggerOptions(config.logLevel))
+  for (const warning of config.warnings) log.warn(warning)
 
   let generatedKeys = false
   if (config.mode !== 'production') {

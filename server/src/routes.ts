@@ -37,7 +37,7 @@ export async function registerRoutes(
     secureCookies: config.publicUrl.startsWith('https:'),
   })
   await app.register(connectionRoutes, { connections: services.connections })
-  await app.register(apiKeyRoutes, { apiKeys: services.apiKeys })
+  await app.register(apiKeyRoutes, { apiKeys: services.apiKeys, accounts: services.accounts })
   await app.register(unsubscribeRoutes, { unsubscribes: services.unsubscribes })
   if (opts.demo) await app.register(demoRoutes, { demo: opts.demo })
 }

@@ -17,6 +17,9 @@ import { createCredentialsService, type CredentialsService } from './salesforce/
 import { createConnectionService, type ConnectionService } from './connections/service.js'
 import { createApiKeyService, type ApiKeyService } from './api-keys/service.js'
 import { createUnsubscribeService, type UnsubscribeService } from './unsubscribes/service.js'
+import { createRateLimits, type RateLimits } from './rate-limits/service.js'
+import { checkAccessToken } from './salesforce/strategies.js'
+import { isAllowedInstanceUrl } from './salesforce/hosts.js'
 
 export interface JobSender {
   send(queue: string, data: object, options?: { singletonKey?: string; startAfter?: number }): Promise<string | null>
@@ -39,6 +42,7 @@ export interface Services {
   connections: ConnectionService
   apiKeys: ApiKeyService
   unsubscribes: UnsubscribeService
+  rateLimits: RateLimits
 }
 
 export interface ServiceDeps {
@@ -55,6 +59,7 @@ export function createServices(deps: ServiceDeps): Services {
   if (!config.encryptionKeys || !config.sessionSecret) {
     throw new Error('encryption keys and session secret must be resolved before building the app')
   }
+  const rateLimits = createRateLimits({ db: pool })
   const box = createSecretBox(config.encryptionKeys)
   const secrets = createSecretStore(box)
   const audit = createAuditLog({ db: pool })
@@ -77,9 +82,13 @@ export function createServices(deps: ServiceDeps): Services {
   const canvas = createCanvasService({
     pool,
     consumerSecrets: () => config.salesforce.consumerSecrets,
-    // Only https instance URLs, except the configured extra hosts (the simulator): a plain-http
-    // *.salesforce.com instance URL would send the canvas OAuth token in clear text (SPEC §4).
+    // Only https Salesforce instance URLs, except the configured extra hosts (the simulator): the
+    // canvas OAuth token is sent there, so never in clear text nor to any other host.
     isAllowedInstanceHost: (host) => config.salesforce.extraHosts.includes(host.toLowerCase()),
+    checkToken: (instanceUrl, accessToken) =>
+      isAllowedInstanceUrl(instanceUrl, config.salesforce.extraHosts)
+        ? checkAccessToken({ instanceUrl, accessToken })
+        : Promise.resolve({ live: false, reason: 'rejected' as const }),
     sessions,
     credentials,
     secrets,
@@ -97,6 +106,7 @@ export function createServices(deps: ServiceDeps): Services {
     secrets,
     sessions,
     audit,
+    limits: rateLimits,
   })
   const connections = createConnectionService({ pool, salesforce })
   const apiKeys = createApiKeyService({ pool, audit })
@@ -118,5 +128,6 @@ export function createServices(deps: ServiceDeps): Services {
     connections,
     apiKeys,
     unsubscribes,
+    rateLimits,
   }
 }

@@ -62,9 +62,16 @@ describe('Sync page and API keys in a real browser', () => {
     await live?.close()
   })
 
-  it('creates an API key, shown once, that the mailing side can use', async () => {
+  it('creates an API key after the password is checked again, shown once, that the mailing side can use', async () => {
     await page.goto(`${live.url}/#/settings/api-keys`)
     await page.locator('#api-key-name').fill('Newsletter sender')
+    // A key outlives the session: the password is asked again, and a wrong one makes no key.
+    await page.locator('#api-key-password').fill('not my password')
+    await page.getByRole('button', { name: 'Create key' }).click()
+    await page.getByText('That is not your SF Link password').waitFor({ timeout: 15_000 })
+    expect(await page.getByTestId('new-api-key').count()).toBe(0)
+    expect(await page.locator('#api-key-password').inputValue()).toBe('')
+    await page.locator('#api-key-password').fill('a long app password')
     await page.getByRole('button', { name: 'Create key' }).click()
     const keyField = page.getByTestId('new-api-key')
     await keyField.waitFor({ timeout: 15_000 })

@@ -1,8 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createSimApp, linkedAccount, type SimApp } from '../helpers/simulator-app.js'
 import { authorizeWithForms, createSelfSignedCertificate } from '@sf-link/simulator/testing'
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` })
+
+/** The browser keeps the OAuth nonce cookie that start sets, and sends it to the callback. */
+function nonceCookies(start: { cookies: Array<{ name: string; value: string }> }): Record<string, string> {
+  return Object.fromEntries(start.cookies.filter((c) => c.name.startsWith('sfl_oauth_')).map((c) => [c.name, c.value]))
+}
 
 async function accountIdOf(t: SimApp, token: string): Promise<string> {
   return (await t.app.inject({ url: '/api/me', headers: auth(token) })).json().id
@@ -27,6 +32,11 @@ describe('security token credentials (journeys 3, 4, 5)', () => {
     ada = t.sim.control.users()[0]!
     tokens = await linkedAccount(t.app, t.sim, ada.id, 'ada@app.test')
     accountId = await accountIdOf(t, tokens.standaloneToken)
+  })
+  // Each case is a separate scene of the journey: proving limits (5 checks per 15 minutes per
+  // username, test/reliability/credential-proving.test.ts) are not what these cases are about.
+  beforeEach(async () => {
+    await t.db.pool.query(`DELETE FROM rate_limit_hits WHERE key LIKE 'prove:%'`)
   })
   afterAll(async () => {
     await t.close()
@@ -286,15 +296,19 @@ describe('Connect with Salesforce (OAuth web-server flow with PKCE) and JWT bear
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256')
     expect(authorize.searchParams.get('scope')).toBe('api refresh_token')
     const back = await authorizeWithForms(authorize.toString(), { username: grace.username, password: grace.password })
-    const callback = await t.app.inject({ url: `/oauth/salesforce/callback${back.search}` })
+    const callback = await t.app.inject({
+      url: `/oauth/salesforce/callback${back.search}`,
+      cookies: nonceCookies(start),
+    })
     expect(callback.statusCode).toBe(302)
     expect(callback.headers.location).toBe('/#/settings/link-accounts?connected=1')
     const link = (await t.app.inject({ url: '/api/salesforce/link', headers: auth(tokens.standaloneToken) })).json()
     expect(link.credential).toMatchObject({ kind: 'oauth_refresh', status: 'ok' })
     // The state is single use.
-    expect((await t.app.inject({ url: `/oauth/salesforce/callback${back.search}` })).headers.location).toMatch(
-      /error=SF_OAUTH_FAILED/,
-    )
+    expect(
+      (await t.app.inject({ url: `/oauth/salesforce/callback${back.search}`, cookies: nonceCookies(start) })).headers
+        .location,
+    ).toMatch(/error=SF_OAUTH_FAILED/)
 
     t.sim.control.expireSessions()
     t.sim.control.resetCounters()
@@ -319,7 +333,10 @@ describe('Connect with Salesforce (OAuth web-server flow with PKCE) and JWT bear
       username: grace.username,
       password: grace.password,
     })
-    const callback = await t.app.inject({ url: `/oauth/salesforce/callback${back.search}` })
+    const callback = await t.app.inject({
+      url: `/oauth/salesforce/callback${back.search}`,
+      cookies: nonceCookies(start),
+    })
     expect(callback.headers.location).toBe('/#/connections')
     const cookie = callback.cookies.find((c) => c.name === 'sfl_session')!
     expect((await t.app.inject({ url: '/api/me', cookies: { sfl_session: cookie.value } })).json().email).toBe(
@@ -336,9 +353,10 @@ describe('Connect with Salesforce (OAuth web-server flow with PKCE) and JWT bear
       username: stranger.username,
       password: 'Stranger-Pass-1',
     })
-    expect((await t.app.inject({ url: `/oauth/salesforce/callback${back2.search}` })).headers.location).toBe(
-      '/#/signin?error=SF_NOT_LINKED',
-    )
+    expect(
+      (await t.app.inject({ url: `/oauth/salesforce/callback${back2.search}`, cookies: nonceCookies(start2) })).headers
+        .location,
+    ).toBe('/#/signin?error=SF_NOT_LINKED')
   })
 
   it('JWT bearer with a key pair and certificate generated in the test', async () => {

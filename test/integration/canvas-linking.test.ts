@@ -311,7 +311,7 @@ describe('app accounts', () => {
     expect(res.json().code).toBe('LINK_NOT_FOUND')
   })
 
-  it('login is rate-limited per account (429)', async () => {
+  it('login is rate-limited per account and address (429), and the owner elsewhere still signs in', async () => {
     await t.app.inject({
       method: 'POST',
       url: '/api/auth/signup',
@@ -322,20 +322,29 @@ describe('app accounts', () => {
       const res = await t.app.inject({
         method: 'POST',
         url: '/api/auth/login',
-        remoteAddress: `10.0.0.${i}`,
+        remoteAddress: '10.0.0.7',
         payload: { email: 'target@example.com', password: `guess number ${i}` },
       })
       codes.push(res.statusCode)
     }
     expect(codes.slice(0, 10).every((c) => c === 401)).toBe(true)
     expect(codes.slice(10)).toEqual([429, 429])
-    // Even the right password waits out the lock.
+    // Even the right password waits, from that address…
     const right = await t.app.inject({
       method: 'POST',
       url: '/api/auth/login',
+      remoteAddress: '10.0.0.7',
       payload: { email: 'target@example.com', password: 'long enough password' },
     })
     expect(right.statusCode).toBe(429)
+    // …but not from another one.
+    const elsewhere = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      remoteAddress: '10.0.0.8',
+      payload: { email: 'target@example.com', password: 'long enough password' },
+    })
+    expect(elsewhere.statusCode).toBe(200)
   })
 
   it('login is rate-limited per IP (429)', async () => {

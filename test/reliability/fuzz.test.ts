@@ -7,6 +7,10 @@
  * Login and signup are rate-limited per IP (20 a minute): the cases use four client
  * addresses, so those handlers (argon2 on every schema-valid login) run a bounded number
  * of times and the rest answer 429, which is a fine answer.
+ *
+ * Among the bodies: control characters (U+0000–U+001F, U+007F) in every string of a route's
+ * schema sample, and empty JSON bodies (`Content-Type: application/json`, nothing or blanks
+ * after it), as many HTTP clients send on every request.
  */
 import fc from 'fast-check'
 import type { InjectOptions } from 'fastify'
@@ -28,6 +32,7 @@ type Body =
   | { kind: 'bytes'; bytes: Uint8Array }
   | { kind: 'huge'; size: number; wrap: 'json-string' | 'form' | 'raw' }
   | { kind: 'none' }
+  | { kind: 'empty-json'; text: string }
 
 interface FuzzCase {
   op: Operation
@@ -39,10 +44,29 @@ interface FuzzCase {
   query: string
 }
 
+const CONTROL_CHARACTERS = [
+  '\u0000',
+  '\u0001',
+  '\u0007',
+  '\b',
+  '\t',
+  '\n',
+  '\u000b',
+  '\r',
+  '\u001b',
+  '\u001f',
+  '\u007f',
+]
+
 const INTERESTING_STRINGS = [
   '',
   ' ',
   '\u0000',
+  'a\u0000b',
+  'ada@app.test\u0000',
+  '\u0007\u001b[31m',
+  'line\r\nbreak',
+  '\u007f',
   'production',
   'sandbox',
   'https://x.my.salesforce.com',
@@ -125,6 +149,32 @@ function mutatedSampleArb(op: Operation): fc.Arbitrary<Body> {
     })
 }
 
+/** The route's schema sample with a control character put into every string (values and keys' values). */
+function controlSampleArb(op: Operation): fc.Arbitrary<Body> {
+  const base = op.body ? (sampleFromSchema(op.body, op.path, { all: true }) as unknown) : {}
+  return fc
+    .record({ char: fc.constantFrom(...CONTROL_CHARACTERS), where: fc.constantFrom('start', 'middle', 'end') })
+    .map(({ char, where }): Body => {
+      const taint = (value: unknown): unknown => {
+        if (typeof value === 'string') {
+          if (where === 'start') return `${char}${value}`
+          if (where === 'end') return `${value}${char}`
+          const half = Math.floor(value.length / 2)
+          return `${value.slice(0, half)}${char}${value.slice(half)}`
+        }
+        if (Array.isArray(value)) return value.map(taint)
+        if (value && typeof value === 'object')
+          return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, taint(v)]))
+        return value
+      }
+      return { kind: 'json', value: taint(base) }
+    })
+}
+
+const emptyJsonArb: fc.Arbitrary<Body> = fc
+  .constantFrom('', ' ', '\n', '\r\n\t ')
+  .map((text): Body => ({ kind: 'empty-json', text }))
+
 const pollutionArb: fc.Arbitrary<Body> = fc.constantFrom(
   ...[
     '{"__proto__":{"polluted":"yes"}}',
@@ -155,6 +205,8 @@ const hugeArb: fc.Arbitrary<Body> = fc
 function bodyArb(op: Operation): fc.Arbitrary<Body> {
   return fc.oneof(
     { weight: 100, arbitrary: mutatedSampleArb(op) },
+    { weight: 20, arbitrary: controlSampleArb(op) },
+    { weight: 12, arbitrary: emptyJsonArb },
     { weight: 50, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((value): Body => ({ kind: 'json', value })) },
     { weight: 20, arbitrary: fc.uint8Array({ maxLength: 600 }).map((bytes): Body => ({ kind: 'bytes', bytes })) },
     {
@@ -228,6 +280,8 @@ function serialise(body: Body, contentType: string | null): string | Buffer | un
   switch (body.kind) {
     case 'none':
       return undefined
+    case 'empty-json':
+      return body.text
     case 'text':
       return body.text
     case 'bytes':
@@ -341,6 +395,8 @@ describe('fuzzing every public POST/PUT/PATCH route', () => {
     }
 
     const statuses = new Map<number, number>()
+    /** What the control-character and empty-JSON cases were answered, by status. */
+    const sent = { control: new Map<number, number>(), emptyJson: new Map<number, number>() }
     const failures: string[] = []
     const cases = fc.sample(caseArb(ops), { numRuns: CASES, seed: SEED })
     expect(cases).toHaveLength(CASES)
@@ -351,8 +407,10 @@ describe('fuzzing every public POST/PUT/PATCH route', () => {
           : c.op.path
       const auth = await authFor(c)
       const headers: Record<string, string> = { ...(auth.headers as Record<string, string> | undefined) }
-      if (c.contentType) headers['content-type'] = c.contentType
-      const payload = serialise(c.body, c.contentType)
+      // An empty JSON body is always sent as JSON: that is the case being fuzzed.
+      const contentType = c.body.kind === 'empty-json' ? 'application/json' : c.contentType
+      if (contentType) headers['content-type'] = contentType
+      const payload = serialise(c.body, contentType)
       const res = await t.app.inject({
         method: c.op.method,
         url: `${url}${c.query}`,
@@ -362,6 +420,15 @@ describe('fuzzing every public POST/PUT/PATCH route', () => {
         remoteAddress: `198.51.100.${c.ip + 1}`,
       })
       statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
+      const bucket =
+        c.body.kind === 'empty-json'
+          ? sent.emptyJson
+          : typeof payload === 'string' &&
+              contentType === 'application/json' &&
+              /\\u00[01][0-9a-f]|\\u007f|\\[bfnrt]/.test(payload)
+            ? sent.control
+            : null
+      bucket?.set(res.statusCode, (bucket.get(res.statusCode) ?? 0) + 1)
       if (res.statusCode >= 500) {
         failures.push(
           `#${i} ${c.op.method} ${url}${c.query.slice(0, 40)} auth=${c.auth} type=${c.contentType} body=${String(typeof payload === 'string' ? payload : payload?.toString('hex')).slice(0, 160)} → ${res.statusCode} ${res.body.slice(0, 200)}`,
@@ -383,6 +450,16 @@ describe('fuzzing every public POST/PUT/PATCH route', () => {
       .map(([s, n]) => `${s}×${n}`)
       .join(' ')
     console.info(`fuzz: ${CASES} cases over ${ops.length} routes in ${Date.now() - started} ms: ${summary}`)
+    const total = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0)
+    console.info(
+      `fuzz: control characters ${JSON.stringify(Object.fromEntries(sent.control))}, empty JSON ${JSON.stringify(Object.fromEntries(sent.emptyJson))}`,
+    )
+    // Both kinds were really sent, got past the body parser, and none was answered 5xx.
+    expect(total(sent.control)).toBeGreaterThan(300)
+    expect(total(sent.emptyJson)).toBeGreaterThan(300)
+    expect([...sent.control.keys(), ...sent.emptyJson.keys()].filter((s) => s >= 500)).toEqual([])
+    expect(sent.control.get(400) ?? 0).toBeGreaterThan(100)
+    expect([...sent.emptyJson.keys()].some((s) => s >= 200 && s < 300)).toBe(true)
     expect(failures.slice(0, 10)).toEqual([])
     expect(unhandled).toEqual([])
     // Real work happened, not only refusals: some requests reached handlers and succeeded.

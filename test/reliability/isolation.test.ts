@@ -109,7 +109,12 @@ describe('account isolation', () => {
       connectionIds.push(res.json().id)
     }
     const keyName = `${label}-KEY-${crypto.randomBytes(4).toString('hex')}`
-    const key = await inject({ method: 'POST', url: '/api/api-keys', headers: bearer, payload: { name: keyName } })
+    const key = await inject({
+      method: 'POST',
+      url: '/api/api-keys',
+      headers: bearer,
+      payload: { name: keyName, password: 'a long app password' },
+    })
     expect(key.statusCode).toBe(201)
     const suppressed = `${label.toLowerCase()}-only-${crypto.randomBytes(4).toString('hex')}@example.com`
     expect(
@@ -318,7 +323,12 @@ describe('account isolation', () => {
       username: A.user.username,
       password: A.user.password,
     })
-    const callback = await inject({ url: `/oauth/salesforce/callback${back.search}` })
+    // In the window that started the flow (its nonce cookie), as a browser would.
+    const nonce = start.cookies.find((c) => c.name.startsWith('sfl_oauth_'))!
+    const callback = await inject({
+      url: `/oauth/salesforce/callback${back.search}`,
+      cookies: { [nonce.name]: nonce.value },
+    })
     expect(callback.headers.location).toMatch(/error=(LINK_CONFLICT|SF_USER_MISMATCH)/)
     // A's side is exactly as it was; B lost only its own credential.
     const after = (await snapshot()) as { credentials: Array<{ link_id: string }> }

@@ -189,7 +189,12 @@ describe('no secret in the database or the log', () => {
       password: ada.password,
     })
     keep('OAuth authorization code', back.searchParams.get('code'))
-    const callback = await app.inject({ url: `/oauth/salesforce/callback${back.search}` })
+    const nonce = start.cookies.find((c) => c.name.startsWith('sfl_oauth_'))!
+    keep('OAuth browser nonce', nonce.value)
+    const callback = await app.inject({
+      url: `/oauth/salesforce/callback${back.search}`,
+      cookies: { [nonce.name]: nonce.value },
+    })
     expect(callback.headers.location).toBe('/#/settings/link-accounts?connected=1')
     await keepStoredSecrets('OAuth callback')
 
@@ -202,7 +207,12 @@ describe('no secret in the database or the log', () => {
         .catch(() => [])
       await keepStoredSecrets(`withConnection canvas=${canvas}`)
     }
-    const key = await app.inject({ method: 'POST', url: '/api/api-keys', headers: bearer, payload: { name: 'mailer' } })
+    const key = await app.inject({
+      method: 'POST',
+      url: '/api/api-keys',
+      headers: bearer,
+      payload: { name: 'mailer', password: appPassword },
+    })
     expect(key.statusCode).toBe(201)
     keep('API key', key.json().key)
     const created = await app.inject({

@@ -120,7 +120,7 @@ describe('web security', () => {
     expect(bearer.statusCode).toBe(200)
   })
 
-  it('login brute force: 429 per IP, and per account from many IPs (even with the right password)', async () => {
+  it('login brute force: 429 per IP, and per account and IP (even with the right password), never for the owner elsewhere', async () => {
     const password = 'the right password for brute'
     for (const email of ['brute@app.test', 'bystander@app.test']) {
       expect(
@@ -156,13 +156,15 @@ describe('web security', () => {
     })
     expect(blocked.statusCode).toBe(429)
     expect(blocked.json().code).toBe('RATE_LIMITED')
-    // Per account: 10 failures, each from its own address, lock the account for a while.
+    // Per account and address: 10 failures from one address make that address wait, even
+    // with the right password (exponential backoff instead of a lock anyone could set off).
+    const guesser = freshIp()
     for (let i = 0; i < 10; i++) {
       const res = await t.app.inject({
         method: 'POST',
         url: '/api/auth/login',
         payload: { email: 'brute@app.test', password: `guess number ${i}` },
-        remoteAddress: freshIp(),
+        remoteAddress: guesser,
       })
       expect(res.statusCode).toBe(401)
     }
@@ -170,11 +172,22 @@ describe('web security', () => {
       method: 'POST',
       url: '/api/auth/login',
       payload: { email: 'BRUTE@app.test ', password },
-      remoteAddress: freshIp(),
+      remoteAddress: guesser,
     })
     expect(locked.statusCode).toBe(429)
     expect(locked.json().code).toBe('RATE_LIMITED')
     expect(locked.cookies.find((c) => c.name === 'sfl_session')).toBeUndefined()
+    // The owner, from another address, is not locked out.
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/auth/login',
+          payload: { email: 'brute@app.test', password },
+          remoteAddress: freshIp(),
+        })
+      ).statusCode,
+    ).toBe(200)
     // The other account is not affected.
     expect(
       (
@@ -268,6 +281,7 @@ describe('web security', () => {
       const start = await t.app.inject({
         url: `/oauth/salesforce/start?environment=${encodeURIComponent(environment)}`,
         cookies: { sfl_session: tokens.cookie },
+        remoteAddress: freshIp(),
       })
       if (start.statusCode !== 302 || !String(start.headers.location).endsWith('error=SF_ENVIRONMENT_NOT_ALLOWED'))
         wrong.push(`start ${JSON.stringify(environment)}: ${start.statusCode} ${start.headers.location}`)

@@ -49,7 +49,7 @@ it('opts out exactly the 10,000 matching records, each once, in at most 110 API 
       method: 'POST',
       url: '/api/api-keys',
       headers: bearer(ada.token),
-      payload: { name: 'bulk' },
+      payload: { name: 'bulk', password: 'a long app password' },
     })
   ).json().key
   env.sim.control.resetCounters()

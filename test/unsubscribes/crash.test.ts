@@ -53,6 +53,8 @@ function startWorker(env: UnsubscribeEnv): Worker {
         SALESFORCE_LOGIN_URL: env.sim.url,
         SALESFORCE_CONSUMER_KEY: env.sim.consumerKey,
         SALESFORCE_CONSUMER_SECRET: env.sim.consumerSecret,
+        // The simulator counts as Salesforce: instance URLs from logins are checked against the allowed hosts.
+        SALESFORCE_EXTRA_HOSTS: new URL(env.sim.url).host,
         LOG_LEVEL: 'info',
         PORT: '0',
       },

@@ -34,7 +34,12 @@ async function createKey(
   token: string,
   name = 'Mailer',
 ): Promise<{ id: string; key: string; prefix: string; name: string; createdAt: string }> {
-  const res = await env.app.inject({ method: 'POST', url: '/api/api-keys', headers: bearer(token), payload: { name } })
+  const res = await env.app.inject({
+    method: 'POST',
+    url: '/api/api-keys',
+    headers: bearer(token),
+    payload: { name, password: 'a long app password' },
+  })
   expect(res.statusCode).toBe(201)
   return res.json()
 }
@@ -278,7 +283,7 @@ describe('API keys', () => {
           method: 'POST',
           url: '/api/api-keys',
           headers: bearer(ada.token),
-          payload: { name: '   ' },
+          payload: { name: '   ', password: 'a long app password' },
         })
       ).statusCode,
     ).toBe(400)

@@ -63,11 +63,17 @@ export function ApiKeysPage() {
 function CreateKey({ onCreated }: { onCreated: (key: NewApiKey) => void }) {
   const { api } = useApp()
   const [name, setName] = useState('')
+  const [password, setPassword] = useState('')
   const [touched, setTouched] = useState(false)
   const create = useAction(async () => {
-    onCreated(await api.createApiKey(name.trim()))
-    setName('')
-    setTouched(false)
+    try {
+      onCreated(await api.createApiKey(name.trim(), password))
+      setName('')
+      setTouched(false)
+    } finally {
+      // Never kept in the page longer than the request that needs it.
+      setPassword('')
+    }
   })
   return (
     <Card id="create-key" title="Create a key" icon="add" iconTone="connected-apps">
@@ -77,7 +83,7 @@ function CreateKey({ onCreated }: { onCreated: (key: NewApiKey) => void }) {
         onSubmit={(e) => {
           e.preventDefault()
           setTouched(true)
-          if (name.trim()) void create.run()
+          if (name.trim() && password) void create.run()
         }}
       >
         <TextField
@@ -90,6 +96,18 @@ function CreateKey({ onCreated }: { onCreated: (key: NewApiKey) => void }) {
           placeholder="Mailing server (production)"
           help="Say where the key will be used, so you know which to revoke later."
           error={touched && !name.trim() ? 'Give the key a name.' : undefined}
+        />
+        <TextField
+          id="api-key-password"
+          label="Your SF Link password"
+          type="password"
+          autoComplete="current-password"
+          required
+          maxLength={1024}
+          value={password}
+          onValue={setPassword}
+          help="A key works without signing in, so SF Link asks for your password once more."
+          error={touched && !password ? 'Enter your SF Link password.' : undefined}
         />
         <div class="sfl-inline-form__submit">
           <button type="submit" class="slds-button slds-button_brand" disabled={create.busy}>

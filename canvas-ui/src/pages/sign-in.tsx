@@ -12,6 +12,9 @@ const SIGN_IN_ERRORS: Record<string, string> = {
   SF_NOT_LINKED:
     'No SF Link account is linked to that Salesforce user. Open SF Link inside Salesforce once, or sign in with your email.',
   SESSION_EXPIRED: 'Your session has ended. Sign in again.',
+  SF_OAUTH_OTHER_BROWSER:
+    'This Sign in with Salesforce was started in another browser or window, so it was not completed here. Start it again from this page.',
+  RATE_LIMITED: 'Too many sign-in attempts from your network. Wait a minute and try again.',
 }
 
 export function SignInPage({ query }: { query: URLSearchParams }) {

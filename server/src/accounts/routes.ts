@@ -30,7 +30,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/api/auth/signup',
     {
-      config: { auth: 'pending-or-none', csrf: false, rateLimit: loginRateLimit },
+      config: { auth: 'pending-or-none', csrf: false, sameOrigin: true, rateLimit: loginRateLimit },
       schema: {
         tags: ['accounts'],
         summary: 'Create an app account (with a pending-link bearer token: also links the Salesforce user)',
@@ -60,7 +60,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/api/auth/login',
     {
-      config: { auth: 'pending-or-none', csrf: false, rateLimit: loginRateLimit },
+      config: { auth: 'pending-or-none', csrf: false, sameOrigin: true, rateLimit: loginRateLimit },
       schema: {
         tags: ['accounts'],
         summary: 'Sign in with email and password (with a pending-link bearer token: also links the Salesforce user)',
@@ -86,7 +86,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/api/auth/logout',
     {
-      config: { auth: 'optional', csrf: false },
+      config: { auth: 'optional', csrf: false, sameOrigin: true },
       schema: { tags: ['accounts'], summary: 'Sign out (revokes the session)', response: { 204: Type.Null() } },
     },
     async (request, reply) => {

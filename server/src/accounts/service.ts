@@ -12,6 +12,7 @@ import * as repo from './repository.js'
 import type { AccountRow, PendingIdentity } from './repository.js'
 import { MIN_PASSWORD_LENGTH, dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js'
 import type { IssuedSession, SessionService } from './session-service.js'
+import { normalizeIP } from '@fastify/rate-limit'
 
 export interface RequestContext {
   ip?: string
@@ -28,11 +29,28 @@ export interface AccountService {
   login(input: { email: string; password: string }, ctx: RequestContext): Promise<IssuedSession & { linked: boolean }>
   logout(sessionId: string, accountId: string | null, ctx: RequestContext): Promise<void>
   get(accountId: string): Promise<AccountRow | null>
+  /**
+   * Step-up: checks the signed-in account's password again before a sensitive change (an API
+   * key), with the same throttle as sign-in. Throws PASSWORD_CONFIRMATION_FAILED when wrong.
+   */
+  confirmPassword(accountId: string, password: string, ctx: RequestContext): Promise<void>
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
-const LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
-const LOGIN_FAILURES_PER_ACCOUNT = 10
+
+/**
+ * Password guesses per (account, client address): 10 back to back, then a wait that starts
+ * at a minute and doubles with each further attempt, up to an hour; a quiet day starts the
+ * count again. Per address rather than per account, so nobody can lock the owner out by
+ * failing on purpose: from another address the owner signs in as usual. Guessing from many
+ * addresses is bounded by the per-IP limit on the route and by argon2id.
+ */
+export const LOGIN_THROTTLE: repo.LoginThrottlePolicy = {
+  freeAttempts: 10,
+  baseDelaySeconds: 60,
+  maxDelaySeconds: 3600,
+  quietSeconds: 24 * 3600,
+}
 
 export function normaliseEmail(raw: string): string {
   return raw.normalize('NFKC').trim().toLowerCase()
@@ -48,6 +66,17 @@ export function createAccountService(deps: {
   canvasTokenTtlSeconds: number
 }): AccountService {
   const { pool, sessions, links, credentials, secrets, audit } = deps
+
+  async function reserveAttempt(email: string, ctx: RequestContext): Promise<void> {
+    const wait = await repo.reserveLoginAttempt(pool, email, clientAddress(ctx), LOGIN_THROTTLE)
+    if (wait === null) return
+    const minutes = Math.ceil(wait / 60)
+    throw new AppError(
+      'RATE_LIMITED',
+      `Too many failed sign-in attempts for this account from your network. Try again in ${minutes === 1 ? 'a minute' : `${minutes} minutes`}, or sign in from another network.`,
+      { retryAfterSeconds: wait },
+    )
+  }
 
   /** Creates the link from a pending canvas visit and moves its tokens to the link's credentials. */
   async function completeLink(client: PoolClient, account: AccountRow, ctx: RequestContext): Promise<string> {
@@ -134,14 +163,7 @@ export function createAccountService(deps: {
 
     async login(input, ctx) {
       const email = normaliseEmail(input.email)
-      if (
-        (await repo.countRecentFailedLogins(pool, email, LOGIN_FAILURE_WINDOW_SECONDS)) >= LOGIN_FAILURES_PER_ACCOUNT
-      ) {
-        throw new AppError(
-          'RATE_LIMITED',
-          'Too many failed sign-in attempts for this account. Wait 15 minutes and try again.',
-        )
-      }
+      await reserveAttempt(email, ctx)
       const account = await repo.findAccountByEmail(pool, email)
       const ok = account
         ? await verifyPassword(account.passwordHash, input.password)
@@ -156,6 +178,7 @@ export function createAccountService(deps: {
         })
         throw new AppError('INVALID_CREDENTIALS')
       }
+      await repo.clearLoginAttempts(pool, email, clientAddress(ctx))
       return withTransaction(pool, async (client) => {
         await audit.record(
           {
@@ -177,5 +200,25 @@ export function createAccountService(deps: {
     },
 
     get: (accountId) => repo.findAccountById(pool, accountId),
+
+    async confirmPassword(accountId, password, ctx) {
+      const account = await repo.findAccountById(pool, accountId)
+      if (!account) throw new AppError('SESSION_EXPIRED')
+      await reserveAttempt(account.email, ctx)
+      const ok = await verifyPassword(account.passwordHash, password)
+      await audit.record({
+        event: 'app.password_confirmed',
+        outcome: ok ? 'success' : 'failure',
+        accountId,
+        ip: ctx.ip,
+      })
+      if (!ok) throw new AppError('PASSWORD_CONFIRMATION_FAILED')
+      await repo.clearLoginAttempts(pool, account.email, clientAddress(ctx))
+    },
   }
+}
+
+/** The throttle's notion of "one client": the address, with IPv6 taken per /64 (one subscriber's block). */
+function clientAddress(ctx: RequestContext): string {
+  return ctx.ip ? normalizeIP(ctx.ip, 64) : 'unknown'
 }

@@ -2,6 +2,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireAccount } from '../http/auth.js'
 import type { ApiKeyService } from './service.js'
+import type { AccountService } from '../accounts/service.js'
 
 const ApiKeySchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -22,7 +23,10 @@ const CreatedApiKeySchema = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
 })
 
-export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeyService }> = async (app, { apiKeys }) => {
+export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeyService; accounts: AccountService }> = async (
+  app,
+  { apiKeys, accounts },
+) => {
   const tags = ['api-keys']
   const err = { $ref: 'Error#' }
 
@@ -45,13 +49,28 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeyService }>
       config: { auth: 'session' },
       schema: {
         tags,
-        summary: 'Create an API key for the mailing side; the key is in this answer only',
-        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
-        response: { 201: CreatedApiKeySchema, 400: err, 401: err },
+        summary:
+          'Create an API key for the mailing side; the key is in this answer only. Needs the account password again (step-up), whatever the session.',
+        body: Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 100 }),
+            password: Type.String({
+              minLength: 1,
+              maxLength: 1024,
+              description: 'The SF Link password of the signed-in account, checked again',
+            }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: CreatedApiKeySchema, 400: err, 401: err, 403: err, 429: err },
       },
     },
     async (request, reply) => {
-      const created = await apiKeys.create(requireAccount(request).accountId, request.body.name, { ip: request.ip })
+      const auth = requireAccount(request)
+      // A key outlives every session: a replayed canvas request or a stolen session token
+      // must not be enough to mint one, so the person proves who they are once more.
+      await accounts.confirmPassword(auth.accountId, request.body.password, { ip: request.ip })
+      const created = await apiKeys.create(auth.accountId, request.body.name, { ip: request.ip })
       return reply.code(201).send(created)
     },
   )

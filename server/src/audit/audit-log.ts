@@ -6,6 +6,7 @@ export type AuditEvent =
   | 'app.signup'
   | 'app.login'
   | 'app.logout'
+  | 'app.password_confirmed'
   | 'canvas.visit'
   | 'link.created'
   | 'credential.saved'

@@ -1,7 +1,8 @@
 /**
- * The SQL of a linked user's visit. `POST /canvas` is the hot path (SPEC §4: it stays fast),
- * so a visit is two statements instead of one per table, each atomic on its own:
- * 1. refresh the link and its canvas credential row;
+ * The SQL of a canvas visit. `POST /canvas` is the hot path (it stays fast), so a linked
+ * user's visit is two statements instead of one per table, each atomic on its own:
+ * 1. note the signed request as seen and, if it may be accepted, refresh the link and its
+ *    canvas credential row;
  * 2. store the new canvas token (encrypted by the caller), the session and the audit entry.
  * The tables belong to other domains; their other queries stay in their own repositories.
  */
@@ -9,15 +10,34 @@ import type { Queryable } from '../db/pool.js'
 import type { LinkIdentity, LinkRow } from '../links/repository.js'
 import type { SessionRow } from '../accounts/repository.js'
 
-export async function recordLinkedVisit(
+export interface VisitRecord {
+  /** How often this signed request has been presented, this time included (1 = first sight). */
+  seenCount: number
+  /** Accepted without proof: first seen within the window (or proven by the caller). */
+  accepted: boolean
+  /** The link and its canvas credential, refreshed, when the request was accepted and the user is linked. */
+  linked: { link: LinkRow; canvasCredentialId: string } | null
+}
+
+/**
+ * Statement 1 of a visit. Records the signed request's digest (first sight inserts it, a
+ * replay counts up) and, only when the request is accepted (first seen less than
+ * `freshSeconds` ago, or `proven` by its OAuth token), refreshes the link and its canvas
+ * credential, all in one round trip.
+ */
+export async function recordVisit(
   db: Queryable,
   identity: LinkIdentity,
-  canvasTtlSeconds: number,
-): Promise<{ link: LinkRow; canvasCredentialId: string } | null> {
+  v: { digest: Buffer; freshSeconds: number; proven: boolean; canvasTtlSeconds: number },
+): Promise<VisitRecord> {
   const { rows } = await db.query(
-    `WITH l AS (
+    `WITH seen AS (
+       INSERT INTO canvas_signed_requests AS s (digest) VALUES ($8)
+       ON CONFLICT (digest) DO UPDATE SET seen_count = s.seen_count + 1
+       RETURNING seen_count, $10 OR first_seen_at > now() - make_interval(secs => $9) AS accepted
+     ), l AS (
        UPDATE salesforce_links SET instance_url = $3, username = $4, email = $5, name = $6, last_seen_at = now()
-       WHERE organization_id = $1 AND salesforce_user_id = $2
+       WHERE organization_id = $1 AND salesforce_user_id = $2 AND (SELECT accepted FROM seen)
        RETURNING id, account_id, organization_id, salesforce_user_id, instance_url, username, email, name, linked_at, last_seen_at
      ), c AS (
        INSERT INTO salesforce_credentials (link_id, kind, username, instance_url, login_url, expires_at, last_success_at)
@@ -28,7 +48,8 @@ export async function recordLinkedVisit(
          version = salesforce_credentials.version + 1, updated_at = now()
        RETURNING id
      )
-     SELECT l.*, c.id AS canvas_credential_id FROM l, c`,
+     SELECT seen.seen_count, seen.accepted, l.*, c.id AS canvas_credential_id
+     FROM seen LEFT JOIN l ON true LEFT JOIN c ON true`,
     [
       identity.organizationId,
       identity.salesforceUserId,
@@ -36,25 +57,34 @@ export async function recordLinkedVisit(
       identity.username,
       identity.email,
       identity.name,
-      canvasTtlSeconds,
+      v.canvasTtlSeconds,
+      v.digest,
+      v.freshSeconds,
+      v.proven,
     ],
   )
   const r = rows[0]
-  if (!r) return null
   return {
-    link: {
-      id: r.id,
-      accountId: r.account_id,
-      organizationId: r.organization_id,
-      salesforceUserId: r.salesforce_user_id,
-      instanceUrl: r.instance_url,
-      username: r.username,
-      email: r.email,
-      name: r.name,
-      linkedAt: r.linked_at,
-      lastSeenAt: r.last_seen_at,
-    },
-    canvasCredentialId: r.canvas_credential_id,
+    seenCount: r.seen_count,
+    accepted: r.accepted,
+    linked:
+      r.id && r.canvas_credential_id
+        ? {
+            link: {
+              id: r.id,
+              accountId: r.account_id,
+              organizationId: r.organization_id,
+              salesforceUserId: r.salesforce_user_id,
+              instanceUrl: r.instance_url,
+              username: r.username,
+              email: r.email,
+              name: r.name,
+              linkedAt: r.linked_at,
+              lastSeenAt: r.last_seen_at,
+            },
+            canvasCredentialId: r.canvas_credential_id,
+          }
+        : null,
   }
 }
 

@@ -1,6 +1,7 @@
 /** `POST /canvas` (the iframe entry) and `POST /canvas/session` (renewal). Thin: the service decides. */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import formbody from '@fastify/formbody'
 import { AppError, ERRORS } from '../errors.js'
 import { toAppError } from '../http/error-handler.js'
 import { canvasErrorPage } from './page.js'
@@ -12,6 +13,9 @@ export const canvasRoutes: FastifyPluginAsyncTypebox<{
   canvas: CanvasService
   renderPage: (b: CanvasBootstrap) => string
 }> = async (app, { canvas, renderPage }) => {
+  // Salesforce POSTs the signed request as a form: the only place SF Link reads forms (this
+  // plugin's scope); every other route takes JSON only (server/src/http/body-parsing.ts).
+  await app.register(formbody)
   // The entry answers with HTML, errors included: the person sees a page in the iframe.
   const htmlErrors = (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const appErr = toAppError(err)

@@ -14,7 +14,8 @@
  * code, and the npm helpers we looked at decode with `Buffer.from(…, 'base64')`, which
  * silently skips junk characters.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { isSalesforceHost } from '../salesforce/hosts.js'
 
 /** Largest accepted `signed_request` value (characters; Base64 is ASCII). */
 export const MAX_SIGNED_REQUEST_LENGTH = 64 * 1024
@@ -64,13 +65,22 @@ export interface CanvasRequest {
 export type VerifyFailureReason = 'malformed' | 'bad_signature' | 'invalid_payload'
 
 export type VerifyResult =
-  { ok: true; request: CanvasRequest } | { ok: false; reason: VerifyFailureReason; detail: string }
+  | {
+      ok: true
+      request: CanvasRequest
+      /**
+       * SHA-256 of the decoded signature: names this signed request, however its Base64 was
+       * spelled (standard or URL-safe, padded or not), so a replay is recognised.
+       */
+      digest: Buffer
+    }
+  | { ok: false; reason: VerifyFailureReason; detail: string }
 
 export interface VerifyOptions {
   /**
-   * Lets a non-https instance URL through (demo mode: the simulator at
-   * `http://127.0.0.1:<port>`). Called with the URL's `host` (hostname and port, e.g.
-   * `127.0.0.1:4010`) and its protocol without the colon (e.g. `http`).
+   * Lets an instance URL through that is not https on a Salesforce host (demo mode: the
+   * simulator at `http://127.0.0.1:<port>`). Called with the URL's `host` (hostname and port,
+   * e.g. `127.0.0.1:4010`) and its protocol without the colon (e.g. `http`).
    */
   allowedInstanceHosts?: (host: string, protocol: string) => boolean
 }
@@ -79,7 +89,7 @@ const SALESFORCE_USER_ID = /^005[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$/
 const SALESFORCE_ORG_ID = /^00D[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$/
 const HMAC_SHA256_BYTES = 32
 
-function fail(reason: VerifyFailureReason, detail: string): VerifyResult {
+function fail(reason: VerifyFailureReason, detail: string): { ok: false; reason: VerifyFailureReason; detail: string } {
   return { ok: false, reason, detail }
 }
 
@@ -123,13 +133,31 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are what this looks for
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/
+
+/**
+ * Names, email and org name are only shown and stored: control characters in them (which
+ * Postgres refuses, NUL at least) are dropped, so the person still gets in. The username is
+ * different: SF Link logs in to Salesforce with it and compares it with what people type, so
+ * an altered one would name someone else; no real Salesforce username holds one, and such a
+ * request is refused (400) instead.
+ */
+function withoutControlCharacters(value: string): string {
+  return value.replace(new RegExp(CONTROL_CHARACTER.source, 'g'), '')
+}
+
 /** A string field that Salesforce may send as null or leave out: '' then. Other types are refused. */
 function optionalString(value: unknown): string | null {
   if (value === undefined || value === null) return ''
   return typeof value === 'string' ? value : null
 }
 
-/** The instance URL as an origin, if it is https or explicitly allowed; null otherwise. */
+/**
+ * The instance URL as an origin, if it is https on a Salesforce host or explicitly allowed;
+ * null otherwise. The canvas OAuth token is later sent there, so a signed request naming any
+ * other host is refused, even though Salesforce signed it.
+ */
 function checkInstanceUrl(value: unknown, options: VerifyOptions): string | null {
   if (typeof value !== 'string' || value.length === 0) return null
   let url: URL
@@ -141,9 +169,9 @@ function checkInstanceUrl(value: unknown, options: VerifyOptions): string | null
   // The token is sent to this URL: it must be a bare origin, no credentials or path tricks.
   if (url.username !== '' || url.password !== '') return null
   if (url.pathname !== '/' || url.search !== '' || url.hash !== '') return null
-  if (url.protocol === 'https:') return url.origin
+  if (url.protocol === 'https:' && isSalesforceHost(url.host)) return url.origin
   const allow = options.allowedInstanceHosts
-  if (allow === undefined || url.protocol !== 'http:') return null
+  if (allow === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) return null
   try {
     return allow(url.host, url.protocol.slice(0, -1)) === true ? url.origin : null
   } catch {
@@ -152,7 +180,10 @@ function checkInstanceUrl(value: unknown, options: VerifyOptions): string | null
 }
 
 /** Checks the decoded, authenticated payload and builds the typed request. */
-function readPayload(payload: unknown, options: VerifyOptions): VerifyResult {
+function readPayload(
+  payload: unknown,
+  options: VerifyOptions,
+): { ok: true; request: CanvasRequest } | { ok: false; reason: VerifyFailureReason; detail: string } {
   if (!isRecord(payload)) return fail('invalid_payload', 'payload is not a JSON object')
   if (payload.algorithm !== 'HMACSHA256') return fail('invalid_payload', 'algorithm must be HMACSHA256')
 
@@ -178,7 +209,7 @@ function readPayload(payload: unknown, options: VerifyOptions): VerifyResult {
   }
 
   const instanceUrl = checkInstanceUrl(client.instanceUrl, options)
-  if (instanceUrl === null) return fail('invalid_payload', 'client.instanceUrl must be an https origin')
+  if (instanceUrl === null) return fail('invalid_payload', 'client.instanceUrl must be an https Salesforce origin')
   if (typeof client.oauthToken !== 'string' || client.oauthToken.length === 0) {
     return fail('invalid_payload', 'client.oauthToken is missing')
   }
@@ -208,6 +239,9 @@ function readPayload(payload: unknown, options: VerifyOptions): VerifyResult {
   ) {
     return fail('invalid_payload', 'a context.user or context.organization name field is not a string')
   }
+  if (CONTROL_CHARACTER.test(userName)) {
+    return fail('invalid_payload', 'context.user.userName contains control characters')
+  }
 
   const section = (value: unknown): Record<string, unknown> => (isRecord(value) ? value : {})
   const request: CanvasRequest = {
@@ -223,8 +257,16 @@ function readPayload(payload: unknown, options: VerifyOptions): VerifyResult {
     },
     context: {
       // Spread copies own properties only (a "__proto__" key stays a plain property).
-      user: { ...user, userId, userName, email, fullName, firstName, lastName },
-      organization: { ...organization, organizationId, name: orgName },
+      user: {
+        ...user,
+        userId,
+        userName,
+        email: withoutControlCharacters(email),
+        fullName: withoutControlCharacters(fullName),
+        firstName: withoutControlCharacters(firstName),
+        lastName: withoutControlCharacters(lastName),
+      },
+      organization: { ...organization, organizationId, name: withoutControlCharacters(orgName) },
       environment: section(context.environment),
       application: section(context.application),
       links: section(context.links),
@@ -275,7 +317,8 @@ export function verifySignedRequest(
     } catch {
       return fail('invalid_payload', 'payload is not UTF-8 JSON')
     }
-    return readPayload(payload, options ?? {})
+    const result = readPayload(payload, options ?? {})
+    return result.ok ? { ...result, digest: createHash('sha256').update(signature).digest() } : result
   } catch {
     // Defensive: nothing above should throw, but a verifier must never turn into a 500.
     return fail('malformed', 'signed request could not be read')

@@ -3,8 +3,13 @@
  *
  * Each function turns one record into one self-contained chunk of text, so a pull can
  * write page after page of `queryMore` results to the response as they come, holding no
- * more than one page in memory. Values are written exactly as Salesforce sent them: no
- * spreadsheet-formula guarding, which would change the data the mailing side receives.
+ * more than one page in memory.
+ *
+ * NDJSON is written exactly as Salesforce sent it (a program reads it). CSV is opened in
+ * spreadsheets, and Salesforce data is attacker-controlled (web-to-lead forms, for one): a
+ * text cell starting with `=`, `+`, `-`, `@`, tab or CR would run as a formula, so it gets a
+ * leading `'` (OWASP's rule for CSV injection). Numbers and booleans Salesforce sends as
+ * such cannot hold a formula and stay as they are (a negative amount stays a number).
  *
  * Hand-written rather than a CSV library: RFC 4180 output is a few lines, and this keeps
  * the module pure and synchronous (the route owns the stream and its backpressure).
@@ -55,13 +60,24 @@ export function toNdjsonLine(record: SalesforceRecord, fields: readonly string[]
   return `{${pairs.join(',')}}\n`
 }
 
-/** RFC 4180: quote a field containing a comma, a quote, CR or LF, doubling the quotes. */
+/** Text that a spreadsheet would read as a formula (OWASP: = + - @ tab CR at the start). */
+const FORMULA_START = /^[=+\-@\t\r]/
+
+/** A text cell that cannot run as a spreadsheet formula: a leading `'` when it would. */
+export function neutraliseFormula(text: string): string {
+  return FORMULA_START.test(text) ? `'${text}` : text
+}
+
+/**
+ * One CSV cell: text cells neutralised against formulas, then RFC 4180 quoting of a field
+ * containing a comma, a quote, CR or LF (quotes doubled).
+ */
 export function csvField(value: unknown): string {
   let text: string
   if (value === null || value === undefined) text = ''
-  else if (typeof value === 'string') text = value
+  else if (typeof value === 'string') text = neutraliseFormula(value)
   else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') text = String(value)
-  else text = JSON.stringify(value) ?? '' // compound values (address, location) keep their structure
+  else text = neutraliseFormula(JSON.stringify(value) ?? '') // compound values (address, location) keep their structure
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
 }
 

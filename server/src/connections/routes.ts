@@ -23,6 +23,9 @@ const FieldNameSchema = Type.String({
 })
 const ScalarSchema = Type.Union([Type.String({ maxLength: MAX_STRING_LENGTH }), Type.Number(), Type.Boolean()])
 
+/** A filter value may be matched against a multi-line text field: tab and line breaks are allowed there. */
+const FILTER_VALUE_PATHS = ['filters.*.value', 'filters.*.value.*']
+
 export const FilterSchema = Type.Object({
   field: FieldNameSchema,
   operator: Type.Union(FILTER_OPERATORS.map((o) => Type.Literal(o))),
@@ -131,7 +134,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ connections: Connecti
   app.post(
     '/api/connections',
     {
-      config: { auth: 'session' },
+      config: { auth: 'session', lineBreaksAllowed: FILTER_VALUE_PATHS },
       schema: {
         tags,
         summary: 'Create a connection (always allowed)',
@@ -146,7 +149,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ connections: Connecti
   app.post(
     '/api/connections/preview',
     {
-      config: { auth: 'session' },
+      config: { auth: 'session', lineBreaksAllowed: FILTER_VALUE_PATHS },
       schema: {
         tags,
         summary: "Count and first rows of an unsaved definition (the editor's live count; needs Salesforce access)",
@@ -174,7 +177,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ connections: Connecti
   app.patch(
     '/api/connections/:id',
     {
-      config: { auth: 'session' },
+      config: { auth: 'session', lineBreaksAllowed: FILTER_VALUE_PATHS },
       schema: {
         tags,
         summary: 'Edit a connection (needs Salesforce access: the definition is checked against the describe)',

@@ -16,6 +16,7 @@ import { normaliseEmail } from '../unsubscribes/emails.js'
 import * as repo from './repository.js'
 import type { ConnectionInput, ConnectionRow } from './repository.js'
 import { buildSoql, SoqlBuildError, type ConnectionFilter, type SupportedSObject } from './soql-builder.js'
+import { queryLocatorOf } from '../salesforce/hosts.js'
 
 export const MAX_NAME_LENGTH = 200
 /** Rows shown by connect (test) and the editor's preview. */
@@ -373,7 +374,7 @@ export function createConnectionService(deps: {
         out.begin({ contentType: formatter.contentType, contentDisposition: contentDisposition(def.name, format) })
         try {
           if (formatter.header && !(await out.write(formatter.header))) return
-          // Page by page (queryMore on nextRecordsUrl): at most the page being written and the next one in hand, so memory stays flat at any size.
+          // Page by page (queryMore with the query locator): at most the page being written and the next one in hand, so memory stays flat at any size.
           while (page) {
             const records = def.excludeSuppressed
               ? await withoutSuppressed(target.accountId, page.records)
@@ -391,7 +392,10 @@ export function createConnectionService(deps: {
             if (chunk && !(await out.write(chunk))) return
             // The client went away: stop asking Salesforce for more.
             if (!next || out.closed) break
-            page = await conn.queryMore<SalesforceRecord>(next)
+            // Only the locator is followed, on this connection's own instance: the token never goes elsewhere.
+            const locator = queryLocatorOf(next, conn.instanceUrl)
+            if (!locator) throw new AppError('SF_UNTRUSTED_URL')
+            page = await conn.queryMore<SalesforceRecord>(locator.locator)
           }
           out.end()
         } catch (err) {

@@ -51,6 +51,51 @@ function isDatabaseUnavailable(err: { code?: string; message?: string }): boolea
   )
 }
 
+/** A rejected field: where it is (`email`, `filters.0.value`) and the rule it broke (`required`, `maxLength`, …). */
+export interface FieldProblem {
+  field: string
+  rule: string
+}
+
+interface AjvError {
+  instancePath?: string
+  keyword?: string
+  params?: Record<string, unknown>
+  message?: string
+}
+
+/** Turns schema-validation errors into `details: [{field, rule}]` and one sentence naming them. */
+export function describeValidation(
+  errors: AjvError[],
+  context: string | undefined,
+): { details: FieldProblem[]; message: string } {
+  const details: FieldProblem[] = []
+  const sentences: string[] = []
+  for (const e of errors) {
+    const path = (e.instancePath ?? '')
+      .split('/')
+      .filter(Boolean)
+      .map((step) => step.replace(/~1/g, '/').replace(/~0/g, '~'))
+    const rule = e.keyword ?? 'invalid'
+    let field = path.join('.')
+    let sentence: string
+    if (rule === 'required' && typeof e.params?.missingProperty === 'string') {
+      field = [...path, e.params.missingProperty].join('.')
+      sentence = `${field} is required`
+    } else if (rule === 'additionalProperties' && typeof e.params?.additionalProperty === 'string') {
+      field = [...path, e.params.additionalProperty].join('.')
+      sentence = `${field} is not a field this endpoint accepts`
+    } else {
+      field ||= context ?? 'body'
+      sentence = `${field} ${e.message ?? 'is not valid'}`
+    }
+    if (details.some((d) => d.field === field && d.rule === rule)) continue
+    details.push({ field, rule })
+    sentences.push(sentence)
+  }
+  return { details, message: `The request is not valid: ${sentences.join('; ')}.` }
+}
+
 export function toAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err
   if (err && typeof err === 'object' && isDatabaseUnavailable(err as { code?: string })) {
@@ -61,7 +106,11 @@ export function toAppError(err: unknown): AppError | null {
   const e = err as FastifyError & { validation?: unknown }
   if (e && typeof e === 'object') {
     if (e.validation) {
-      return new AppError('VALIDATION_FAILED', `The request is not valid: ${e.message}`)
+      const { details, message } = describeValidation(
+        e.validation as AjvError[],
+        (e as { validationContext?: string }).validationContext,
+      )
+      return new AppError('VALIDATION_FAILED', message, { details })
     }
     if (e.code && FASTIFY_CODES[e.code]) return new AppError(FASTIFY_CODES[e.code]!)
     if (e.code?.startsWith('FST_CSRF')) return new AppError('CSRF_INVALID')
@@ -78,6 +127,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     const appErr = toAppError(err)
     if (appErr) {
       if (appErr.status >= 500) request.log.warn({ code: appErr.code, err: appErr.cause ?? undefined }, appErr.message)
+      if (appErr.retryAfterSeconds !== undefined) reply.header('retry-after', String(appErr.retryAfterSeconds))
       return reply.status(appErr.status).type('application/json; charset=utf-8').send(appErr.toJSON())
     }
     request.log.error({ err }, 'unhandled error')

@@ -3,7 +3,9 @@ import type { PgBoss } from 'pg-boss'
 import type { Logger } from 'pino'
 import type { Services } from '../services.js'
 import { registerUnsubscribeJobs } from '../unsubscribes/jobs.js'
+import { registerMaintenanceJobs } from '../maintenance/jobs.js'
 
 export async function registerJobHandlers(boss: PgBoss, services: Services, log: Logger): Promise<void> {
   await registerUnsubscribeJobs(boss, services, log)
+  await registerMaintenanceJobs(boss, services, log)
 }

@@ -17,6 +17,7 @@ import type { CredentialStore } from './credential-store.js'
 import * as repo from './credentials-repository.js'
 import type { CredentialRow } from './credentials-repository.js'
 import { translateSalesforceError } from './error-translation.js'
+import { isAllowedInstanceUrl } from './hosts.js'
 import * as strategies from './strategies.js'
 import type { AccessState, AccessTarget, SalesforceAccess } from './access-types.js'
 
@@ -70,12 +71,23 @@ export function createSalesforceAccess(deps: {
         const password = await credentials.secret(pool, cred.id, 'password')
         const securityToken = await credentials.secret(pool, cred.id, 'securityToken')
         if (!password || !cred.username) throw new AppError('SF_CREDENTIALS_REQUIRED')
-        return strategies.loginWithPassword({ loginUrl, username: cred.username, password, securityToken })
+        return strategies.loginWithPassword({
+          loginUrl,
+          username: cred.username,
+          password,
+          securityToken,
+          extraHosts: config.salesforce.extraHosts,
+        })
       }
       case 'oauth_refresh': {
         const refreshToken = await credentials.secret(pool, cred.id, 'refreshToken')
         if (!refreshToken) throw new AppError('SF_AUTHORIZATION_REVOKED')
-        return strategies.loginWithRefreshToken({ loginUrl, refreshToken, client: oauthClient() })
+        return strategies.loginWithRefreshToken({
+          loginUrl,
+          refreshToken,
+          client: oauthClient(),
+          extraHosts: config.salesforce.extraHosts,
+        })
       }
       case 'jwt_bearer': {
         const username = cred.username ?? link?.username
@@ -86,6 +98,7 @@ export function createSalesforceAccess(deps: {
           username,
           privateKey: config.salesforce.jwtPrivateKey,
           client: oauthClient(),
+          extraHosts: config.salesforce.extraHosts,
         })
       }
       case 'canvas':
@@ -335,8 +348,14 @@ export function createSalesforceAccess(deps: {
     },
   }
 
+  /** Checked again at use: a row stored before instance URLs were checked must not send a token elsewhere. */
+  function trusted(session: { instanceUrl: string }): void {
+    if (!isAllowedInstanceUrl(session.instanceUrl, config.salesforce.extraHosts)) throw new AppError('SF_UNTRUSTED_URL')
+  }
+
   async function runWith<T>(cred: CredentialRow, fn: (conn: Connection) => Promise<T>): Promise<T> {
     let session = await sessionFor(cred, null)
+    trusted(session)
     let lastRefreshAt = 0
     let refreshError: AppError | null = null
     const conn = new jsforce.Connection({
@@ -354,6 +373,7 @@ export function createSalesforceAccess(deps: {
             const fresh = await repo.findCredentialById(pool, cred.id)
             if (!fresh) throw new AppError('SF_CREDENTIALS_REQUIRED')
             session = await sessionFor(fresh, new Date(session.obtainedAt))
+            trusted(session)
             c.instanceUrl = session.instanceUrl
             callback(null, session.accessToken)
           } catch (err) {

@@ -18,6 +18,7 @@ import { translateSalesforceError } from './error-translation.js'
 import { loginUrlFor } from './hosts.js'
 import * as strategies from './strategies.js'
 import * as oauthRepo from './oauth-repository.js'
+import type { RateLimits } from '../rate-limits/service.js'
 
 export interface Actor {
   accountId: string
@@ -36,19 +37,51 @@ export interface CredentialsService {
   update(actor: Actor, input: { securityToken?: string; password?: string }): Promise<LinkView>
   forget(actor: Actor): Promise<void>
   oauthTicket(actor: Actor, environment: string): Promise<string>
+  /**
+   * Starts the flow: the authorize URL, and a nonce for the browser that started it (an
+   * HttpOnly cookie set by the route), without which the callback refuses the state.
+   */
   oauthStart(opts: {
     actor: Actor | null
     intent: 'link' | 'signin'
     environment: string
     ticket?: string
-  }): Promise<string>
+  }): Promise<OAuthStart>
   oauthCallback(
     q: { code?: string; state?: string; error?: string },
-    ctx: { ip?: string; userAgent?: string },
+    ctx: { ip?: string; userAgent?: string; browserNonce: string | null },
   ): Promise<{ redirect: string; session?: IssuedSession }>
 }
 
+export interface OAuthStart {
+  url: string
+  stateId: string
+  browserNonce: string
+  ttlSeconds: number
+}
+
+/** How long a Connect/Sign in with Salesforce flow may take, from start to callback. */
+export const OAUTH_STATE_TTL_SECONDS = 600
+
+const nonceHash = (nonce: string) => crypto.createHash('sha256').update(nonce, 'utf8').digest()
+
 const sameUser = (a: string | null, b: string) => Boolean(a) && a!.slice(0, 15) === b.slice(0, 15)
+
+/** Salesforce usernames are case-insensitive; people paste them with stray spaces. */
+export function sameUsername(a: string | null | undefined, b: string | null | undefined): boolean {
+  return Boolean(a && b) && a!.trim().toLowerCase() === b!.trim().toLowerCase()
+}
+
+/**
+ * How often credentials may be proved (each proof is a real Salesforce login), counted in
+ * Postgres so every instance shares the count. Per target username it stays below the
+ * lockout thresholds Salesforce orgs use (3 to 10 failures), so SF Link can never lock
+ * anyone out; per account it bounds an account that has several links.
+ */
+export const PROVING_LIMITS = {
+  perUsername: { max: 5, windowSeconds: 15 * 60 },
+  perAccount: { max: 8, windowSeconds: 15 * 60 },
+}
 
 export function createCredentialsService(deps: {
   config: Config
@@ -59,6 +92,7 @@ export function createCredentialsService(deps: {
   secrets: SecretStore
   sessions: SessionService
   audit: AuditLog
+  limits: RateLimits
 }): CredentialsService {
   const { config, pool, links, credentials, access, secrets, sessions, audit } = deps
 
@@ -80,13 +114,41 @@ export function createCredentialsService(deps: {
   const view = (actor: Actor) =>
     links.view(actor.accountId, { preferredLinkId: actor.linkId, canvasLive: actor.canvas })
 
-  /** A login that proves a credential. Failures are audited and translated; nothing is stored. */
+  /**
+   * A login that proves a credential. Failures are audited and translated; nothing is stored.
+   * Before anything reaches Salesforce: the username must be the linked user's own (else
+   * anyone linked could test passwords of any Salesforce user from our servers' addresses,
+   * and lock them out), and the proving limits must allow one more login.
+   */
   async function prove(
     actor: Actor,
     link: LinkRow,
     kind: string,
+    username: string,
     attempt: () => Promise<strategies.LoginResult>,
   ): Promise<strategies.LoginResult> {
+    if (!sameUsername(username, link.username)) {
+      await audit.record({
+        event: 'credential.rejected',
+        outcome: 'failure',
+        accountId: actor.accountId,
+        linkId: link.id,
+        ip: actor.ip,
+        detail: { kind, code: 'SF_USER_MISMATCH', beforeLogin: true },
+      })
+      throw new AppError(
+        'SF_USER_MISMATCH',
+        `Enter the Salesforce username of the linked user (${link.username}): SF Link only keeps credentials of the Salesforce user linked to your account.`,
+        { details: [{ field: 'username', rule: 'linkedUser' }] },
+      )
+    }
+    await deps.limits.consume(
+      [
+        { key: `prove:username:${link.username.trim().toLowerCase()}`, ...PROVING_LIMITS.perUsername },
+        { key: `prove:account:${actor.accountId}`, ...PROVING_LIMITS.perAccount },
+      ],
+      'Too many Salesforce credential checks in a short time. Wait a few minutes and try again: Salesforce locks users out after repeated failed logins.',
+    )
     let result: strategies.LoginResult
     try {
       result = await attempt()
@@ -132,6 +194,17 @@ export function createCredentialsService(deps: {
     return result
   }
 
+  /** A state bound to a fresh browser nonce, and the authorize URL that carries it. */
+  async function start(state: Omit<oauthRepo.OAuthStateRow, 'id'>): Promise<OAuthStart> {
+    const browserNonce = crypto.randomBytes(32).toString('base64url')
+    const row = await oauthRepo.insertState(pool, {
+      ...state,
+      ttlSeconds: OAUTH_STATE_TTL_SECONDS,
+      browserNonceHash: nonceHash(browserNonce),
+    })
+    return { url: await startUrl(row), stateId: row.id, browserNonce, ttlSeconds: OAUTH_STATE_TTL_SECONDS }
+  }
+
   async function startUrl(state: oauthRepo.OAuthStateRow): Promise<string> {
     const verifier = crypto.randomBytes(48).toString('base64url')
     await secrets.put(pool, 'oauth_state', state.id, 'codeVerifier', verifier)
@@ -155,13 +228,14 @@ export function createCredentialsService(deps: {
       const link = await linkOf(actor)
       const loginUrl = resolveLoginUrl(input.environment)
       if (input.kind === 'jwt_bearer') {
-        const result = await prove(actor, link, 'jwt_bearer', () =>
+        const result = await prove(actor, link, 'jwt_bearer', link.username, () =>
           strategies.loginWithJwt({
             loginUrl,
             audience: access.jwtAudience(loginUrl),
             username: link.username,
             privateKey: config.salesforce.jwtPrivateKey,
             client: access.oauthClient(),
+            extraHosts: config.salesforce.extraHosts,
           }),
         )
         await withTransaction(pool, async (client) => {
@@ -191,8 +265,14 @@ export function createCredentialsService(deps: {
       }
       const username = input.username.trim()
       const securityToken = input.securityToken?.trim() || null
-      const result = await prove(actor, link, 'password_token', () =>
-        strategies.loginWithPassword({ loginUrl, username, password: input.password, securityToken }),
+      const result = await prove(actor, link, 'password_token', username, () =>
+        strategies.loginWithPassword({
+          loginUrl,
+          username,
+          password: input.password,
+          securityToken,
+          extraHosts: config.salesforce.extraHosts,
+        }),
       )
       await withTransaction(pool, async (client) => {
         const row = await credentials.save(client, {
@@ -232,12 +312,13 @@ export function createCredentialsService(deps: {
           ? input.securityToken.trim() || null
           : await credentials.secret(pool, existing.id, 'securityToken')
       if (!password || !existing.username) throw new AppError('CREDENTIAL_NOT_FOUND')
-      const result = await prove(actor, link, 'password_token', () =>
+      const result = await prove(actor, link, 'password_token', existing.username, () =>
         strategies.loginWithPassword({
           loginUrl: existing.loginUrl ?? config.salesforce.loginUrl,
           username: existing.username!,
           password,
           securityToken,
+          extraHosts: config.salesforce.extraHosts,
         }),
       )
       await withTransaction(pool, async (client) => {
@@ -315,40 +396,52 @@ export function createCredentialsService(deps: {
             'SF_OAUTH_FAILED',
             'This Connect with Salesforce link has expired. Start again from Link Accounts.',
           )
-        const state = await oauthRepo.insertState(pool, {
+        // The ticket was opened in a new top-level window (the canvas iframe cannot carry its
+        // bearer token through a navigation): the nonce cookie is first-party there.
+        return start({
           intent: 'link',
           accountId: t.accountId,
           sessionId: t.sessionId,
           linkId: t.linkId,
           loginUrl: t.loginUrl,
           environment: t.environment,
-          ttlSeconds: 600,
         })
-        return startUrl(state)
       }
       const loginUrl = resolveLoginUrl(environment)
       if (intent === 'link' && !actor)
         throw new AppError('UNAUTHENTICATED', 'Sign in to SF Link first, then Connect with Salesforce.')
-      const state = await oauthRepo.insertState(pool, {
+      return start({
         intent,
         accountId: intent === 'link' ? actor!.accountId : null,
         sessionId: actor?.sessionId ?? null,
         linkId: actor?.linkId ?? null,
         loginUrl,
         environment,
-        ttlSeconds: 600,
       })
-      return startUrl(state)
     },
 
     async oauthCallback(q, ctx) {
+      const wellFormed = Boolean(q.state && /^[0-9a-f-]{36}$/.test(q.state))
+      // Consumed only by the browser that started the flow (login CSRF: a callback URL made by
+      // someone else, opened in a victim's browser, must not sign the victim in to their account).
       const state =
-        q.state && /^[0-9a-f-]{36}$/.test(q.state)
-          ? await oauthRepo.consumeState(pool, q.state, ['link', 'signin'])
+        wellFormed && ctx.browserNonce
+          ? await oauthRepo.consumeState(pool, q.state!, ['link', 'signin'], nonceHash(ctx.browserNonce))
           : null
       const failTo = (intent: string | undefined, code: string) =>
         intent === 'signin' ? `/#/signin?error=${code}` : `/#/settings/link-accounts?error=${code}`
-      if (!state) return { redirect: failTo(undefined, 'SF_OAUTH_FAILED') }
+      if (!state) {
+        const foreign = wellFormed ? await oauthRepo.liveStateIntent(pool, q.state!, ['link', 'signin']) : null
+        if (foreign) {
+          await audit.record({
+            event: 'oauth.connected',
+            outcome: 'failure',
+            ip: ctx.ip,
+            detail: { code: 'SF_OAUTH_OTHER_BROWSER' },
+          })
+        }
+        return { redirect: failTo(foreign ?? undefined, foreign ? 'SF_OAUTH_OTHER_BROWSER' : 'SF_OAUTH_FAILED') }
+      }
       if (q.error || !q.code) return { redirect: failTo(state.intent, 'SF_OAUTH_FAILED') }
       const verifier = await secrets.get(pool, 'oauth_state', state.id, 'codeVerifier')
       await secrets.remove(pool, 'oauth_state', state.id)
@@ -360,6 +453,7 @@ export function createCredentialsService(deps: {
           code: q.code,
           codeVerifier: verifier,
           client: access.oauthClient(),
+          extraHosts: config.salesforce.extraHosts,
         })
       } catch (raw) {
         const err = translateSalesforceError(raw)

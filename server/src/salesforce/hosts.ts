@@ -14,6 +14,50 @@ export function isSalesforceHost(host: string, extraHosts: readonly string[] = [
   return SALESFORCE_SUFFIXES.some((s) => h.endsWith(s) && /^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(h.slice(0, -s.length)))
 }
 
+/**
+ * May a Salesforce access token be sent to this instance URL? Only to Salesforce hosts over
+ * https (or to the configured extra hosts, the simulator, over http or https), with no
+ * credentials in the URL. Every instance URL Salesforce hands back (login, token and canvas
+ * responses) passes here before a token goes to it.
+ */
+export function isAllowedInstanceUrl(value: unknown, extraHosts: readonly string[] = []): boolean {
+  if (typeof value !== 'string' || value.length === 0) return false
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return false
+  }
+  if (url.username !== '' || url.password !== '') return false
+  const extra = extraHosts.map((h) => h.toLowerCase()).includes(url.host.toLowerCase())
+  if (extra) return url.protocol === 'http:' || url.protocol === 'https:'
+  return url.protocol === 'https:' && isSalesforceHost(url.host)
+}
+
+/**
+ * The next page of a query, from the `nextRecordsUrl` Salesforce answered: its query locator,
+ * to be asked for on the connection's own instance. Salesforce sends a relative URL
+ * (`/services/data/v64.0/query/01g…-2000`); one naming any other origin, or not shaped like a
+ * query locator, is refused (null), so the bearer token is never sent where it points.
+ */
+export function queryLocatorOf(
+  nextRecordsUrl: unknown,
+  instanceUrl: string,
+): { endpoint: 'query' | 'queryAll'; locator: string } | null {
+  if (typeof nextRecordsUrl !== 'string' || nextRecordsUrl.length === 0) return null
+  let base: URL
+  let url: URL
+  try {
+    base = new URL(instanceUrl)
+    url = new URL(nextRecordsUrl, base)
+  } catch {
+    return null
+  }
+  if (url.origin !== base.origin || url.username || url.password || url.search || url.hash) return null
+  const m = /^\/services\/data\/v\d+\.\d+\/(query|queryAll)\/([A-Za-z0-9_-]{1,200})$/.exec(url.pathname)
+  return m ? { endpoint: m[1] as 'query' | 'queryAll', locator: m[2]! } : null
+}
+
 export type Environment = 'production' | 'sandbox' | string
 
 /**

@@ -12,6 +12,12 @@ const Environment = Type.String({
   description: 'production, sandbox, or a My Domain URL (https://<name>.my.salesforce.com)',
 })
 const credentialRateLimit = { max: 10, timeWindow: '1 minute' }
+/** Each start stores an OAuth state row: bounded per client so nobody can fill the table. */
+const oauthStartRateLimit = { max: 30, timeWindow: '1 minute' }
+
+/** One cookie per flow (several tabs may connect at once), sent only to the callback. */
+const OAUTH_NONCE_COOKIE_PREFIX = 'sfl_oauth_'
+const OAUTH_CALLBACK_PATH = '/oauth/salesforce/callback'
 
 function actorOf(request: FastifyRequest): Actor {
   const auth = requireAccount(request)
@@ -108,7 +114,8 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags: ['salesforce'],
         summary: 'A one-time URL that starts Connect with Salesforce in a new window (for the canvas iframe)',
-        body: Type.Optional(Type.Object({ environment: Type.Optional(Environment) })),
+        // No body at all is fine too (Fastify validates a missing body as null).
+        body: Type.Union([Type.Object({ environment: Type.Optional(Environment) }), Type.Null()]),
         response: { 200: Type.Object({ url: Type.String() }), ...errors },
       },
     },
@@ -132,7 +139,7 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/oauth/salesforce/start',
     {
-      config: { auth: 'optional' },
+      config: { auth: 'optional', rateLimit: oauthStartRateLimit },
       errorHandler: redirectOnError,
       schema: {
         tags: ['salesforce'],
@@ -150,18 +157,27 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
       const actor = auth?.accountId
         ? { accountId: auth.accountId, linkId: auth.linkId, sessionId: auth.sessionId, canvas: false, ip: request.ip }
         : null
-      const url = await service.oauthStart({
+      const started = await service.oauthStart({
         actor,
         intent: request.query.intent ?? 'link',
         environment: request.query.environment ?? 'production',
         ticket: request.query.ticket,
       })
-      return reply.redirect(url, 302)
+      // Binds the state to this browser. SameSite=Lax: the callback is a top-level GET
+      // navigation coming back from Salesforce, on which Lax cookies are sent.
+      reply.setCookie(`${OAUTH_NONCE_COOKIE_PREFIX}${started.stateId}`, started.browserNonce, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: secureCookies,
+        path: OAUTH_CALLBACK_PATH,
+        maxAge: started.ttlSeconds,
+      })
+      return reply.redirect(started.url, 302)
     },
   )
 
   app.get(
-    '/oauth/salesforce/callback',
+    OAUTH_CALLBACK_PATH,
     {
       errorHandler: redirectOnError,
       schema: {
@@ -176,10 +192,20 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) => {
+      const state = request.query.state
+      const cookieName = state && /^[0-9a-f-]{36}$/.test(state) ? `${OAUTH_NONCE_COOKIE_PREFIX}${state}` : null
       const result = await service.oauthCallback(request.query, {
         ip: request.ip,
         userAgent: request.headers['user-agent'],
+        browserNonce: (cookieName && request.cookies[cookieName]) || null,
       })
+      if (cookieName && request.cookies[cookieName] !== undefined)
+        reply.clearCookie(cookieName, {
+          path: OAUTH_CALLBACK_PATH,
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: secureCookies,
+        })
       if (result.session) {
         reply.setCookie(SESSION_COOKIE, result.session.token, {
           httpOnly: true,

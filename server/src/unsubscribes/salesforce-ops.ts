@@ -7,6 +7,8 @@
 import type { Connection } from 'jsforce'
 import { buildEmailInClauses, formatSoqlValue } from '../connections/soql-builder.js'
 import { parseEmail } from './emails.js'
+import { AppError } from '../errors.js'
+import { queryLocatorOf } from '../salesforce/hosts.js'
 
 export const PERSON_OBJECTS = ['Contact', 'Lead'] as const
 export type PersonObject = (typeof PERSON_OBJECTS)[number]
@@ -81,7 +83,11 @@ interface QueryPage<T> {
   records: T[]
 }
 
-/** Runs a query and follows nextRecordsUrl page by page. */
+/**
+ * Runs a query and reads it page by page. The next page is asked for by its query locator on
+ * this connection's own instance, never at the URL Salesforce answered: a `nextRecordsUrl`
+ * naming another host would otherwise receive the bearer token.
+ */
 async function queryAll<T>(
   conn: Connection,
   soql: string,
@@ -91,7 +97,9 @@ async function queryAll<T>(
   for (;;) {
     await onPage(page.records)
     if (page.done || !page.nextRecordsUrl) return
-    page = await conn.request<QueryPage<T>>(page.nextRecordsUrl)
+    const next = queryLocatorOf(page.nextRecordsUrl, conn.instanceUrl)
+    if (!next) throw new AppError('SF_UNTRUSTED_URL')
+    page = await conn.request<QueryPage<T>>(`/${next.endpoint}/${next.locator}`)
   }
 }
 
