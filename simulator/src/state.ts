@@ -9,6 +9,8 @@ export interface OrgSettings {
   /** CIDR ("10.0.0.0/8") or range ("10.0.0.1-10.0.0.9") entries; logins from these need no token. */
   trustedIpRanges: string[]
   soapLoginEnabled: boolean
+  /** SOAP login() needs the user's "Use Any API Auth" permission (enforced by default in new orgs). */
+  useAnyApiAuthEnforced: boolean
   apiEnabled: boolean
   /** The OAuth username-password flow ("Allow OAuth Username-Password Flows"); off by default. */
   oauthPasswordFlowEnabled: boolean
@@ -23,6 +25,8 @@ export interface Org {
   id: string
   name: string
   currencyIsoCode: string
+  /** Created in Winter '26 or later: SOAP login() off and "Use Any API Auth" enforced by default. */
+  createdAfterWinter26: boolean
   settings: OrgSettings
   apiRequestsUsed: number
   apiUsageDay: string
@@ -58,9 +62,11 @@ export interface User {
   currencyIsoCode: string
   active: boolean
   createdAt: number
+  /** The "Use Any API Auth" user permission (needed for SOAP login() where the org enforces it). */
+  useAnyApiAuth: boolean
 }
 
-export type SessionKind = 'soap' | 'oauth_code' | 'oauth_password' | 'refresh' | 'jwt' | 'canvas'
+export type SessionKind = 'soap' | 'oauth_code' | 'oauth_token' | 'oauth_password' | 'refresh' | 'jwt' | 'canvas'
 
 export interface Session {
   token: string
@@ -112,6 +118,8 @@ export interface PendingAuthorization {
   createdAt: number
 }
 
+export type PermittedUsers = 'admin_preauthorized' | 'self_authorize'
+
 export interface ConnectedApp {
   name: string
   developerName: string
@@ -130,6 +138,12 @@ export interface ConnectedApp {
   approvedUserIds: Set<string>
   canvasAppUrl: string | null
   canvasRefreshToken: boolean
+  /** "Admin approved users are pre-authorized" (every user of the org here) or "All users may self-authorize". */
+  permittedUsers: PermittedUsers
+  /** Each refresh_token grant answers a new refresh token and invalidates the one it used. */
+  refreshTokenRotation: boolean
+  /** Users who approved the app themselves (OAuth consent); a self-authorizing canvas app is POSTed only for them. */
+  selfAuthorizedUserIds: Set<string>
   applicationId: string
   referenceId: string
 }
@@ -185,13 +199,20 @@ export interface SuccessFailure {
 export interface Counters {
   logins: SuccessFailure & {
     byUser: Record<string, SuccessFailure>
+    byOrg: Record<string, SuccessFailure>
     byKind: Record<LoginKind, SuccessFailure>
     /** Failures by Salesforce error code (INVALID_LOGIN, invalid_grant, ...). */
     byCode: Record<string, number>
     /** Failures for usernames the simulator does not know. */
     unknownUsername: number
   }
-  apiCalls: { total: number; byEndpoint: Record<string, number> }
+  apiCalls: {
+    total: number
+    byEndpoint: Record<string, number>
+    /** Calls by user ID and by org ID. */
+    byUser: Record<string, number>
+    byOrg: Record<string, number>
+  }
   faults: { served: number }
 }
 
@@ -202,11 +223,12 @@ export function emptyCounters(): Counters {
       success: 0,
       failure: 0,
       byUser: {},
+      byOrg: {},
       byKind: { soap: sf(), oauth_code: sf(), oauth_password: sf(), refresh: sf(), jwt: sf() },
       byCode: {},
       unknownUsername: 0,
     },
-    apiCalls: { total: 0, byEndpoint: {} },
+    apiCalls: { total: 0, byEndpoint: {}, byUser: {}, byOrg: {} },
     faults: { served: 0 },
   }
 }

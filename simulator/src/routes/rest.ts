@@ -171,6 +171,8 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
       const calls = state.counters.apiCalls
       calls.total++
       calls.byEndpoint[endpoint] = (calls.byEndpoint[endpoint] ?? 0) + 1
+      calls.byUser[user.id] = (calls.byUser[user.id] ?? 0) + 1
+      calls.byOrg[org.id] = (calls.byOrg[org.id] ?? 0) + 1
       if (session.restricted) {
         return sendSfError(
           reply,
