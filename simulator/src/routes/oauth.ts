@@ -286,11 +286,17 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: SimulatorContext)
         return sendOAuthError(reply, 'invalid_grant', 'expired access/refresh token')
       }
       recordLogin(state, 'refresh', user, true)
+      // Rotation: a new refresh token in the answer, and the one just used is dead at once (a second
+      // use, e.g. by a parallel refresh, gets invalid_grant). Sessions it issued stay valid until they expire.
+      const rotated = connectedApp.refreshTokenRotation
+        ? createRefreshToken(state, user, connectedApp.consumerKey, refresh.scope, refresh.canvas)
+        : undefined
+      if (rotated) refresh.revoked = true
       const session = createSession(state, user, 'refresh', {
         clientId: connectedApp.consumerKey,
-        refreshToken: refresh.token,
+        refreshToken: (rotated ?? refresh).token,
       })
-      return reply.type(JSON_TYPE).send(oauthTokenResponse(state, connectedApp, session, refresh.scope))
+      return reply.type(JSON_TYPE).send(oauthTokenResponse(state, connectedApp, session, refresh.scope, rotated))
     }
 
     if (grant === JWT_GRANT) {
