@@ -109,6 +109,9 @@ export interface AuthorizationCode {
 export interface PendingAuthorization {
   id: string
   clientId: string
+  /** "code": web-server flow; "token": user-agent flow (the Canvas SDK's oauth.login()). */
+  responseType: 'code' | 'token'
+  loginHint: string
   redirectUri: string
   state: string | null
   scope: string[]

@@ -168,6 +168,87 @@ describe('web-server flow with PKCE ("Connect with Salesforce")', () => {
   })
 })
 
+describe('Salesforce’s login and approval pages', () => {
+  it('authorize → /?ec=302 login page → RemoteAccessAuthorizationPage.apexp → callback, none of them framable', async () => {
+    const start = await fetch(oauth2().getAuthorizationUrl({ scope: 'api', state: 'x' }), { redirect: 'manual' })
+    expect(start.status).toBe(302)
+    const toLogin = new URL(start.headers.get('location')!, sim.url)
+    expect(toLogin.pathname).toBe('/')
+    expect(toLogin.searchParams.get('ec')).toBe('302')
+    const startUrl = new URL(toLogin.searchParams.get('startURL')!, sim.url)
+    expect(startUrl.pathname).toBe('/setup/secur/RemoteAccessAuthorizationPage.apexp')
+
+    const loginPage = await fetch(toLogin)
+    expect(loginPage.headers.get('x-frame-options')).toBe('DENY')
+    expect(loginPage.headers.get('content-security-policy')).toBe("frame-ancestors 'none'")
+    const html = await loginPage.text()
+    expect(html).toMatch(/<button type="submit" id="Login" name="Login">Log In<\/button>/)
+    const flow = /name="flow" value="([^"]+)"/.exec(html)![1]
+    const login = await fetch(`${sim.url}/services/oauth2/authorize/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ flow, username: ada.username, password: ada.password }).toString(),
+      redirect: 'manual',
+    })
+    expect(login.status).toBe(302)
+    expect(login.headers.get('location')).toBe(`${startUrl.pathname}${startUrl.search}`)
+    const consent = await fetch(new URL(login.headers.get('location')!, sim.url))
+    expect(consent.headers.get('x-frame-options')).toBe('DENY')
+    expect(await consent.text()).toContain('Allow Access?')
+
+    // A stale link explains itself instead of failing.
+    const stale = await fetch(`${sim.url}/?ec=302&startURL=${encodeURIComponent(startUrl.pathname + '?source=gone')}`)
+    expect(stale.status).toBe(400)
+    expect(await stale.text()).toContain('the login page expired')
+  })
+})
+
+describe('user-agent flow (response_type=token, as the Canvas SDK’s oauth.login() asks)', () => {
+  const userAgentUrl = (state: string) =>
+    `${sim.url}/services/oauth2/authorize?response_type=token&client_id=${DEFAULT_CONSUMER_KEY}` +
+    `&redirect_uri=${encodeURIComponent('http://127.0.0.1:9/sdk/callback.html')}&state=${state}&display=popup`
+
+  it('answers the token in the fragment, and records the user’s approval of the app', async () => {
+    sim.control.revokeUserTokens(grace.id)
+    expect(sim.control.app().selfAuthorizedUserIds).not.toContain(grace.id)
+    const back = await authorizeWithForms(userAgentUrl('/canvas'), {
+      username: grace.username,
+      password: grace.password,
+    })
+    expect(back.search).toBe('')
+    const fragment = Object.fromEntries(new URLSearchParams(back.hash.slice(1)))
+    expect(fragment).toMatchObject({
+      instance_url: sim.url,
+      id: `${sim.url}/id/${grace.organizationId}/${grace.id}`,
+      token_type: 'Bearer',
+      state: '/canvas',
+      issued_at: expect.stringMatching(/^\d{13}$/),
+    })
+    expect(fragment.refresh_token).toBeUndefined()
+    // The Canvas SDK decodes the fragment with decodeURIComponent: the token must survive that.
+    const sdkToken = decodeURIComponent(/access_token=([^&]+)/.exec(back.hash)![1])
+    expect(sdkToken).toBe(fragment.access_token)
+    const conn = new Connection({ instanceUrl: sim.url, accessToken: sdkToken, version: '60.0' })
+    expect((await conn.query('SELECT COUNT() FROM Contact')).totalSize).toBe(20)
+    expect(sim.control.app().selfAuthorizedUserIds).toContain(grace.id)
+  })
+
+  it('answers a denial in the fragment too, and records no approval', async () => {
+    sim.control.revokeUserTokens(ada.id)
+    const back = await authorizeWithForms(userAgentUrl('s2'), {
+      username: ada.username,
+      password: ada.password,
+      decision: 'deny',
+    })
+    expect(Object.fromEntries(new URLSearchParams(back.hash.slice(1)))).toEqual({
+      error: 'access_denied',
+      error_description: 'end-user denied authorization',
+      state: 's2',
+    })
+    expect(sim.control.app().selfAuthorizedUserIds).not.toContain(ada.id)
+  })
+})
+
 describe('refresh tokens', () => {
   it('after every session expires, the next query refreshes transparently', async () => {
     const { conn } = await connectWithSalesforce(grace)
