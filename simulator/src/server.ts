@@ -7,6 +7,7 @@ import type { SimulatorControl } from './control.js'
 import { defaultFaultBody, takeFault } from './faults.js'
 import { registerCanvasHostRoutes } from './routes/canvas-host.js'
 import { registerControlRoutes } from './routes/control.js'
+import { registerFallbacks } from './routes/fallback.js'
 import { JSON_TYPE, sendSfError } from './routes/http.js'
 import { registerOAuthRoutes } from './routes/oauth.js'
 import { registerRestRoutes } from './routes/rest.js'
@@ -18,7 +19,8 @@ export async function buildSimulatorApp(
   logger: boolean | Record<string, unknown>,
 ): Promise<FastifyInstance> {
   const { state } = ctx
-  const app = Fastify({ logger, bodyLimit: 64 * 1024 * 1024 })
+  // Salesforce accepts its documented URLs with or without a trailing slash (/query/?q=, /sobjects/, …).
+  const app = Fastify({ logger, bodyLimit: 64 * 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } })
   await app.register(formbody)
 
   app.addContentTypeParser(['text/xml', 'application/soap+xml'], { parseAs: 'string' }, (_req, body, done) =>
@@ -88,5 +90,6 @@ export async function buildSimulatorApp(
   registerRestRoutes(app, ctx)
   registerCanvasHostRoutes(app, ctx)
   registerControlRoutes(app, control)
+  registerFallbacks(app, ctx)
   return app
 }
