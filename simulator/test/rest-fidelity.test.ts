@@ -60,7 +60,7 @@ describe('/limits', () => {
     sim.control.resetApiUsage()
     const limits = await conn.limits()
     const names = Object.keys(limits)
-    expect(names.length).toBeGreaterThanOrEqual(45)
+    expect(names).toHaveLength(50)
     expect(names).toEqual([...names].sort())
     for (const name of [
       'DailyApiRequests',
