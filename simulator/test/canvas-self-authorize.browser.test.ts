@@ -20,6 +20,9 @@ import {
   type SimUser,
 } from '../src/index.js'
 
+/** Generous: the machine is shared, and each step waits on a browser and two servers. */
+const POLL = { timeout: 15_000 }
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const SDK_DIR = path.join(root, 'node_modules/@salesforce/canvas-js-sdk')
 const SDK = readFileSync(path.join(SDK_DIR, 'js/canvas-all.js'), 'utf8')
@@ -211,7 +214,7 @@ describe('a self-authorizing canvas app', () => {
     const context = await browser.newContext()
     try {
       const { page, frame } = await openHost(context, grace)
-      await expect.poll(() => gets().length).toBe(1)
+      await expect.poll(() => gets().length, POLL).toBe(1)
       const first = gets()[0].url
       expect(first.searchParams.get('_sfdc_canvas_authvalue')).toBe('user_approval_required')
       expect(first.searchParams.get('loginUrl')).toBe(sim.url)
@@ -224,19 +227,19 @@ describe('a self-authorizing canvas app', () => {
       // repost before the approval: Salesforce answers with the approval GET again.
       await frame().locator('#approve-sdk').waitFor()
       await frame().evaluate(() => (window as any).repostNow())
-      await expect.poll(() => gets().length).toBe(2)
+      await expect.poll(() => gets().length, POLL).toBe(2)
       expect(posts()).toHaveLength(0)
 
       await approveInPopup(context, () => frame().locator('#approve-sdk').click(), grace)
 
       // The SDK reloaded the page with its token; the page called repost(true); the host POSTed.
-      await expect.poll(() => posts().length, { timeout: 15_000 }).toBe(1)
+      await expect.poll(() => posts().length, POLL).toBe(1)
       const request = verifySignedRequest(posts()[0].signedRequest!, DEFAULT_CONSUMER_SECRET)
       expect(request).toMatchObject({
         userId: grace.id,
         client: { instanceUrl: sim.url, targetOrigin: sim.url, refreshToken: expect.stringMatching(/^5Aep861/) },
       })
-      await expect.poll(() => frame().textContent('#greeting')).toBe('Hello Grace Hopper')
+      await expect.poll(() => frame().textContent('#greeting'), POLL).toBe('Hello Grace Hopper')
       expect(await hostState(page)).toMatchObject({ approvalGets: 2, posts: 1 })
 
       // The token the SDK got in the popup's fragment is a working session of Grace's.
@@ -250,9 +253,9 @@ describe('a self-authorizing canvas app', () => {
       // The next visit POSTs at once.
       requests.length = 0
       const again = await openHost(context, grace)
-      await expect.poll(() => posts().length).toBe(1)
+      await expect.poll(() => posts().length, POLL).toBe(1)
       expect(gets()).toHaveLength(0)
-      await expect.poll(() => again.frame().textContent('#greeting')).toBe('Hello Grace Hopper')
+      await expect.poll(() => again.frame().textContent('#greeting'), POLL).toBe('Hello Grace Hopper')
     } finally {
       await context.close()
     }
@@ -265,7 +268,7 @@ describe('a self-authorizing canvas app', () => {
       // Ada approves (SDK popup) so that a revocation has something to take away.
       const first = await openHost(context, ada)
       await approveInPopup(context, () => first.frame().locator('#approve-sdk').click(), ada)
-      await expect.poll(() => posts().length, { timeout: 15_000 }).toBe(1)
+      await expect.poll(() => posts().length, POLL).toBe(1)
       await first.page.close()
 
       const revoked = await fetch(`${sim.url}/_sim/users/${ada.id}/revoke-tokens`, { method: 'POST' })
@@ -274,14 +277,14 @@ describe('a self-authorizing canvas app', () => {
 
       requests.length = 0
       const { page, frame } = await openHost(context, ada)
-      await expect.poll(() => gets().length).toBe(1)
+      await expect.poll(() => gets().length, POLL).toBe(1)
       expect(gets()[0].url.searchParams.get('_sfdc_canvas_authvalue')).toBe('user_approval_required')
       expect(posts()).toHaveLength(0)
 
       await approveInPopup(context, () => frame().locator('#approve-pkce').click(), ada)
-      await expect.poll(() => posts().length, { timeout: 15_000 }).toBe(1)
+      await expect.poll(() => posts().length, POLL).toBe(1)
       expect(verifySignedRequest(posts()[0].signedRequest!, DEFAULT_CONSUMER_SECRET)).toMatchObject({ userId: ada.id })
-      await expect.poll(() => frame().textContent('#greeting')).toBe('Hello Ada Lovelace')
+      await expect.poll(() => frame().textContent('#greeting'), POLL).toBe('Hello Ada Lovelace')
       expect(await hostState(page)).toMatchObject({ approvalGets: 1, posts: 1, reposts: 1 })
 
       // The app's own code exchange got a refresh token that works.
@@ -308,9 +311,9 @@ describe('a self-authorizing canvas app', () => {
     const context = await browser.newContext()
     try {
       const { page, frame } = await openHost(context, grace)
-      await expect.poll(() => posts().length).toBe(1)
+      await expect.poll(() => posts().length, POLL).toBe(1)
       expect(gets()).toHaveLength(0)
-      await expect.poll(() => frame().textContent('#greeting')).toBe('Hello Grace Hopper')
+      await expect.poll(() => frame().textContent('#greeting'), POLL).toBe('Hello Grace Hopper')
       expect(await hostState(page)).toMatchObject({ approvalGets: 0, posts: 1 })
     } finally {
       await context.close()
