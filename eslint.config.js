@@ -35,6 +35,7 @@ export default tseslint.config(
     files: [
       'server/src/config.ts',
       'simulator/src/cli.ts',
+      'simulator/scripts/**',
       'simulator/test/**',
       'test/**',
       'bench/**',

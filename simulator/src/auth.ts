@@ -10,6 +10,7 @@ export type LoginFailureCode =
   | 'LOGIN_RATE_EXCEEDED'
   | 'API_DISABLED_FOR_ORG'
   | 'INVALID_OPERATION'
+  | 'INSUFFICIENT_ACCESS'
 
 export type LoginOutcome =
   { ok: true; user: User; passwordExpired: boolean } | { ok: false; code: LoginFailureCode; user: User | undefined }
@@ -23,7 +24,10 @@ export const LOGIN_MESSAGES: Record<LoginFailureCode, string> = {
     'Invalid username, password, security token; or user locked out. Are you at a new location? When accessing Salesforce--either via a desktop client or the API--from outside of your company’s trusted networks, you must add a security token to your password to log in. To get a new token, log into Salesforce and navigate to: My Settings > Personal > Reset My Security Token.',
   LOGIN_RATE_EXCEEDED: 'Login rate exceeded.',
   API_DISABLED_FOR_ORG: 'API is not enabled for this Organization or Partner',
-  INVALID_OPERATION: 'SOAP API login() is disabled by default in this org.',
+  // Salesforce's texts as clients report them (README.md, "Login rules", cites where).
+  INVALID_OPERATION:
+    'SOAP API login() is disabled by default in this org. Contact the org administrator to enable SOAP API login().',
+  INSUFFICIENT_ACCESS: 'SOAP API login() requires the Use Any API Auth user permission.',
 }
 
 export function normalizeIp(ip: string): string {
@@ -64,6 +68,8 @@ export function recordLogin(
   if (user) {
     const perUser = (logins.byUser[user.id] ??= { success: 0, failure: 0 })
     perUser[outcome]++
+    const perOrg = (logins.byOrg[user.orgId] ??= { success: 0, failure: 0 })
+    perOrg[outcome]++
   } else if (!ok) {
     logins.unknownUsername++
   }
@@ -121,6 +127,9 @@ export function checkPassword(
   }
   if (input.channel !== 'ui' && !org.settings.apiEnabled) return { ok: false, code: 'API_DISABLED_FOR_ORG', user }
   user.failedLoginAttempts = 0
+  // Checked once the password is right, so the answer says nothing to someone guessing passwords.
+  if (input.channel === 'soap' && org.settings.useAnyApiAuthEnforced && !user.useAnyApiAuth)
+    return { ok: false, code: 'INSUFFICIENT_ACCESS', user }
   return { ok: true, user, passwordExpired: user.passwordExpired }
 }
 
@@ -230,6 +239,8 @@ export function revokeUserTokens(state: SimulatorState, userId: string): void {
     }
   }
   for (const r of state.refreshTokens.values()) if (r.userId === userId) r.revoked = true
+  // Revoking the app's access also withdraws the user's own approval: a self-authorizing canvas app asks again.
+  for (const app of state.connectedApps.values()) app.selfAuthorizedUserIds.delete(userId)
 }
 
 /** A new security token, "emailed" to the user; the old one stops working at once. */

@@ -6,6 +6,9 @@
 // delivers events with {type: "event", payload: {name, method: "onData", payload}}.
 // Messages the SDK handles: refresh (payload.response = new signed request), repost,
 // resize / autogrow (size.height / size.width), ctx, ajax, subscribe, unsubscribe, publish.
+// A self-authorizing app whose user has not approved it gets no signed request: the iframe loads
+// the canvas URL by GET with _sfdc_canvas_authvalue=user_approval_required (config.approvalUrl),
+// and repost({refresh: true}) after the approval brings the signed-request POST.
 export const CANVAS_HOST_SCRIPT = String.raw`(function () {
   'use strict';
   var config = JSON.parse(document.getElementById('canvas-host-config').textContent);
@@ -15,16 +18,26 @@ export const CANVAS_HOST_SCRIPT = String.raw`(function () {
   var appOrigin = new URL(config.canvasUrl, location.href).origin;
   var subscriptions = {};
   var host = window.__canvasHost = {
-    messages: [], posts: 0, refreshes: 0, reposts: 0, resizes: [], lastSignedRequest: input.value
+    messages: [], posts: 0, approvalGets: 0, refreshes: 0, reposts: 0, resizes: [],
+    lastSignedRequest: input.value
   };
+
+  function ApprovalRequired() { this.message = 'user_approval_required'; }
 
   function fetchSignedRequest() {
     return fetch(config.signedRequestUrl, { credentials: 'same-origin', cache: 'no-store' })
       .then(function (res) {
+        if (res.status === 403) { throw new ApprovalRequired(); }
         if (!res.ok) { throw new Error('signed request refresh failed: HTTP ' + res.status); }
         return res.json();
       })
       .then(function (body) { host.lastSignedRequest = body.signedRequest; return body.signedRequest; });
+  }
+
+  // Salesforce's GET for a user who has not approved a self-authorizing app.
+  function loadApprovalPage() {
+    host.approvalGets++;
+    frame.src = config.approvalUrl;
   }
 
   function postSignedRequest(signedRequest) {
@@ -94,17 +107,29 @@ export const CANVAS_HOST_SCRIPT = String.raw`(function () {
         host.refreshes++;
         fetchSignedRequest().then(
           function (signedRequest) { callback(data.seq, 200, 'OK', { response: signedRequest }); },
-          function (err) { callback(data.seq, 500, 'Internal Server Error', { response: String(err) }); });
+          function (err) {
+            if (err instanceof ApprovalRequired) {
+              callback(data.seq, 403, 'Forbidden', { response: 'user_approval_required' });
+            } else {
+              callback(data.seq, 500, 'Internal Server Error', { response: String(err) });
+            }
+          });
         break;
       case 'repost':
         host.reposts++;
-        (body.refresh ? fetchSignedRequest() : Promise.resolve(host.lastSignedRequest)).then(postSignedRequest);
+        // Still not approved: Salesforce answers a repost with the approval GET again.
+        (body.refresh || !host.lastSignedRequest ? fetchSignedRequest() : Promise.resolve(host.lastSignedRequest))
+          .then(postSignedRequest, function (err) { if (err instanceof ApprovalRequired) { loadApprovalPage(); } });
         break;
       case 'resize':
         resize(body.size || {});
         break;
       case 'ctx':
-        callback(data.seq, 200, 'OK', decodeContext(host.lastSignedRequest));
+        if (host.lastSignedRequest) {
+          callback(data.seq, 200, 'OK', decodeContext(host.lastSignedRequest));
+        } else {
+          callback(data.seq, 403, 'Forbidden', 'user_approval_required');
+        }
         break;
       case 'ajax':
         ajax(data.seq, body.url, body.config || {});
@@ -125,6 +150,6 @@ export const CANVAS_HOST_SCRIPT = String.raw`(function () {
     }
   });
 
-  postSignedRequest(input.value);
+  if (config.approvalUrl) { loadApprovalPage(); } else { postSignedRequest(input.value); }
 }());
 `

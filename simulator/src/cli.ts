@@ -1,4 +1,5 @@
 // npm run simulator [-- --port 4010 --canvas-app-url http://127.0.0.1:3000/canvas --seed 7]
+//   [--permitted-users self_authorize] [--refresh-token-rotation] [--new-org]
 // Runs the Salesforce simulator alone and prints how to use it.
 import { parseArgs } from 'node:util'
 import { createSalesforceSimulator } from './index.js'
@@ -13,8 +14,16 @@ const { values } = parseArgs({
     contacts: { type: 'string' },
     leads: { type: 'string' },
     log: { type: 'boolean', default: false },
+    'permitted-users': { type: 'string' },
+    'refresh-token-rotation': { type: 'boolean', default: false },
+    'new-org': { type: 'boolean', default: false },
   },
 })
+const permittedUsers = values['permitted-users']
+if (permittedUsers !== undefined && permittedUsers !== 'admin_preauthorized' && permittedUsers !== 'self_authorize') {
+  console.error('--permitted-users is admin_preauthorized or self_authorize')
+  process.exit(2)
+}
 
 const port = Number(values.port ?? process.env.SIM_PORT ?? 0)
 const simulator = await createSalesforceSimulator({
@@ -28,6 +37,9 @@ const simulator = await createSalesforceSimulator({
       ? { contacts: Number(values.contacts ?? 250), leads: Number(values.leads ?? 120), campaigns: 3 }
       : undefined,
   logger: values.log,
+  permittedUsers,
+  refreshTokenRotation: values['refresh-token-rotation'],
+  createdAfterWinter26: values['new-org'],
 })
 
 const lines = [

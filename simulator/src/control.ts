@@ -29,7 +29,17 @@ import { createDataControl, type DataControl } from './data-control.js'
 import { seedRecords, type SeedOptions, type SeedResult } from './seed-data.js'
 import type { CanvasRequest } from './signed-request.js'
 import { buildCanvasRequest, buildSignedRequest } from './signed-request.js'
-import type { Counters, FaultSpec, Org, OrgSettings, OutboxEntry, SimulatorState, User } from './state.js'
+import type {
+  ConnectedApp,
+  Counters,
+  FaultSpec,
+  Org,
+  OrgSettings,
+  OutboxEntry,
+  PermittedUsers,
+  SimulatorState,
+  User,
+} from './state.js'
 import { emptyCounters } from './state.js'
 
 export interface SimUser {
@@ -44,13 +54,25 @@ export interface SimUser {
   passwordExpired: boolean
   lockedUntil: string | null
   failedLoginAttempts: number
+  useAnyApiAuth: boolean
 }
 
 export interface SimOrg {
   id: string
   name: string
+  createdAfterWinter26: boolean
   settings: OrgSettings
   apiRequestsUsed: number
+}
+
+/** The connected app's settings a test can read and change (GET|PUT /_sim/app). */
+export interface SimApp {
+  consumerKey: string
+  name: string
+  permittedUsers: PermittedUsers
+  refreshTokenRotation: boolean
+  /** Users who approved the app themselves (OAuth consent), until revoked. */
+  selfAuthorizedUserIds: string[]
 }
 
 export interface SignedRequestOptions {
@@ -89,6 +111,11 @@ export interface SimulatorControl extends DataControl {
   setPasswordExpired(userId: string, expired?: boolean): void
   unlockUser(userId: string): void
   setUserActive(userId: string, active: boolean): void
+  /** The default connected app. */
+  app(): SimApp
+  setApp(settings: Partial<Pick<SimApp, 'permittedUsers' | 'refreshTokenRotation'>>): SimApp
+  /** User permissions: "Use Any API Auth". */
+  setUserPermissions(userId: string, permissions: { useAnyApiAuth?: boolean }): { useAnyApiAuth: boolean }
   orgSettings(orgId?: string): OrgSettings
   setOrgSettings(orgId: string, settings: Partial<OrgSettings>): OrgSettings
   /** Admin pre-authorisation of a user for the JWT bearer flow of a connected app. */
@@ -136,6 +163,17 @@ export function summarizeUser(user: User): SimUser {
     passwordExpired: user.passwordExpired,
     lockedUntil: user.lockedUntil === null ? null : new Date(user.lockedUntil).toISOString(),
     failedLoginAttempts: user.failedLoginAttempts,
+    useAnyApiAuth: user.useAnyApiAuth,
+  }
+}
+
+function summarizeApp(app: ConnectedApp): SimApp {
+  return {
+    consumerKey: app.consumerKey,
+    name: app.name,
+    permittedUsers: app.permittedUsers,
+    refreshTokenRotation: app.refreshTokenRotation,
+    selfAuthorizedUserIds: [...app.selfAuthorizedUserIds],
   }
 }
 
@@ -143,6 +181,7 @@ function summarizeOrg(org: Org): SimOrg {
   return {
     id: org.id,
     name: org.name,
+    createdAfterWinter26: org.createdAfterWinter26,
     settings: { ...org.settings, trustedIpRanges: [...org.settings.trustedIpRanges] },
     apiRequestsUsed: org.apiRequestsUsed,
   }
@@ -152,12 +191,14 @@ export function createOrgIn(
   state: SimulatorState,
   name: string,
   settings: OrgSettings,
+  createdAfterWinter26: boolean,
   schema: OrgSchemaChoice = 'demo',
 ): Org {
   const org: Org = {
     id: state.ids.next(KEY_PREFIXES.Organization),
     name,
     currencyIsoCode: 'USD',
+    createdAfterWinter26,
     settings,
     apiRequestsUsed: 0,
     apiUsageDay: new Date(state.now()).toISOString().slice(0, 10),
@@ -198,6 +239,7 @@ export function createUserIn(state: SimulatorState, orgId: string, input: Simula
     currencyIsoCode: 'USD',
     active: true,
     createdAt: state.now(),
+    useAnyApiAuth: input.useAnyApiAuth ?? false,
   }
   state.users.set(user.id, user)
   state.usersByUsername.set(username.toLowerCase(), user)
@@ -255,7 +297,10 @@ export function issueCanvasRequest(
   })
 }
 
-export function createControl(ctx: SimulatorContext, defaultSettings: () => OrgSettings): SimulatorControl {
+export function createControl(
+  ctx: SimulatorContext,
+  defaultSettings: (createdAfterWinter26: boolean) => OrgSettings,
+): SimulatorControl {
   const { state } = ctx
   const userOf = (id: string): User => {
     const user = state.userByIdOrUsername(id)
@@ -266,6 +311,23 @@ export function createControl(ctx: SimulatorContext, defaultSettings: () => OrgS
     const org = id ? state.orgs.get(id) : state.orgs.values().next().value
     if (!org) throw new Error(`unknown org ${id ?? ''}`)
     return org
+  }
+  /** Refuses unknown settings and values of the wrong type (a control error, answered 400). */
+  const checkSettings = (settings: unknown): Partial<OrgSettings> => {
+    if (settings === undefined) return {}
+    if (!settings || typeof settings !== 'object' || Array.isArray(settings))
+      throw new Error('settings must be an object')
+    const reference = defaultSettings(false)
+    for (const [key, value] of Object.entries(settings)) {
+      if (!(key in reference)) throw new Error(`not an org setting: ${key}`)
+      const expected: unknown = reference[key as keyof OrgSettings]
+      const ok = Array.isArray(expected)
+        ? Array.isArray(value) && value.every((v) => typeof v === 'string')
+        : typeof value === typeof expected && (typeof value !== 'number' || (Number.isFinite(value) && value >= 0))
+      if (!ok)
+        throw new Error(`${key} must be ${Array.isArray(expected) ? 'a list of strings' : `a ${typeof expected}`}`)
+    }
+    return settings as Partial<OrgSettings>
   }
   const sobjectOf = (type: string, orgId: string): SObjectDef => {
     const def = orgOf(orgId).schema.find(type)
@@ -281,7 +343,16 @@ export function createControl(ctx: SimulatorContext, defaultSettings: () => OrgS
     user: (id) => summarizeUser(userOf(id)),
     orgs: () => [...state.orgs.values()].map(summarizeOrg),
     createOrg(input) {
-      const org = createOrgIn(state, input.name, { ...defaultSettings(), ...input.settings }, input.schema)
+      if (typeof input.name !== 'string' || input.name.trim() === '') throw new Error('an org needs a name')
+      // An org created now is a new org: Winter '26 defaults unless the caller says otherwise.
+      const recent = input.createdAfterWinter26 ?? true
+      const org = createOrgIn(
+        state,
+        input.name,
+        { ...defaultSettings(recent), ...checkSettings(input.settings) },
+        recent,
+        input.schema,
+      )
       for (const u of input.users ?? []) createUserIn(state, org.id, u)
       if (input.data) seedRecords(state, { ...input.data, orgId: org.id, seed: state.seed })
       return summarizeOrg(org)
@@ -310,12 +381,36 @@ export function createControl(ctx: SimulatorContext, defaultSettings: () => OrgS
       syncUserRecord(state, user)
       if (!active) revokeUserTokens(state, user.id)
     },
+    app: () => summarizeApp(state.defaultApp()),
+    setApp(settings) {
+      if (!settings || typeof settings !== 'object') throw new Error('app settings must be an object')
+      const app = state.defaultApp()
+      for (const [key, value] of Object.entries(settings)) {
+        if (key === 'permittedUsers') {
+          if (value !== 'admin_preauthorized' && value !== 'self_authorize')
+            throw new Error('permittedUsers must be "admin_preauthorized" or "self_authorize"')
+        } else if (key === 'refreshTokenRotation') {
+          if (typeof value !== 'boolean') throw new Error('refreshTokenRotation must be a boolean')
+        } else throw new Error(`not an app setting: ${key}`)
+      }
+      if (settings.permittedUsers !== undefined) app.permittedUsers = settings.permittedUsers
+      if (settings.refreshTokenRotation !== undefined) app.refreshTokenRotation = settings.refreshTokenRotation
+      return summarizeApp(app)
+    },
+    setUserPermissions(id, permissions) {
+      const user = userOf(id)
+      if (!permissions || typeof permissions !== 'object') throw new Error('permissions must be an object')
+      for (const [key, value] of Object.entries(permissions)) {
+        if (key !== 'useAnyApiAuth') throw new Error(`not a simulated permission: ${key}`)
+        if (typeof value !== 'boolean') throw new Error('useAnyApiAuth must be a boolean')
+      }
+      if (permissions.useAnyApiAuth !== undefined) user.useAnyApiAuth = permissions.useAnyApiAuth
+      return { useAnyApiAuth: user.useAnyApiAuth }
+    },
     orgSettings: (id) => summarizeOrg(orgOf(id)).settings,
     setOrgSettings(id, settings) {
       const org = orgOf(id)
-      const known = Object.keys(org.settings)
-      for (const key of Object.keys(settings)) if (!known.includes(key)) throw new Error(`not an org setting: ${key}`)
-      Object.assign(org.settings, settings)
+      Object.assign(org.settings, checkSettings(settings))
       return summarizeOrg(org).settings
     },
     preauthorize(userId, consumerKey) {

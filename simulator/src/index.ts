@@ -60,6 +60,9 @@ function connectedApp(
     approvedUserIds: new Set(),
     canvasAppUrl: options.canvasAppUrl ?? null,
     canvasRefreshToken: options.canvasRefreshToken ?? true,
+    permittedUsers: options.permittedUsers ?? 'admin_preauthorized',
+    refreshTokenRotation: options.refreshTokenRotation ?? false,
+    selfAuthorizedUserIds: new Set(),
     applicationId: to15(state.ids.next(KEY_PREFIXES.ConnectedApplication)),
     referenceId: to15(state.ids.next(KEY_PREFIXES.CanvasReference)),
   }
@@ -87,12 +90,21 @@ export async function createSalesforceSimulator(
   const orgInputs: SimulatorOrgInput[] = options.orgs ?? [
     {
       name: options.orgName ?? DEFAULT_ORG_NAME,
+      createdAfterWinter26: options.createdAfterWinter26,
       users: options.users ?? [...DEFAULT_USERS],
       data: options.data ?? DEFAULT_DATA,
     },
   ]
   for (const input of orgInputs) {
-    const org = createOrgIn(state, input.name, { ...defaultOrgSettings(options), ...input.settings }, input.schema)
+    // Orgs of the start options keep the pre-Winter '26 defaults unless they say otherwise.
+    const recent = input.createdAfterWinter26 ?? false
+    const org = createOrgIn(
+      state,
+      input.name,
+      { ...defaultOrgSettings(options, recent), ...input.settings },
+      recent,
+      input.schema,
+    )
     for (const u of input.users ?? []) {
       const user = createUserIn(state, org.id, u)
       if (u.jwtPreauthorized) mainApp.preauthorizedUserIds.add(user.id)
@@ -105,7 +117,7 @@ export async function createSalesforceSimulator(
     processingMs: options.bulkQueryProcessingMs ?? 0,
     resultsPageSize: options.bulkResultsPageSize ?? 100_000,
   }
-  const control = createControl(ctx, () => defaultOrgSettings(options))
+  const control = createControl(ctx, (recent) => defaultOrgSettings(options, recent))
   const app = await buildSimulatorApp(ctx, control, options.logger ?? false)
   const host = options.host ?? '127.0.0.1'
   await app.listen({ port: options.port ?? 0, host })
@@ -125,7 +137,7 @@ export async function createSalesforceSimulator(
 
 export { buildCanvasRequest, buildSignedRequest, verifySignedRequest } from './signed-request.js'
 export type { CanvasRequest } from './signed-request.js'
-export type { SimulatorControl, SimOrg, SimUser, SignedRequestOptions, RecordFilter } from './control.js'
+export type { SimulatorControl, SimApp, SimOrg, SimUser, SignedRequestOptions, RecordFilter } from './control.js'
 export { RecordWriteError } from './control.js'
 export type {
   SalesforceSimulatorOptions,
@@ -140,5 +152,5 @@ export type { DataControl } from './data-control.js'
 export type { CustomFieldInput, FieldPatch, RecordTypeInfo } from './org-schema.js'
 export type { RecordTypeInput } from './customization.js'
 export type { MemberStatusInput } from './records.js'
-export type { Counters, FaultSpec, OrgSettings, OutboxEntry } from './state.js'
+export type { Counters, FaultSpec, OrgSettings, OutboxEntry, PermittedUsers } from './state.js'
 export { checksumSuffix, isValidId, to18 } from './ids.js'

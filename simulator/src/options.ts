@@ -1,4 +1,4 @@
-import type { OrgSettings } from './state.js'
+import type { OrgSettings, PermittedUsers } from './state.js'
 
 export interface SimulatorUserInput {
   username: string
@@ -16,6 +16,8 @@ export interface SimulatorUserInput {
   passwordExpired?: boolean
   /** Pre-authorised for the JWT bearer flow of the default connected app. */
   jwtPreauthorized?: boolean
+  /** The "Use Any API Auth" user permission. Default false (enforced only where the org enforces it). */
+  useAnyApiAuth?: boolean
 }
 
 export interface SimulatorDataInput {
@@ -33,6 +35,12 @@ export interface SimulatorOrgInput {
   name: string
   /** Default "demo". */
   schema?: OrgSchemaChoice
+  /**
+   * An org created in Winter '26 or later: SOAP login() off and "Use Any API Auth" enforced unless
+   * `settings` say otherwise. Default: true for orgs created at run time (control, POST /_sim/orgs),
+   * false for the orgs of the start options.
+   */
+  createdAfterWinter26?: boolean
   settings?: Partial<OrgSettings>
   users?: SimulatorUserInput[]
   /** Records seeded at start (default: a small demo data set; false for none). */
@@ -54,6 +62,10 @@ export interface SalesforceSimulatorOptions {
   canvasAppUrl?: string
   /** Include a refresh token in signed requests (connected app has the refresh_token scope). Default true. */
   canvasRefreshToken?: boolean
+  /** Permitted users of the connected app. Default "admin_preauthorized" (the signed request is POSTed at once). */
+  permittedUsers?: PermittedUsers
+  /** Refresh-token rotation on the connected app. Default false. */
+  refreshTokenRotation?: boolean
   /** PEM certificate for JWT bearer: one for the default consumer key, or per consumer key. */
   jwtCertificatePem?: string | Record<string, string>
   /** Allowed OAuth redirect URIs; default: any http(s) URI. */
@@ -68,6 +80,9 @@ export interface SalesforceSimulatorOptions {
   lockoutMinutes?: number
   trustedIpRanges?: string[]
   soapLoginEnabled?: boolean
+  useAnyApiAuthEnforced?: boolean
+  /** The default org was created in Winter '26 or later (see SimulatorOrgInput). Default false. */
+  createdAfterWinter26?: boolean
   /** Name of the default org. */
   orgName?: string
   /** Users of the default org (default: Ada and Grace). */
@@ -117,10 +132,15 @@ export const DEFAULT_DATA: Required<SimulatorDataInput> = {
   optedOutFraction: 0.05,
 }
 
-export function defaultOrgSettings(options: SalesforceSimulatorOptions): OrgSettings {
+/**
+ * Settings of a new org. Orgs created in Winter '26 or later have SOAP login() off and enforce
+ * "Use Any API Auth" (see README.md, "Login rules"); older orgs keep login() on.
+ */
+export function defaultOrgSettings(options: SalesforceSimulatorOptions, createdAfterWinter26 = false): OrgSettings {
   return {
     trustedIpRanges: options.trustedIpRanges ?? [],
-    soapLoginEnabled: options.soapLoginEnabled ?? true,
+    soapLoginEnabled: createdAfterWinter26 ? false : (options.soapLoginEnabled ?? true),
+    useAnyApiAuthEnforced: createdAfterWinter26 ? true : (options.useAnyApiAuthEnforced ?? false),
     apiEnabled: true,
     oauthPasswordFlowEnabled: false,
     sessionTimeoutSeconds: options.sessionTimeoutSeconds ?? 7200,

@@ -8,6 +8,7 @@ import type { SimulatorControl } from './control.js'
 import { defaultFaultBody, takeFault } from './faults.js'
 import { registerCanvasHostRoutes } from './routes/canvas-host.js'
 import { registerControlRoutes } from './routes/control.js'
+import { registerFallbacks } from './routes/fallback.js'
 import { JSON_TYPE, sendSfError } from './routes/http.js'
 import { registerOAuthRoutes } from './routes/oauth.js'
 import { registerRestRoutes } from './routes/rest.js'
@@ -22,7 +23,8 @@ export async function buildSimulatorApp(
   const { state } = ctx
   ctx.composite ??= { token: randomBytes(24).toString('hex'), journals: new Map() }
   const gate = ctx.composite
-  const app = Fastify({ logger, bodyLimit: 64 * 1024 * 1024 })
+  // Salesforce accepts its documented URLs with or without a trailing slash (/query/?q=, /sobjects/, …).
+  const app = Fastify({ logger, bodyLimit: 64 * 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } })
   await app.register(formbody)
 
   app.addContentTypeParser(['text/xml', 'application/soap+xml'], { parseAs: 'string' }, (_req, body, done) =>
@@ -95,5 +97,6 @@ export async function buildSimulatorApp(
   registerCanvasHostRoutes(app, ctx)
   registerControlRoutes(app, control)
   registerDataControlRoutes(app, control)
+  registerFallbacks(app, ctx)
   return app
 }

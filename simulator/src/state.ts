@@ -10,6 +10,8 @@ export interface OrgSettings {
   /** CIDR ("10.0.0.0/8") or range ("10.0.0.1-10.0.0.9") entries; logins from these need no token. */
   trustedIpRanges: string[]
   soapLoginEnabled: boolean
+  /** SOAP login() needs the user's "Use Any API Auth" permission (enforced by default in new orgs). */
+  useAnyApiAuthEnforced: boolean
   apiEnabled: boolean
   /** The OAuth username-password flow ("Allow OAuth Username-Password Flows"); off by default. */
   oauthPasswordFlowEnabled: boolean
@@ -24,6 +26,8 @@ export interface Org {
   id: string
   name: string
   currencyIsoCode: string
+  /** Created in Winter '26 or later: SOAP login() off and "Use Any API Auth" enforced by default. */
+  createdAfterWinter26: boolean
   settings: OrgSettings
   apiRequestsUsed: number
   apiUsageDay: string
@@ -61,9 +65,11 @@ export interface User {
   currencyIsoCode: string
   active: boolean
   createdAt: number
+  /** The "Use Any API Auth" user permission (needed for SOAP login() where the org enforces it). */
+  useAnyApiAuth: boolean
 }
 
-export type SessionKind = 'soap' | 'oauth_code' | 'oauth_password' | 'refresh' | 'jwt' | 'canvas'
+export type SessionKind = 'soap' | 'oauth_code' | 'oauth_token' | 'oauth_password' | 'refresh' | 'jwt' | 'canvas'
 
 export interface Session {
   token: string
@@ -106,6 +112,9 @@ export interface AuthorizationCode {
 export interface PendingAuthorization {
   id: string
   clientId: string
+  /** "code": web-server flow; "token": user-agent flow (the Canvas SDK's oauth.login()). */
+  responseType: 'code' | 'token'
+  loginHint: string
   redirectUri: string
   state: string | null
   scope: string[]
@@ -114,6 +123,8 @@ export interface PendingAuthorization {
   userId: string | null
   createdAt: number
 }
+
+export type PermittedUsers = 'admin_preauthorized' | 'self_authorize'
 
 export interface ConnectedApp {
   name: string
@@ -133,6 +144,12 @@ export interface ConnectedApp {
   approvedUserIds: Set<string>
   canvasAppUrl: string | null
   canvasRefreshToken: boolean
+  /** "Admin approved users are pre-authorized" (every user of the org here) or "All users may self-authorize". */
+  permittedUsers: PermittedUsers
+  /** Each refresh_token grant answers a new refresh token and invalidates the one it used. */
+  refreshTokenRotation: boolean
+  /** Users who approved the app themselves (OAuth consent); a self-authorizing canvas app is POSTed only for them. */
+  selfAuthorizedUserIds: Set<string>
   applicationId: string
   referenceId: string
 }
@@ -188,14 +205,21 @@ export interface SuccessFailure {
 export interface Counters {
   logins: SuccessFailure & {
     byUser: Record<string, SuccessFailure>
+    byOrg: Record<string, SuccessFailure>
     byKind: Record<LoginKind, SuccessFailure>
     /** Failures by Salesforce error code (INVALID_LOGIN, invalid_grant, ...). */
     byCode: Record<string, number>
     /** Failures for usernames the simulator does not know. */
     unknownUsername: number
   }
-  apiCalls: { total: number; byEndpoint: Record<string, number> }
-  /** The same API call counts per org ID. */
+  apiCalls: {
+    total: number
+    byEndpoint: Record<string, number>
+    /** Calls by user ID and by org ID. */
+    byUser: Record<string, number>
+    byOrg: Record<string, number>
+  }
+  /** Per org ID, by endpoint (apiCalls.byOrg has the totals). */
   apiCallsByOrg: Record<string, { total: number; byEndpoint: Record<string, number> }>
   /** Requests run inside a /composite call: not API calls themselves, counted here by endpoint. */
   subrequests: { total: number; byEndpoint: Record<string, number> }
@@ -211,11 +235,12 @@ export function emptyCounters(): Counters {
       success: 0,
       failure: 0,
       byUser: {},
+      byOrg: {},
       byKind: { soap: sf(), oauth_code: sf(), oauth_password: sf(), refresh: sf(), jwt: sf() },
       byCode: {},
       unknownUsername: 0,
     },
-    apiCalls: { total: 0, byEndpoint: {} },
+    apiCalls: { total: 0, byEndpoint: {}, byUser: {}, byOrg: {} },
     apiCallsByOrg: {},
     subrequests: { total: 0, byEndpoint: {} },
     bulk: { jobsCreated: 0, recordsServed: 0 },

@@ -226,6 +226,7 @@ describe('query jobs through jsforce', () => {
 
     const other = sim.control.createOrg({
       name: 'Other',
+      createdAfterWinter26: false, // an older org: SOAP login() still on
       users: [{ username: 'eve@other.test', firstName: 'Eve', lastName: 'Other' }],
       data: { contacts: 3, leads: 0, campaigns: 0 },
     })

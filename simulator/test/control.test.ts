@@ -69,8 +69,10 @@ describe('users and orgs over HTTP', () => {
   })
 
   it('creates an org with its own settings and a user who can log in to it', async () => {
+    // An org from before Winter '26: SOAP login() still on (new orgs have it off, see soap-login.test.ts).
     const org = await call('POST', '/_sim/orgs', {
       name: 'Second Org',
+      createdAfterWinter26: false,
       settings: { trustedIpRanges: ['127.0.0.1/32'] },
     })
     expect(org.status).toBe(201)
@@ -143,8 +145,18 @@ describe('counters, outbox and faults over HTTP', () => {
       .sobject('Contact')
       .update([{ Id: sim.control.records('Contact', { limit: 1 })[0].Id as string, Title: 'x' }])
     const { body } = await call('GET', '/_sim/counters')
-    expect(body.apiCalls).toEqual({ total: 3, byEndpoint: { query: 1, describe: 1, 'composite/sobjects': 1 } })
-    expect(body.logins).toMatchObject({ success: 1, failure: 0, byUser: { [ada.id]: { success: 1, failure: 0 } } })
+    expect(body.apiCalls).toEqual({
+      total: 3,
+      byEndpoint: { query: 1, describe: 1, 'composite/sobjects': 1 },
+      byUser: { [ada.id]: 3 },
+      byOrg: { [ada.organizationId]: 3 },
+    })
+    expect(body.logins).toMatchObject({
+      success: 1,
+      failure: 0,
+      byUser: { [ada.id]: { success: 1, failure: 0 } },
+      byOrg: { [ada.organizationId]: { success: 1, failure: 0 } },
+    })
     await call('POST', '/_sim/counters/reset')
     expect((await call('GET', '/_sim/counters')).body.apiCalls.total).toBe(0)
   })

@@ -2,7 +2,7 @@
 // revoke, JWT bearer with a certificate, identity, and Salesforce's exact error bodies.
 import jwt from 'jsonwebtoken'
 import { Connection, OAuth2 } from 'jsforce'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { SimUser } from '../src/index.js'
 import {
   createSalesforceSimulator,
@@ -168,6 +168,87 @@ describe('web-server flow with PKCE ("Connect with Salesforce")', () => {
   })
 })
 
+describe('Salesforce’s login and approval pages', () => {
+  it('authorize → /?ec=302 login page → RemoteAccessAuthorizationPage.apexp → callback, none of them framable', async () => {
+    const start = await fetch(oauth2().getAuthorizationUrl({ scope: 'api', state: 'x' }), { redirect: 'manual' })
+    expect(start.status).toBe(302)
+    const toLogin = new URL(start.headers.get('location')!, sim.url)
+    expect(toLogin.pathname).toBe('/')
+    expect(toLogin.searchParams.get('ec')).toBe('302')
+    const startUrl = new URL(toLogin.searchParams.get('startURL')!, sim.url)
+    expect(startUrl.pathname).toBe('/setup/secur/RemoteAccessAuthorizationPage.apexp')
+
+    const loginPage = await fetch(toLogin)
+    expect(loginPage.headers.get('x-frame-options')).toBe('DENY')
+    expect(loginPage.headers.get('content-security-policy')).toBe("frame-ancestors 'none'")
+    const html = await loginPage.text()
+    expect(html).toMatch(/<button type="submit" id="Login" name="Login">Log In<\/button>/)
+    const flow = /name="flow" value="([^"]+)"/.exec(html)![1]
+    const login = await fetch(`${sim.url}/services/oauth2/authorize/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ flow, username: ada.username, password: ada.password }).toString(),
+      redirect: 'manual',
+    })
+    expect(login.status).toBe(302)
+    expect(login.headers.get('location')).toBe(`${startUrl.pathname}${startUrl.search}`)
+    const consent = await fetch(new URL(login.headers.get('location')!, sim.url))
+    expect(consent.headers.get('x-frame-options')).toBe('DENY')
+    expect(await consent.text()).toContain('Allow Access?')
+
+    // A stale link explains itself instead of failing.
+    const stale = await fetch(`${sim.url}/?ec=302&startURL=${encodeURIComponent(startUrl.pathname + '?source=gone')}`)
+    expect(stale.status).toBe(400)
+    expect(await stale.text()).toContain('the login page expired')
+  })
+})
+
+describe('user-agent flow (response_type=token, as the Canvas SDK’s oauth.login() asks)', () => {
+  const userAgentUrl = (state: string) =>
+    `${sim.url}/services/oauth2/authorize?response_type=token&client_id=${DEFAULT_CONSUMER_KEY}` +
+    `&redirect_uri=${encodeURIComponent('http://127.0.0.1:9/sdk/callback.html')}&state=${state}&display=popup`
+
+  it('answers the token in the fragment, and records the user’s approval of the app', async () => {
+    sim.control.revokeUserTokens(grace.id)
+    expect(sim.control.app().selfAuthorizedUserIds).not.toContain(grace.id)
+    const back = await authorizeWithForms(userAgentUrl('/canvas'), {
+      username: grace.username,
+      password: grace.password,
+    })
+    expect(back.search).toBe('')
+    const fragment = Object.fromEntries(new URLSearchParams(back.hash.slice(1)))
+    expect(fragment).toMatchObject({
+      instance_url: sim.url,
+      id: `${sim.url}/id/${grace.organizationId}/${grace.id}`,
+      token_type: 'Bearer',
+      state: '/canvas',
+      issued_at: expect.stringMatching(/^\d{13}$/),
+    })
+    expect(fragment.refresh_token).toBeUndefined()
+    // The Canvas SDK decodes the fragment with decodeURIComponent: the token must survive that.
+    const sdkToken = decodeURIComponent(/access_token=([^&]+)/.exec(back.hash)![1])
+    expect(sdkToken).toBe(fragment.access_token)
+    const conn = new Connection({ instanceUrl: sim.url, accessToken: sdkToken, version: '60.0' })
+    expect((await conn.query('SELECT COUNT() FROM Contact')).totalSize).toBe(20)
+    expect(sim.control.app().selfAuthorizedUserIds).toContain(grace.id)
+  })
+
+  it('answers a denial in the fragment too, and records no approval', async () => {
+    sim.control.revokeUserTokens(ada.id)
+    const back = await authorizeWithForms(userAgentUrl('s2'), {
+      username: ada.username,
+      password: ada.password,
+      decision: 'deny',
+    })
+    expect(Object.fromEntries(new URLSearchParams(back.hash.slice(1)))).toEqual({
+      error: 'access_denied',
+      error_description: 'end-user denied authorization',
+      state: 's2',
+    })
+    expect(sim.control.app().selfAuthorizedUserIds).not.toContain(ada.id)
+  })
+})
+
 describe('refresh tokens', () => {
   it('after every session expires, the next query refreshes transparently', async () => {
     const { conn } = await connectWithSalesforce(grace)
@@ -229,6 +310,107 @@ describe('refresh tokens', () => {
     const { conn, client } = await connectWithSalesforce(grace)
     await fetch(`${sim.url}/_sim/users/${grace.id}/revoke-tokens`, { method: 'POST' })
     await expect(client.refreshToken(conn.refreshToken!)).rejects.toMatchObject({ name: 'invalid_grant' })
+  })
+})
+
+describe('refresh-token rotation', () => {
+  const refreshFields = (refreshToken: string) => ({
+    grant_type: 'refresh_token',
+    refresh_token: refreshToken,
+    client_id: DEFAULT_CONSUMER_KEY,
+    client_secret: DEFAULT_CONSUMER_SECRET,
+  })
+  const setApp = (body: unknown) =>
+    fetch(`${sim.url}/_sim/app`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }).then(async (r) => ({ status: r.status, body: await r.json() }))
+
+  afterEach(() => sim.control.setApp({ refreshTokenRotation: false }))
+
+  it('is off by default: a refresh answers no new refresh token and the old one keeps working', async () => {
+    expect(await fetch(`${sim.url}/_sim/app`).then((r) => r.json())).toMatchObject({
+      consumerKey: DEFAULT_CONSUMER_KEY,
+      permittedUsers: 'admin_preauthorized',
+      refreshTokenRotation: false,
+    })
+    const { conn } = await connectWithSalesforce(ada)
+    const first = await tokenRequest(refreshFields(conn.refreshToken!))
+    expect(first.status).toBe(200)
+    expect(first.body.refresh_token).toBeUndefined()
+    expect((await tokenRequest(refreshFields(conn.refreshToken!))).status).toBe(200)
+  })
+
+  it('with rotation on, each refresh answers a new refresh token and kills the one it used', async () => {
+    expect(await setApp({ refreshTokenRotation: true })).toMatchObject({
+      status: 200,
+      body: { refreshTokenRotation: true },
+    })
+    const { conn } = await connectWithSalesforce(grace)
+    const original = conn.refreshToken!
+    const first = await tokenRequest(refreshFields(original))
+    expect(first.status).toBe(200)
+    expect(first.body.refresh_token).toMatch(/^5Aep861/)
+    expect(first.body.refresh_token).not.toBe(original)
+
+    // The old one is dead, exactly as Salesforce says it.
+    expect(await tokenRequest(refreshFields(original))).toEqual({
+      status: 400,
+      body: { error: 'invalid_grant', error_description: 'expired access/refresh token' },
+    })
+    // The access token of the first refresh still works; the new refresh token rotates again.
+    const limits = await fetch(`${sim.url}/services/data/v60.0/limits`, {
+      headers: { authorization: `Bearer ${first.body.access_token}` },
+    })
+    expect(limits.status).toBe(200)
+    const second = await tokenRequest(refreshFields(first.body.refresh_token))
+    expect(second.status).toBe(200)
+    expect(second.body.refresh_token).not.toBe(first.body.refresh_token)
+    expect((await tokenRequest(refreshFields(first.body.refresh_token))).status).toBe(400)
+  })
+
+  it('with rotation on, two parallel refreshes of one token: one wins, the other gets invalid_grant', async () => {
+    sim.control.setApp({ refreshTokenRotation: true })
+    const { conn } = await connectWithSalesforce(ada)
+    const results = await Promise.all([
+      tokenRequest(refreshFields(conn.refreshToken!)),
+      tokenRequest(refreshFields(conn.refreshToken!)),
+    ])
+    expect(results.map((r) => r.status).sort()).toEqual([200, 400])
+    expect(results.find((r) => r.status === 400)!.body).toEqual({
+      error: 'invalid_grant',
+      error_description: 'expired access/refresh token',
+    })
+  })
+
+  it('jsforce keeps refreshing only if the client stores each rotated token', async () => {
+    sim.control.setApp({ refreshTokenRotation: true })
+    const { conn } = await connectWithSalesforce(grace)
+    // jsforce hands the token response to 'refresh' listeners but keeps its old refresh token.
+    conn.on('refresh', (_accessToken: string, res: { refresh_token?: string }) => {
+      if (res.refresh_token) conn.refreshToken = res.refresh_token
+    })
+    for (let i = 0; i < 3; i++) {
+      sim.control.expireSessions()
+      expect((await conn.query('SELECT COUNT() FROM Contact')).totalSize).toBe(20)
+    }
+    expect(sim.control.counters().logins.byKind.refresh).toEqual({ success: 3, failure: 0 })
+
+    const careless = (await connectWithSalesforce(ada)).conn
+    sim.control.expireSessions()
+    await careless.query('SELECT COUNT() FROM Contact')
+    sim.control.expireSessions()
+    await expect(careless.query('SELECT COUNT() FROM Contact')).rejects.toThrow(/expired access\/refresh token/)
+  })
+
+  it('refuses unknown app settings and wrong values', async () => {
+    expect((await setApp({ refreshTokenRotation: 'yes' })).status).toBe(400)
+    expect((await setApp({ permittedUsers: 'everyone' })).status).toBe(400)
+    expect(await setApp({ consumerSecret: 'x' })).toEqual({
+      status: 400,
+      body: { error: 'not an app setting: consumerSecret' },
+    })
   })
 })
 

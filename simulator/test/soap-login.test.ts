@@ -1,8 +1,14 @@
 // SOAP login() against the simulator with real jsforce: token rules, resets, lockout, limits.
-import { Connection } from 'jsforce'
+import { Connection, OAuth2 } from 'jsforce'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { OutboxEntry, SimUser } from '../src/index.js'
-import { createSalesforceSimulator, type SalesforceSimulator } from '../src/index.js'
+import {
+  createSalesforceSimulator,
+  DEFAULT_CONSUMER_KEY,
+  DEFAULT_CONSUMER_SECRET,
+  type SalesforceSimulator,
+} from '../src/index.js'
+import { authorizeWithForms } from '../src/testing/oauth-forms.js'
 
 let sim: SalesforceSimulator
 let ada: SimUser
@@ -43,6 +49,7 @@ beforeEach(() => {
   sim.control.setOrgSettings(ada.organizationId, {
     trustedIpRanges: [],
     soapLoginEnabled: true,
+    useAnyApiAuthEnforced: false,
     apiEnabled: true,
     maxInvalidLoginAttempts: 5,
     loginRateLimitPerHour: 3600,
@@ -183,7 +190,11 @@ describe('org switches and API versions', () => {
   })
 
   it('answers INVALID_OPERATION from API 65.0, where login() is gone', async () => {
-    await expect(login(ada.username, ada.password + ada.securityToken, '65.0')).rejects.toThrow(/^INVALID_OPERATION/)
+    await expect(login(ada.username, ada.password + ada.securityToken, '65.0')).rejects.toThrow(
+      'INVALID_OPERATION: The SOAP Login operation is not available in the API version specified (65.0). ' +
+        'Refer to the documentation for supported versions.',
+    )
+    await expect(login(ada.username, ada.password + ada.securityToken, '66.0')).rejects.toThrow(/^INVALID_OPERATION/)
     await expect(login(ada.username, ada.password + ada.securityToken, '64.0')).resolves.toBeDefined()
   })
 
@@ -253,5 +264,160 @@ describe('wire format', () => {
     await conn.logout()
     const res = await fetch(`${sim.url}/services/data/v60.0/limits`, { headers: { authorization: `Bearer ${token}` } })
     expect(res.status).toBe(401)
+  })
+})
+
+async function simPut(path: string, body: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${sim.url}${path}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  return { status: res.status, body: await res.json() }
+}
+
+async function rawLogin(username: string, password: string): Promise<{ status: number; xml: string }> {
+  const res = await fetch(`${sim.url}/services/Soap/u/64.0`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/xml', SOAPAction: '""' },
+    body: soapEnvelope(username, password),
+  })
+  return { status: res.status, xml: await res.text() }
+}
+
+const DISABLED =
+  'INVALID_OPERATION: SOAP API login() is disabled by default in this org. ' +
+  'Contact the org administrator to enable SOAP API login().'
+const NO_PERMISSION = 'INSUFFICIENT_ACCESS: SOAP API login() requires the Use Any API Auth user permission.'
+
+describe('orgs created in Winter ’26 or later, and the “Use Any API Auth” permission', () => {
+  it('keeps the seeded demo org as it was: SOAP login() on, the permission not enforced', async () => {
+    const orgs = await simGet('/_sim/orgs')
+    expect(orgs[0]).toMatchObject({ id: ada.organizationId, createdAfterWinter26: false })
+    expect(await simGet(`/_sim/orgs/${ada.organizationId}/settings`)).toMatchObject({
+      soapLoginEnabled: true,
+      useAnyApiAuthEnforced: false,
+    })
+    expect(ada.useAnyApiAuth).toBe(false)
+    await expect(login(ada.username, ada.password + ada.securityToken)).resolves.toMatchObject({ id: ada.id })
+  })
+
+  it('a new org has login() off; switched on, a user without the permission gets INSUFFICIENT_ACCESS until granted', async () => {
+    const org = await simPost('/_sim/orgs', { name: 'Winter 26 Org' })
+    expect(org).toMatchObject({
+      createdAfterWinter26: true,
+      settings: { soapLoginEnabled: false, useAnyApiAuthEnforced: true },
+    })
+    const user: SimUser = await simPost('/_sim/users', {
+      organizationId: org.id,
+      username: 'hedy@winter26.test',
+      password: 'Lamarr-1914!',
+      firstName: 'Hedy',
+      lastName: 'Lamarr',
+    })
+    const credentials = user.password + user.securityToken
+
+    await expect(login(user.username, credentials)).rejects.toThrow(DISABLED)
+    const disabled = await rawLogin(user.username, credentials)
+    expect(disabled.status).toBe(500)
+    expect(disabled.xml).toContain('<faultcode>sf:INVALID_OPERATION</faultcode>')
+
+    expect((await simPut(`/_sim/orgs/${org.id}/settings`, { soapLoginEnabled: true })).body).toMatchObject({
+      soapLoginEnabled: true,
+      useAnyApiAuthEnforced: true,
+    })
+    await expect(login(user.username, credentials)).rejects.toThrow(NO_PERMISSION)
+    const refused = await rawLogin(user.username, credentials)
+    expect(refused.xml).toContain('<faultcode>sf:INSUFFICIENT_ACCESS</faultcode>')
+    expect(refused.xml).toContain('<sf:exceptionCode>INSUFFICIENT_ACCESS</sf:exceptionCode>')
+    // A wrong password still answers INVALID_LOGIN: the permission is checked only for the right one.
+    await expect(login(user.username, 'wrong' + user.securityToken)).rejects.toThrow(/^INVALID_LOGIN/)
+    // The right password is no failed attempt: no lockout however often the permission is missing.
+    for (let i = 0; i < 5; i++) await expect(login(user.username, credentials)).rejects.toThrow(/^INSUFFICIENT_ACCESS/)
+    expect(sim.control.user(user.id)).toMatchObject({ lockedUntil: null, failedLoginAttempts: 0 })
+
+    const granted = await simPut(`/_sim/users/${user.id}/permissions`, { useAnyApiAuth: true })
+    expect(granted).toEqual({ status: 200, body: { useAnyApiAuth: true } })
+    await expect(login(user.username, credentials)).resolves.toMatchObject({ id: user.id, organizationId: org.id })
+
+    const counters = sim.control.counters()
+    expect(counters.logins.byCode).toMatchObject({ INVALID_OPERATION: 2, INSUFFICIENT_ACCESS: 7, INVALID_LOGIN: 1 })
+    expect(counters.logins.byOrg[org.id]).toEqual({ success: 1, failure: 10 })
+  })
+
+  it('Connect with Salesforce still works in a new org', async () => {
+    const org = sim.control.createOrg({ name: 'OAuth Only Org' })
+    const user = sim.control.createUser({
+      organizationId: org.id,
+      username: 'vint@oauth-only.test',
+      password: 'Cerf-1943!',
+      firstName: 'Vint',
+      lastName: 'Cerf',
+    })
+    const client = new OAuth2({
+      loginUrl: sim.url,
+      clientId: DEFAULT_CONSUMER_KEY,
+      clientSecret: DEFAULT_CONSUMER_SECRET,
+      redirectUri: 'http://127.0.0.1:9/callback',
+    })
+    const back = await authorizeWithForms(client.getAuthorizationUrl({ scope: 'api refresh_token' }), {
+      username: user.username,
+      password: 'Cerf-1943!',
+    })
+    const conn = new Connection({ oauth2: client, version: '64.0' })
+    await expect(conn.authorize(back.searchParams.get('code')!)).resolves.toMatchObject({ id: user.id })
+    await expect(conn.query('SELECT Id FROM User')).resolves.toMatchObject({ totalSize: 1 })
+  })
+
+  it('an old org can enforce the permission too', async () => {
+    sim.control.setOrgSettings(ada.organizationId, { useAnyApiAuthEnforced: true })
+    await expect(login(ada.username, ada.password + ada.securityToken)).rejects.toThrow(NO_PERMISSION)
+    sim.control.setUserPermissions(ada.id, { useAnyApiAuth: true })
+    try {
+      await expect(login(ada.username, ada.password + ada.securityToken)).resolves.toMatchObject({ id: ada.id })
+      expect(sim.control.user(ada.id).useAnyApiAuth).toBe(true)
+    } finally {
+      sim.control.setUserPermissions(ada.id, { useAnyApiAuth: false })
+    }
+  })
+
+  it('orgs of the start options can be new orgs, and run-time orgs can be old ones', async () => {
+    const modern = await createSalesforceSimulator({
+      data: false,
+      orgs: [
+        { name: 'New', createdAfterWinter26: true, users: [{ username: 'n@new.test', firstName: 'N', lastName: 'N' }] },
+        { name: 'Old', users: [{ username: 'o@old.test', firstName: 'O', lastName: 'O', useAnyApiAuth: true }] },
+      ],
+    })
+    try {
+      const [newOrg, oldOrg] = modern.control.orgs()
+      expect(newOrg.settings).toMatchObject({ soapLoginEnabled: false, useAnyApiAuthEnforced: true })
+      expect(oldOrg.settings).toMatchObject({ soapLoginEnabled: true, useAnyApiAuthEnforced: false })
+      expect(modern.control.user('o@old.test').useAnyApiAuth).toBe(true)
+      expect(modern.control.createOrg({ name: 'Legacy', createdAfterWinter26: false }).settings).toMatchObject({
+        soapLoginEnabled: true,
+        useAnyApiAuthEnforced: false,
+      })
+    } finally {
+      await modern.close()
+    }
+    const single = await createSalesforceSimulator({ data: false, createdAfterWinter26: true })
+    try {
+      expect(single.control.orgs()[0]).toMatchObject({
+        createdAfterWinter26: true,
+        settings: { soapLoginEnabled: false },
+      })
+    } finally {
+      await single.close()
+    }
+  })
+
+  it('refuses unknown permissions and settings of the wrong type', async () => {
+    expect((await simPut(`/_sim/users/${ada.id}/permissions`, { modifyAllData: true })).status).toBe(400)
+    expect((await simPut(`/_sim/users/${ada.id}/permissions`, { useAnyApiAuth: 'yes' })).status).toBe(400)
+    expect((await simPut('/_sim/users/005000000000000AAA/permissions', { useAnyApiAuth: true })).status).toBe(404)
+    const bad = await simPut(`/_sim/orgs/${ada.organizationId}/settings`, { soapLoginEnabled: 'false' })
+    expect(bad).toEqual({ status: 400, body: { error: 'soapLoginEnabled must be a boolean' } })
+    expect(sim.control.orgSettings(ada.organizationId).soapLoginEnabled).toBe(true)
   })
 })

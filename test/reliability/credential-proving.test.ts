@@ -114,7 +114,7 @@ describe('proving Salesforce credentials', () => {
     expect((await counters()).logins.byUser[ada.id]).toMatchObject({ success: 5 })
 
     // The same account linked to a user of another org: its own username has room, the account less.
-    const org = t.sim.control.createOrg({ name: 'Second Org', data: false })
+    const org = t.sim.control.createOrg({ name: 'Second Org', data: false, createdAfterWinter26: false })
     const carol = t.sim.control.createUser({
       username: 'carol@second.sflink.test',
       password: 'Carol-Pass-123',

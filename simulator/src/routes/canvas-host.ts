@@ -5,6 +5,7 @@ import { CANVAS_HOST_SCRIPT } from '../canvas-host-script.js'
 import type { SimulatorContext } from '../context.js'
 import { issueCanvasRequest } from '../control.js'
 import { buildSignedRequest } from '../signed-request.js'
+import type { User } from '../state.js'
 import { escapeHtml, JSON_TYPE, queryParams, requestOrigin, scriptJson } from './http.js'
 
 export function registerCanvasHostRoutes(app: FastifyInstance, ctx: SimulatorContext): void {
@@ -16,9 +17,32 @@ export function registerCanvasHostRoutes(app: FastifyInstance, ctx: SimulatorCon
     return q.app ?? state.defaultApp().canvasAppUrl
   }
 
-  const signed = (request: FastifyRequest, canvasUrl: string) => {
+  const userFor = (request: FastifyRequest): User | undefined => {
     const q = queryParams(request)
-    const user = q.user ? state.userByIdOrUsername(q.user) : state.users.values().next().value
+    return q.user ? state.userByIdOrUsername(q.user) : state.users.values().next().value
+  }
+
+  /** "All users may self-authorize" and this user has not approved the app (or the approval was revoked). */
+  const approvalRequired = (user: User): boolean => {
+    const app = state.defaultApp()
+    return app.permittedUsers === 'self_authorize' && !app.selfAuthorizedUserIds.has(user.id)
+  }
+
+  /**
+   * Where Salesforce sends a self-authorizing app's user who has not approved it: a GET to the canvas
+   * URL (fragment stripped) with _sfdc_canvas_authvalue=user_approval_required, plus the loginUrl the
+   * Canvas SDK's Sfdc.canvas.oauth.loginUrl() reads to build its authorize URL.
+   */
+  const approvalUrl = (canvasUrl: string): string => {
+    const url = new URL(canvasUrl)
+    url.hash = ''
+    url.searchParams.set('_sfdc_canvas_authvalue', 'user_approval_required')
+    url.searchParams.set('loginUrl', state.baseUrl)
+    return url.toString()
+  }
+
+  const signed = (request: FastifyRequest, canvasUrl: string) => {
+    const user = userFor(request)
     if (!user) return undefined
     const origin = requestOrigin(request)
     const canvasRequest = issueCanvasRequest(ctx, user.id, {
@@ -30,6 +54,14 @@ export function registerCanvasHostRoutes(app: FastifyInstance, ctx: SimulatorCon
   }
 
   app.get('/canvas-host/signed-request', async (request, reply) => {
+    const user = userFor(request)
+    if (user && approvalRequired(user)) {
+      return reply
+        .code(403)
+        .type(JSON_TYPE)
+        .header('cache-control', 'no-store')
+        .send({ error: 'user_approval_required', message: 'The user has not approved this self-authorizing app.' })
+    }
     const result = signed(request, canvasUrlFor(request) ?? '')
     if (!result) return reply.code(404).type(JSON_TYPE).send({ error: 'unknown user' })
     return reply.type(JSON_TYPE).header('cache-control', 'no-store').send({ signedRequest: result.signedRequest })
@@ -49,17 +81,31 @@ export function registerCanvasHostRoutes(app: FastifyInstance, ctx: SimulatorCon
           '<!DOCTYPE html><title>No canvas app</title><p id="no-canvas-app">No canvas app URL is configured: start the simulator with <code>canvasAppUrl</code>, call <code>control.setCanvasAppUrl(url)</code> (PUT /_sim/canvas), or add <code>?app=URL</code>.</p>',
         )
     }
-    const result = signed(request, canvasUrl)
-    if (!result)
+    if (!URL.canParse(canvasUrl)) {
+      return reply
+        .code(400)
+        .type('text/html;charset=UTF-8')
+        .send('<!DOCTYPE html><title>Bad canvas app URL</title><p>The canvas app URL is not an absolute URL.</p>')
+    }
+    const user = userFor(request)
+    if (!user)
       return reply
         .code(404)
         .type('text/html;charset=UTF-8')
         .send('<!DOCTYPE html><title>Unknown user</title><p>Unknown user</p>')
-    const { user, signedRequest } = result
+    // Self-authorizing app, not approved yet: no signed request, the iframe gets the approval GET.
+    const approval = approvalRequired(user)
+    const signedRequest = approval ? '' : signed(request, canvasUrl)!.signedRequest
     const org = state.orgs.get(user.orgId)!
     const q = queryParams(request)
     const refreshUrl = `/canvas-host/signed-request?user=${encodeURIComponent(user.id)}${q.app ? `&app=${encodeURIComponent(q.app)}` : ''}`
-    const config = { canvasUrl, signedRequestUrl: refreshUrl, apiVersion: ctx.apiVersion, userId: user.id }
+    const config = {
+      canvasUrl,
+      signedRequestUrl: refreshUrl,
+      apiVersion: ctx.apiVersion,
+      userId: user.id,
+      approvalUrl: approval ? approvalUrl(canvasUrl) : null,
+    }
     const html = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(state.defaultApp().name)} | Salesforce</title>
 <style>

@@ -74,6 +74,18 @@ export function registerControlRoutes(app: FastifyInstance, control: SimulatorCo
     '/_sim/users/:id/revoke-tokens',
     handle((r) => control.revokeUserTokens(params(r).id)),
   )
+  app.put(
+    '/_sim/users/:id/permissions',
+    handle((r) => control.setUserPermissions(params(r).id, body(r))),
+  )
+  app.get(
+    '/_sim/app',
+    handle(() => control.app()),
+  )
+  app.put(
+    '/_sim/app',
+    handle((r) => control.setApp(body(r))),
+  )
 
   app.get(
     '/_sim/orgs',

@@ -21,6 +21,26 @@ import { bearerToken, escapeHtml, formBody, JSON_TYPE, page, queryParams, sendOA
 const CODE_TTL_MS = 15 * 60_000
 const PENDING_TTL_MS = 30 * 60_000
 const JWT_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
+/** Salesforce's own paths for the approval page and the login redirect (clients such as jsforce's tests look for them). */
+const CONSENT_PATH = '/setup/secur/RemoteAccessAuthorizationPage.apexp'
+
+const consentPath = (pending: PendingAuthorization) => `${CONSENT_PATH}?source=${encodeURIComponent(pending.id)}`
+const loginPath = (pending: PendingAuthorization) => `/?ec=302&startURL=${encodeURIComponent(consentPath(pending))}`
+
+/**
+ * Salesforce's login and approval pages refuse to be framed (clickjack protection), so a canvas app
+ * must run the approval in a popup or a top-level window. Here the host page shares the simulator's
+ * origin, so only "none" keeps that behaviour.
+ */
+function sendPage(reply: FastifyReply, html: string, status = 200): FastifyReply {
+  return reply
+    .code(status)
+    .type('text/html;charset=UTF-8')
+    .header('x-frame-options', 'DENY')
+    .header('content-security-policy', "frame-ancestors 'none'")
+    .header('cache-control', 'no-store')
+    .send(html)
+}
 
 function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a)
@@ -54,6 +74,19 @@ function redirectWith(reply: FastifyReply, redirectUri: string, params: Record<s
   return reply.redirect(url.toString(), 302)
 }
 
+/** The user-agent flow answers in the URL fragment, so the token never reaches a server log. */
+function redirectWithFragment(
+  reply: FastifyReply,
+  redirectUri: string,
+  params: Record<string, string | null>,
+): FastifyReply {
+  const url = new URL(redirectUri)
+  const fragment = new URLSearchParams()
+  for (const [k, v] of Object.entries(params)) if (v !== null) fragment.set(k, v)
+  url.hash = fragment.toString()
+  return reply.redirect(url.toString(), 302)
+}
+
 function loginPage(pending: PendingAuthorization, username: string, error: string | null): string {
   return page(
     'Login | Salesforce',
@@ -65,7 +98,7 @@ ${error ? `<p class="error" role="alert" id="error">${escapeHtml(error)}</p>` : 
 <input id="username" name="username" type="email" autocomplete="username" value="${escapeHtml(username)}" required>
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
-<button type="submit" id="Login">Log In</button>
+<button type="submit" id="Login" name="Login">Log In</button>
 </form>
 <p class="note">Salesforce simulator — not the real login page.</p>`,
   )
@@ -131,7 +164,7 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: SimulatorContext)
     if (connectedApp.callbackUrls.length > 0) redirectOk = connectedApp.callbackUrls.includes(redirectUri)
     if (!redirectOk) return errorPage(reply, 'redirect_uri_mismatch', 'redirect_uri must match configuration')
     const state_ = q.state ?? null
-    if (q.response_type !== 'code') {
+    if (q.response_type !== 'code' && q.response_type !== 'token') {
       return redirectWith(reply, redirectUri, {
         error: 'unsupported_response_type',
         error_description: 'response type not supported',
@@ -157,6 +190,8 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: SimulatorContext)
     const pending: PendingAuthorization = {
       id: randomUUID(),
       clientId: connectedApp.consumerKey,
+      responseType: q.response_type,
+      loginHint: q.login_hint ?? '',
       redirectUri,
       state: state_,
       scope,
@@ -166,7 +201,38 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: SimulatorContext)
       createdAt: state.now(),
     }
     state.pendingAuthorizations.set(pending.id, pending)
-    return reply.type('text/html;charset=UTF-8').send(loginPage(pending, q.login_hint ?? '', null))
+    // Nobody is signed in to the simulator's UI: off to the login page, which then leads to the approval page.
+    return reply.redirect(loginPath(pending), 302)
+  })
+
+  /** The pending authorization a login or approval page URL refers to (startURL=…?source=, or source=). */
+  const pendingFromStartUrl = (startUrl: string | undefined): PendingAuthorization | undefined => {
+    if (!startUrl) return undefined
+    const url = new URL(startUrl, 'http://simulator.invalid')
+    return url.pathname === CONSENT_PATH ? takePending(state, url.searchParams.get('source') ?? undefined) : undefined
+  }
+
+  app.get('/', async (request, reply) => {
+    const q = queryParams(request)
+    const pending = pendingFromStartUrl(q.startURL)
+    if (pending) return sendPage(reply, loginPage(pending, pending.loginHint, null))
+    if (q.startURL) return errorPage(reply, 'invalid_request', 'the login page expired; start again')
+    return reply
+      .type('text/html;charset=UTF-8')
+      .send(
+        page(
+          'Salesforce simulator',
+          `<h1>Salesforce simulator</h1><p>A local stand-in for Salesforce. Try <a href="/canvas-host">the canvas host page</a> or <a href="/_sim/users">the demo users</a>.</p>`,
+        ),
+      )
+  })
+
+  app.get(CONSENT_PATH, async (request, reply) => {
+    const pending = takePending(state, queryParams(request).source)
+    if (!pending) return errorPage(reply, 'invalid_request', 'the login page expired; start again')
+    if (!pending.userId) return reply.redirect(loginPath(pending), 302)
+    const user = state.users.get(pending.userId)!
+    return sendPage(reply, consentPage(pending, state.connectedApps.get(pending.clientId)!, user))
   })
 
   app.post('/services/oauth2/authorize/login', async (request, reply) => {
@@ -185,16 +251,11 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: SimulatorContext)
         outcome.code === 'LOGIN_RATE_EXCEEDED'
           ? 'Login rate exceeded. Try again later.'
           : "Please check your username and password. If you still can't log in, contact your Salesforce administrator."
-      return reply
-        .code(200)
-        .type('text/html;charset=UTF-8')
-        .send(loginPage(pending, body.username ?? '', message))
+      return sendPage(reply, loginPage(pending, body.username ?? '', message))
     }
     recordLogin(state, 'oauth_code', outcome.user, true)
     pending.userId = outcome.user.id
-    return reply
-      .type('text/html;charset=UTF-8')
-      .send(consentPage(pending, state.connectedApps.get(pending.clientId)!, outcome.user))
+    return reply.redirect(consentPath(pending), 302)
   })
 
   app.post('/services/oauth2/authorize/consent', async (request, reply) => {
@@ -202,12 +263,24 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: SimulatorContext)
     const pending = takePending(state, body.flow)
     if (!pending || !pending.userId) return errorPage(reply, 'invalid_request', 'the login page expired; start again')
     state.pendingAuthorizations.delete(pending.id)
+    const connectedApp = state.connectedApps.get(pending.clientId)!
+    const answer = pending.responseType === 'token' ? redirectWithFragment : redirectWith
     if (body.decision !== 'allow') {
-      return redirectWith(reply, pending.redirectUri, {
+      return answer(reply, pending.redirectUri, {
         error: 'access_denied',
         error_description: 'end-user denied authorization',
         state: pending.state,
       })
+    }
+    // The user's own approval: what a self-authorizing canvas app waits for (until revoked).
+    connectedApp.selfAuthorizedUserIds.add(pending.userId)
+    if (pending.responseType === 'token') {
+      // User-agent flow: the token in the fragment. Salesforce adds a refresh token only for its own
+      // success page or a custom-scheme callback, never for an http(s) one like these.
+      const user = state.users.get(pending.userId)!
+      const session = createSession(state, user, 'oauth_token', { clientId: connectedApp.consumerKey })
+      const token = oauthTokenResponse(state, connectedApp, session, pending.scope)
+      return redirectWithFragment(reply, pending.redirectUri, { ...token, state: pending.state })
     }
     const code = `aPrx${randomTokenText(80)}==`
     state.authCodes.set(code, {
@@ -286,11 +359,17 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: SimulatorContext)
         return sendOAuthError(reply, 'invalid_grant', 'expired access/refresh token')
       }
       recordLogin(state, 'refresh', user, true)
+      // Rotation: a new refresh token in the answer, and the one just used is dead at once (a second
+      // use, e.g. by a parallel refresh, gets invalid_grant). Sessions it issued stay valid until they expire.
+      const rotated = connectedApp.refreshTokenRotation
+        ? createRefreshToken(state, user, connectedApp.consumerKey, refresh.scope, refresh.canvas)
+        : undefined
+      if (rotated) refresh.revoked = true
       const session = createSession(state, user, 'refresh', {
         clientId: connectedApp.consumerKey,
-        refreshToken: refresh.token,
+        refreshToken: (rotated ?? refresh).token,
       })
-      return reply.type(JSON_TYPE).send(oauthTokenResponse(state, connectedApp, session, refresh.scope))
+      return reply.type(JSON_TYPE).send(oauthTokenResponse(state, connectedApp, session, refresh.scope, rotated))
     }
 
     if (grant === JWT_GRANT) {

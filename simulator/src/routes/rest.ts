@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { useSession } from '../auth.js'
 import type { SimulatorContext } from '../context.js'
 import { isValidId, KEY_PREFIXES } from '../ids.js'
+import { orgLimits } from '../limits.js'
 import type { UpdatePlan, Validation, WriteError } from '../records.js'
 import {
   applyUpdate,
@@ -93,10 +94,12 @@ const ROLLED_BACK: WriteError = {
 }
 
 /** Counts one API call of an org by endpoint. */
-export function countApiCall(state: SimulatorState, orgId: string, endpoint: string): void {
+export function countApiCall(state: SimulatorState, orgId: string, endpoint: string, userId: string): void {
   const calls = state.counters.apiCalls
   calls.total++
   calls.byEndpoint[endpoint] = (calls.byEndpoint[endpoint] ?? 0) + 1
+  calls.byUser[userId] = (calls.byUser[userId] ?? 0) + 1
+  calls.byOrg[orgId] = (calls.byOrg[orgId] ?? 0) + 1
   const byOrg = state.counters.apiCallsByOrg
   const org = (byOrg[orgId] ??= { total: 0, byEndpoint: {} })
   org.total++
@@ -141,7 +144,7 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
         return sendSfError(reply, 403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.')
       org.apiRequestsUsed++
       reply.header('Sforce-Limit-Info', `api-usage=${org.apiRequestsUsed}/${org.settings.apiRequestCap}`)
-      countApiCall(state, org.id, endpoint)
+      countApiCall(state, org.id, endpoint, user.id)
       if (session.restricted) {
         return sendSfError(
           reply,
@@ -153,8 +156,8 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
       return handler(request, reply, { session, user, org, version })
     }
 
+  // Also answers /services/data/ (the router ignores a trailing slash, as Salesforce does).
   app.get('/services/data', async (_request, reply) => reply.type(JSON_TYPE).send(apiVersions()))
-  app.get('/services/data/', async (_request, reply) => reply.type(JSON_TYPE).send(apiVersions()))
 
   app.get(
     '/services/data/:version',
@@ -562,20 +565,10 @@ export function registerRestRoutes(app: FastifyInstance, ctx: SimulatorContext):
 
   app.get(
     '/services/data/:version/limits',
-    api('limits', (_request, reply, { org }) => {
-      const cap = org.settings.apiRequestCap
-      return reply.type(JSON_TYPE).send({
-        DailyApiRequests: { Max: cap, Remaining: Math.max(0, cap - org.apiRequestsUsed) },
-        DailyBulkApiBatches: { Max: 15000, Remaining: 15000 },
-        DailyBulkV2QueryJobs: { Max: 10000, Remaining: 10000 },
-        DataStorageMB: { Max: 1024, Remaining: 1024 },
-        HourlyODataCallout: { Max: 20000, Remaining: 20000 },
-      })
-    }),
+    api('limits', (_request, reply, { org }) => reply.type(JSON_TYPE).send(orgLimits(org))),
   )
 
   registerCompositeRoutes(app, ctx, api)
   registerBulkQueryRoutes(app, ctx, api)
-
-  app.all('/services/data/:version/*', async (_request, reply) => notFound(reply))
+  // Unknown paths and methods: routes/fallback.ts answers them in Salesforce's shapes.
 }

@@ -124,7 +124,7 @@ export function registerSoapRoutes(app: FastifyInstance, ctx: SimulatorContext):
         return sendFault(
           reply,
           'INVALID_OPERATION',
-          `SOAP API login() is not available in API version ${version} and later. Use OAuth instead.`,
+          `The SOAP Login operation is not available in the API version specified (${version}). Refer to the documentation for supported versions.`,
         )
       }
       const outcome = checkPassword(state, { username, password, ip: request.ip, channel: 'soap' })
