@@ -154,7 +154,9 @@ export async function reserveLoginAttempt(
            WHEN t.last_attempt_at < now() - make_interval(secs => $6) OR t.attempts + 1 < $3 THEN now()
            ELSE now() + make_interval(secs => least($5::float8, $4::float8 * power(2, t.attempts + 1 - $3)))
          END
-       WHERE t.next_allowed_at <= now() OR t.last_attempt_at < now() - make_interval(secs => $6)
+       -- clock_timestamp(), not now(): a parallel attempt whose transaction began a moment earlier
+       -- must not read the free turn another one just stored (its now()) as "in the future".
+       WHERE t.next_allowed_at <= clock_timestamp() OR t.last_attempt_at < now() - make_interval(secs => $6)
        RETURNING attempts
      )
      SELECT (SELECT attempts FROM reserved) AS attempts,
