@@ -1,7 +1,8 @@
 /**
  * Benchmark: push 10,000 unsubscribed addresses to an org of 100,000 Contacts and Leads
  * (the Salesforce simulator, a real HTTP server, with real jsforce), and count what it
- * costs in Salesforce API calls.
+ * costs in Salesforce API calls, beside the anchor of one call per query and per update
+ * measured on the same org in the same run.
  *
  *   npx tsx bench/unsubscribe-push.ts          (DATABASE_URL, else the embedded Postgres)
  *
@@ -13,6 +14,8 @@ import pino from 'pino'
 import { buildApp } from '../server/src/app.js'
 import { createServices } from '../server/src/services.js'
 import { createUnsubscribeSync } from '../server/src/unsubscribes/sync.js'
+import { emailQueries, encodeQueryValue, PERSON_OBJECTS } from '../server/src/unsubscribes/salesforce-ops.js'
+import jsforce from 'jsforce'
 import { createSalesforceSimulator } from '@sf-link/simulator'
 import { testConfig } from '../test/helpers/config.js'
 import { createTestDatabase } from '../test/helpers/database.js'
@@ -35,6 +38,14 @@ export interface UnsubscribeBenchmarkResult {
   apiCalls: number
   apiCallsByEndpoint: Record<string, number>
   callsPer1000: number
+  /** Salesforce API calls per 10,000 addresses, through /composite. */
+  callsPer10000: number
+  /**
+   * The anchor, measured in the same run on the same org: one API call per query (REST, sized to
+   * the 16 KB URI limit) and one per sObject Collections update of 200 records.
+   */
+  anchorApiCalls: number
+  anchorCallsPer10000: number
   /** POST /api/unsubscribes of all addresses (durable on return). */
   intakeMs: number
   /** The push itself: queries, updates, outcomes recorded. */
@@ -98,6 +109,43 @@ export async function runUnsubscribeBenchmark(
     const wallMs = performance.now() - started
     if (result.outcome !== 'done') throw new Error(`push ended ${JSON.stringify(result)}`)
     const calls = sim.control.counters().apiCalls
+    const subrequests = sim.control.counters().subrequests
+
+    // The anchor: the same work with one call per query and one per update, on the same org.
+    log('unsubscribe-push: measuring the one-call-per-update anchor')
+    sim.control.resetCounters()
+    const session = sim.control.canvasRequest(user.id).client
+    const stillOpen = new Set(targets.filter((t) => t.HasOptedOutOfEmail === false).map((t) => t.Id))
+    const conn = new jsforce.Connection({
+      instanceUrl: sim.url,
+      accessToken: session.oauthToken,
+      version: config.salesforce.apiVersion,
+    })
+    const emails = targets.map((r) => String(r.Email).toLowerCase())
+    for (const sobject of PERSON_OBJECTS) {
+      const ids: string[] = []
+      for (const soql of emailQueries(`SELECT Id, Email, HasOptedOutOfEmail FROM ${sobject} WHERE `, emails)) {
+        let page = await conn.request<{ done: boolean; nextRecordsUrl?: string; records: Array<{ Id: string }> }>(
+          `/query?q=${encodeQueryValue(soql)}`,
+        )
+        ids.push(...page.records.map((r) => r.Id))
+        while (!page.done && page.nextRecordsUrl) {
+          page = await conn.request(page.nextRecordsUrl)
+          ids.push(...page.records.map((r) => r.Id))
+        }
+      }
+      const open = ids.filter((id) => stillOpen.has(id))
+      for (let i = 0; i < open.length; i += 200)
+        await conn.sobject(sobject).update(
+          open.slice(i, i + 200).map((Id) => ({ Id, HasOptedOutOfEmail: true })),
+          { allOrNone: false },
+        )
+    }
+    const anchor = sim.control.counters().apiCalls.total
+    const per10k = (n: number) => Math.round((n / targets.length) * 10_000 * 10) / 10
+    log(
+      `unsubscribe-push: ${per10k(calls.total)} API calls per 10,000 addresses through /composite; anchor (one call per query and per update): ${per10k(anchor)}`,
+    )
     return {
       addresses: targets.length,
       records: everyone.length,
@@ -106,11 +154,18 @@ export async function runUnsubscribeBenchmark(
       apiCalls: calls.total,
       apiCallsByEndpoint: calls.byEndpoint,
       callsPer1000: Math.round((calls.total / targets.length) * 1000 * 10) / 10,
+      callsPer10000: per10k(calls.total),
+      anchorApiCalls: anchor,
+      anchorCallsPer10000: per10k(anchor),
       intakeMs: Math.round(intakeMs),
       wallMs: Math.round(wallMs),
       addressesPerSecond: Math.round(targets.length / (wallMs / 1000)),
       database: db.embedded ? 'embedded' : 'postgres',
-      details: `${calls.byEndpoint.query ?? 0} queries (Contacts and Leads by Email IN, sized to the 16 KB URI limit) + ${calls.byEndpoint['composite/sobjects'] ?? 0} composite/sobjects updates of up to 200 records`,
+      details:
+        `${per10k(calls.total)} calls per 10,000 addresses (anchor, one call per query and per update: ${per10k(anchor)}): ` +
+        `${calls.byEndpoint.composite ?? 0} /composite calls carrying ${subrequests.byEndpoint.query ?? 0} queries ` +
+        `(Contacts and Leads by Email IN, sized to the 100,000-character SOQL limit) and ` +
+        `${subrequests.byEndpoint['composite/sobjects'] ?? 0} sObject Collections updates of up to 200 records, five per call`,
     }
   } finally {
     await app.close()

@@ -10,7 +10,7 @@
 import fs from 'node:fs'
 import { formatNumber, type BenchContext, type BenchmarkResult } from './report.js'
 
-export const UNSUBSCRIBE_CALLS_TARGET = 110
+export const UNSUBSCRIBE_CALLS_TARGET = 15
 export const PULL_RSS_RATIO_TARGET = 1.5
 
 export interface UnsubscribeFigures {

@@ -120,7 +120,13 @@ describe.skipIf(!databaseUrl)('a worker killed mid-push', () => {
       const modstampBefore = new Map(everyone.map((r) => [r.Id, Date.parse(String(r.SystemModstamp))]))
 
       // Slow Salesforce down so the kill lands mid-push.
-      env.sim.control.addFault({ method: 'PATCH', pattern: '/composite/sobjects', delayMs: 150, count: -1 })
+      env.sim.control.addFault({
+        method: 'PATCH',
+        pattern: '/composite/sobjects',
+        subrequests: true,
+        delayMs: 150,
+        count: -1,
+      })
       const first = await started()
       await reportUnsubscribes(
         env.app,
@@ -130,7 +136,7 @@ describe.skipIf(!databaseUrl)('a worker killed mid-push', () => {
 
       await waitFor(
         'the push to be under way',
-        async () => (env.sim.control.counters().apiCalls.byEndpoint['composite/sobjects'] ?? 0) >= 10,
+        async () => (env.sim.control.counters().subrequests.byEndpoint['composite/sobjects'] ?? 0) >= 10,
         60_000,
         20,
       )

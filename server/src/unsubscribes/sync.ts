@@ -23,20 +23,25 @@ import type { LinkService } from '../links/service.js'
 import type { AccessTarget, SalesforceAccess } from '../salesforce/access-types.js'
 import { translateSalesforceError } from '../salesforce/error-translation.js'
 import * as repo from './repository.js'
-import type { PushOutcome } from './repository.js'
-import {
-  findPeopleByEmail,
-  MAX_RECORDS_PER_UPDATE,
-  optOut,
-  PERSON_OBJECTS,
-  readOptOuts,
-  type PersonRecord,
-} from './salesforce-ops.js'
+import { readOptOuts } from './salesforce-ops.js'
+import { MAX_ATTEMPTS, pushRound, retryDelaySeconds, type PushSpec } from './push-round.js'
+
+export { MAX_ATTEMPTS }
+
+/** Opt out the records still opted in; never set the flag back. */
+export const OPT_OUT: PushSpec = {
+  extraFields: [],
+  plan(_email, records) {
+    if (records.length === 0)
+      return { status: 'no_match', reason: 'No Contact or Lead in Salesforce has this address.' }
+    const open = records.filter((r) => !r.optedOut)
+    if (open.length === 0) return { status: 'synced', reason: 'Already opted out in Salesforce.' }
+    return { writes: open.map((r) => ({ sobject: r.sobject, id: r.id, fields: { HasOptedOutOfEmail: true } })) }
+  },
+}
 
 /** Addresses taken per round: large rounds waste fewer partly-filled queries and updates. */
 export const PUSH_ROUND_SIZE = 10_000
-/** An address whose records Salesforce refused is tried this many times, then marked failed. */
-export const MAX_ATTEMPTS = 5
 /** Pull re-reads this much before the watermark: SystemModstamp is stamped before commit, so a late commit can land behind it. Re-reading is harmless (ON CONFLICT DO NOTHING). */
 const PULL_OVERLAP_MS = 5 * 60_000
 const PULL_FLUSH_SIZE = 5_000
@@ -73,10 +78,6 @@ export function pausesSync(code: ErrorCode): boolean {
 /** Errors that pass by themselves: the job throws and pg-boss retries with backoff. */
 export function isTransient(code: ErrorCode): boolean {
   return code === 'SF_UNAVAILABLE' || code === 'SF_RATE_LIMITED'
-}
-
-function retryDelaySeconds(attempts: number): number {
-  return Math.min(60 * 2 ** Math.max(0, attempts - 1), 3600)
 }
 
 const BUSY = Symbol('busy')
@@ -130,84 +131,6 @@ export function createUnsubscribeSync(deps: {
 
   const asAppError = (err: unknown): AppError => (err instanceof AppError ? err : translateSalesforceError(err))
 
-  /**
-   * One round: find the records, opt out those still opted in, 200 per call, and record each
-   * address's outcome as soon as all its records have an answer.
-   */
-  async function pushRound(
-    conn: Connection,
-    linkId: string,
-    emails: string[],
-    attempts: Map<string, number>,
-  ): Promise<number> {
-    const found = await findPeopleByEmail(conn, emails)
-    const remaining = new Map<string, number>()
-    const updatedIds = new Map<string, string[]>()
-    const errors = new Map<string, string[]>()
-    const immediate: PushOutcome[] = []
-    const toUpdate = new Map<string, PersonRecord[]>(PERSON_OBJECTS.map((o) => [o, []]))
-    for (const email of emails) {
-      const records = found.get(email) ?? []
-      const open = records.filter((r) => !r.optedOut)
-      if (records.length === 0)
-        immediate.push({ email, status: 'no_match', reason: 'No Contact or Lead in Salesforce has this address.' })
-      else if (open.length === 0)
-        immediate.push({ email, status: 'synced', reason: 'Already opted out in Salesforce.' })
-      else {
-        remaining.set(email, open.length)
-        for (const r of open) toUpdate.get(r.sobject)!.push(r)
-      }
-    }
-    await repo.recordOutcomes(pool, linkId, immediate)
-
-    let updated = 0
-    for (const sobject of PERSON_OBJECTS) {
-      const records = toUpdate.get(sobject)!
-      for (let i = 0; i < records.length; i += MAX_RECORDS_PER_UPDATE) {
-        const chunk = records.slice(i, i + MAX_RECORDS_PER_UPDATE)
-        const results = await optOut(
-          conn,
-          sobject,
-          chunk.map((r) => r.id),
-        )
-        const finished: PushOutcome[] = []
-        chunk.forEach((record, k) => {
-          const result = results[k]!
-          if (result.success) {
-            updated++
-            updatedIds.set(record.email, [...(updatedIds.get(record.email) ?? []), record.id])
-          } else if (result.errorCode !== 'ENTITY_IS_DELETED') {
-            // A record deleted since the query has nothing left to opt out.
-            errors.set(record.email, [...(errors.get(record.email) ?? []), `${sobject} ${record.id}: ${result.error}`])
-          }
-          const left = remaining.get(record.email)! - 1
-          remaining.set(record.email, left)
-          if (left > 0) return
-          const problems = errors.get(record.email)
-          if (!problems) {
-            finished.push({
-              email: record.email,
-              status: 'synced',
-              reason: null,
-              recordIds: updatedIds.get(record.email) ?? [],
-            })
-            return
-          }
-          const tried = (attempts.get(record.email) ?? 0) + 1
-          finished.push({
-            email: record.email,
-            status: tried >= MAX_ATTEMPTS ? 'failed' : 'retry',
-            reason: problems.join('; ').slice(0, 1000),
-            recordIds: updatedIds.get(record.email) ?? [],
-            retryInSeconds: retryDelaySeconds(tried),
-          })
-        })
-        await repo.recordOutcomes(pool, linkId, finished)
-      }
-    }
-    return updated
-  }
-
   async function pushLink(linkId: string): Promise<RunResult> {
     const link = await links.byId(linkId)
     if (!link) return { outcome: 'gone' }
@@ -223,7 +146,9 @@ export function createUnsubscribeSync(deps: {
         addresses += emails.length
         const attempts = await repo.attemptsOf(pool, linkId, emails)
         try {
-          updated += await salesforce.withConnection(target, (conn) => pushRound(conn, linkId, emails, attempts))
+          updated += await salesforce.withConnection(target, (conn) =>
+            pushRound(conn, emails, attempts, OPT_OUT, (outcomes) => repo.recordOutcomes(pool, linkId, outcomes)),
+          )
         } catch (err) {
           const e = asAppError(err)
           if (pausesSync(e.code)) return pauseLink(linkId, e.code)
