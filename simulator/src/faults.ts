@@ -16,12 +16,7 @@ export function addFault(state: SimulatorState, spec: FaultSpec): Fault {
 }
 
 /** The fault for this request, if any, using one of its remaining counts. */
-export function takeFault(
-  state: SimulatorState,
-  method: string,
-  url: string,
-  subrequest = false,
-): Fault | undefined {
+export function takeFault(state: SimulatorState, method: string, url: string, subrequest = false): Fault | undefined {
   const path = url.split('?')[0]
   const fault = state.faults.find(
     (f) =>

@@ -13,7 +13,6 @@
  * connection: a killed worker frees the link at once and the next run picks up where the
  * rows say.
  */
-import type { Connection } from 'jsforce'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { Pool, PoolClient } from '../db/pool.js'
