@@ -99,7 +99,8 @@ export async function runUnsubscribeBenchmark(
       links: services.links,
       salesforce: services.salesforce,
       config,
-      enqueue: { push: async () => {}, pull: async () => {} },
+      enqueue: { push: async () => {}, pull: async () => {}, bounces: async () => {} },
+      usage: services.apiUsage,
       log: pino({ level: 'silent' }),
     })
     sim.control.resetCounters()

@@ -13,6 +13,8 @@ import { salesforceRoutes } from './salesforce/routes.js'
 import { connectionRoutes } from './connections/routes.js'
 import { apiKeyRoutes } from './api-keys/routes.js'
 import { unsubscribeRoutes } from './unsubscribes/routes.js'
+import { bounceRoutes } from './bounces/routes.js'
+import { syncHealthRoutes } from './salesforce/health-routes.js'
 
 export async function registerRoutes(
   app: FastifyInstance,
@@ -39,5 +41,7 @@ export async function registerRoutes(
   await app.register(connectionRoutes, { connections: services.connections })
   await app.register(apiKeyRoutes, { apiKeys: services.apiKeys, accounts: services.accounts })
   await app.register(unsubscribeRoutes, { unsubscribes: services.unsubscribes })
+  await app.register(bounceRoutes, { bounces: services.bounces })
+  await app.register(syncHealthRoutes, { health: services.syncHealth })
   if (opts.demo) await app.register(demoRoutes, { demo: opts.demo })
 }

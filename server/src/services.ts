@@ -20,6 +20,9 @@ import { createUnsubscribeService, type UnsubscribeService } from './unsubscribe
 import { createRateLimits, type RateLimits } from './rate-limits/service.js'
 import { checkAccessToken } from './salesforce/strategies.js'
 import { isAllowedInstanceUrl } from './salesforce/hosts.js'
+import { createApiUsage, type ApiUsage, type CapReachedHook } from './salesforce/api-usage.js'
+import { createBounceService, type BounceService } from './bounces/service.js'
+import { createSyncHealthService, type SyncHealthService } from './salesforce/health-service.js'
 
 export interface JobSender {
   send(queue: string, data: object, options?: { singletonKey?: string; startAfter?: number }): Promise<string | null>
@@ -42,6 +45,9 @@ export interface Services {
   connections: ConnectionService
   apiKeys: ApiKeyService
   unsubscribes: UnsubscribeService
+  bounces: BounceService
+  apiUsage: ApiUsage
+  syncHealth: SyncHealthService
   rateLimits: RateLimits
 }
 
@@ -49,6 +55,13 @@ export interface ServiceDeps {
   config: Config
   pool: Pool
   jobs?: JobSender | null
+  /** The clock of API-use windows (tests move it). */
+  now?: () => Date
+  /**
+   * Hook: where "the API cap was reached" is announced to people (an email through the
+   * notifications module once it exists). Without it, the health page's banner says it.
+   */
+  onApiCapReached?: CapReachedHook
 }
 
 /** How long a canvas OAuth token is trusted after a visit before the UI renews it. */
@@ -96,7 +109,8 @@ export function createServices(deps: ServiceDeps): Services {
     canvasTokenTtlSeconds: CANVAS_TOKEN_TTL_SECONDS,
     box,
   })
-  const salesforce = createSalesforceAccess({ config, pool, links, credentials, audit })
+  const apiUsage = createApiUsage({ pool, now: deps.now, onCapReached: deps.onApiCapReached })
+  const salesforce = createSalesforceAccess({ config, pool, links, credentials, audit, usage: apiUsage })
   const salesforceCredentials = createCredentialsService({
     config,
     pool,
@@ -111,6 +125,8 @@ export function createServices(deps: ServiceDeps): Services {
   const connections = createConnectionService({ pool, salesforce })
   const apiKeys = createApiKeyService({ pool, audit })
   const unsubscribes = createUnsubscribeService({ pool, salesforce, jobs: deps.jobs ?? null })
+  const bounces = createBounceService({ pool, jobs: deps.jobs ?? null })
+  const syncHealth = createSyncHealthService({ pool, links, usage: apiUsage, jobs: deps.jobs ?? null })
   return {
     config,
     pool,
@@ -128,6 +144,9 @@ export function createServices(deps: ServiceDeps): Services {
     connections,
     apiKeys,
     unsubscribes,
+    bounces,
+    apiUsage,
+    syncHealth,
     rateLimits,
   }
 }
