@@ -40,6 +40,8 @@ export async function startUnsubscribeEnv(
     jobs?: boolean
     worker?: UnsubscribeJobOptions | false
     db?: TestDatabase
+    /** The app's clock for API-use windows. */
+    now?: () => Date
   } = {},
 ): Promise<UnsubscribeEnv> {
   const sim = await createSalesforceSimulator({
@@ -55,7 +57,7 @@ export async function startUnsubscribeEnv(
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
   const wantJobs = options.jobs ?? options.worker !== undefined
   const jobs = wantJobs ? await startJobs({ databaseUrl: db.url, log }) : null
-  const services = createServices({ config, pool: db.pool, jobs: jobs?.sender ?? null })
+  const services = createServices({ config, pool: db.pool, jobs: jobs?.sender ?? null, now: options.now })
   const app = await buildApp({ config, pool: db.pool, services })
   await app.ready()
   let sync: UnsubscribeSync | null = null
@@ -119,6 +121,22 @@ export async function reportUnsubscribes(
     payload: { emails },
   })
   if (res.statusCode !== 202) throw new Error(`POST /api/unsubscribes answered ${res.statusCode}: ${res.body}`)
+  return res.json()
+}
+
+export async function reportBounces(
+  app: FastifyInstance,
+  token: string,
+  bounces: Array<{ email: string; type: 'hard' | 'soft'; reason?: string; at: string }>,
+): Promise<{ hard: number; soft: number; invalid: number }> {
+  const res = await app.inject({ method: 'POST', url: '/api/bounces', headers: bearer(token), payload: { bounces } })
+  if (res.statusCode !== 202) throw new Error(`POST /api/bounces answered ${res.statusCode}: ${res.body}`)
+  return res.json()
+}
+
+export async function bounceStatus(app: FastifyInstance, token: string): Promise<any> {
+  const res = await app.inject({ method: 'GET', url: '/api/bounces/status', headers: bearer(token) })
+  if (res.statusCode !== 200) throw new Error(`GET /api/bounces/status answered ${res.statusCode}: ${res.body}`)
   return res.json()
 }
 
