@@ -7,6 +7,7 @@
 // Every non-2xx answer becomes an ApiError carrying the server's stable `code`.
 import type {
   ApiKey,
+  BounceStatus,
   Connection,
   ConnectionInput,
   ConnectionList,
@@ -20,6 +21,7 @@ import type {
   PreviewResult,
   SalesforceLink,
   SessionToken,
+  SyncHealth,
   Suppression,
   UnsubscribeResult,
   UnsubscribeStatus,
@@ -247,6 +249,26 @@ export function createApiClient(options: ApiClientOptions) {
     unsubscribeStatus: (signal?: AbortSignal) => get<UnsubscribeStatus>('/api/unsubscribes/status', signal),
     addUnsubscribes: (emails: string[]) => post<UnsubscribeResult>('/api/unsubscribes', { emails }),
     syncNow: () => post<{ queued: boolean }>('/api/unsubscribes/sync'),
+    bounceStatus: (signal?: AbortSignal) => get<BounceStatus>('/api/bounces/status', signal),
+
+    // Sync health
+    syncHealth: (signal?: AbortSignal) => get<SyncHealth>('/api/salesforce/health', signal),
+    setApiCap: (percent: number | null) =>
+      request<SyncHealth>('PUT', '/api/salesforce/health/cap', { body: { percent } }),
+    retrySyncErrors: (kind: string | null) =>
+      post<{ addresses: number }>('/api/salesforce/health/retry', kind ? { kind } : {}),
+    downloadSyncErrors: async () => {
+      const path = '/api/salesforce/health/errors.csv'
+      try {
+        const res = await send('GET', path, { accept: 'text/csv' })
+        if (!res.ok) throw await errorFromResponse(res)
+        saveBlob(await res.blob(), 'sf-link-sync-errors.csv')
+      } catch (error) {
+        const apiError = toApiError(error)
+        options.onError?.(apiError, path)
+        throw apiError
+      }
+    },
     suppressions: (limit: number, offset: number, signal?: AbortSignal) =>
       get<{ items: Suppression[]; total: number }>(`/api/suppressions?limit=${limit}&offset=${offset}`, signal),
 

@@ -143,6 +143,37 @@ export interface UnsubscribeStatus {
   recentFailures: { email: string; reason: string; at: string }[]
 }
 
+export interface BounceStatus {
+  hard: number
+  soft: number
+  pending: number
+  synced: number
+  failed: number
+  noMatch: number
+  lastPushAt: string | null
+}
+
+export interface SyncHealth {
+  organizationId: string
+  api: {
+    callsLast24h: number
+    org: { used: number; limit: number; observedAt: string } | null
+    cap: { percent: number; calls: number | null } | null
+    capped: boolean
+    resumesAt: string | null
+  }
+  errors: {
+    kind: string
+    job: 'unsubscribe' | 'bounce'
+    count: number
+    failed: number
+    emails: string[]
+    example: string
+    lastAt: string
+  }[]
+  jobs: { job: 'unsubscribe-push' | 'unsubscribe-pull' | 'bounce-push'; lastSuccessAt: string | null }[]
+}
+
 export interface UnsubscribeResult {
   accepted: number
   duplicates: number

@@ -50,7 +50,7 @@ CREATE TABLE salesforce_org_api (
   api_used integer,
   api_limit integer,
   observed_at timestamptz,
-  cap_percent numeric(5, 2) CHECK (cap_percent > 0 AND cap_percent <= 100),
+  cap_percent numeric(7, 4) CHECK (cap_percent > 0 AND cap_percent <= 100),
   cap_reached_at timestamptz,
   updated_at timestamptz NOT NULL DEFAULT now()
 );

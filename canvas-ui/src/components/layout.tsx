@@ -18,6 +18,7 @@ const NAV: { title: string; id: string; items: NavItem[] }[] = [
     items: [
       { path: '/connections', label: 'Connections' },
       { path: '/sync', label: 'Sync' },
+      { path: '/sync/health', label: 'Sync health' },
     ],
   },
   {
@@ -29,6 +30,16 @@ const NAV: { title: string; id: string; items: NavItem[] }[] = [
     ],
   },
 ]
+
+/** The navigation entry of a page: the longest entry path it is, or is under. */
+function activePath(path: string): string | null {
+  let best: string | null = null
+  for (const section of NAV)
+    for (const item of section.items)
+      if ((path === item.path || path.startsWith(`${item.path}/`)) && item.path.length > (best?.length ?? 0))
+        best = item.path
+  return best
+}
 
 /** The signed-in frame: app bar, vertical navigation, banners, page. */
 export function Layout({ path, children }: { path: string; children: ComponentChildren }) {
@@ -49,7 +60,7 @@ export function Layout({ path, children }: { path: string; children: ComponentCh
               </h2>
               <ul aria-describedby={section.id}>
                 {section.items.map((item) => {
-                  const active = path === item.path || path.startsWith(`${item.path}/`)
+                  const active = item.path === activePath(path)
                   return (
                     <li key={item.path} class={`slds-nav-vertical__item ${active ? 'slds-is-active' : ''}`}>
                       <a

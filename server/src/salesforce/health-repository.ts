@@ -116,3 +116,8 @@ export async function lastSuccesses(db: Queryable, accountId: string): Promise<J
   )
   return { unsubscribePush: rows[0].push, unsubscribePull: rows[0].pull, bouncePush: rows[0].bounce }
 }
+
+export async function accountLinkIds(db: Queryable, accountId: string): Promise<string[]> {
+  const { rows } = await db.query(`SELECT id FROM salesforce_links WHERE account_id = $1`, [accountId])
+  return rows.map((r) => r.id)
+}

@@ -73,7 +73,7 @@ export const syncHealthRoutes: FastifyPluginAsyncTypebox<{ health: SyncHealthSer
         tags,
         summary: "Set the share of the org's daily API limit SF Link's background work may use (null: no cap)",
         body: Type.Object(
-          { percent: Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 100 }), Type.Null()]) },
+          { percent: Type.Union([Type.Number({ minimum: 0.0001, maximum: 100 }), Type.Null()]) },
           { additionalProperties: false },
         ),
         response: { 200: HealthSchema, 400: err, 401: err, 404: err },
@@ -82,7 +82,7 @@ export const syncHealthRoutes: FastifyPluginAsyncTypebox<{ health: SyncHealthSer
     async (request) =>
       health.setCap(
         requireAccount(request).accountId,
-        request.body.percent === null ? null : Math.round(request.body.percent * 100) / 100,
+        request.body.percent === null ? null : Math.round(request.body.percent * 10_000) / 10_000,
       ),
   )
 

@@ -93,6 +93,12 @@ export function createSyncHealthService(deps: {
 
     async setCap(accountId, percent) {
       await usage.setCap(await orgOf(accountId), percent)
+      // A raised or removed cap lets waiting work go on now rather than at the next sweep.
+      if (jobs)
+        for (const linkId of await repo.accountLinkIds(pool, accountId)) {
+          await jobs.send(PUSH_QUEUE, { linkId }, { singletonKey: linkId })
+          await jobs.send(BOUNCE_PUSH_QUEUE, { linkId }, { singletonKey: linkId })
+        }
       return health(accountId)
     },
 
