@@ -16,6 +16,7 @@ import {
   type TestAccount,
   type UnsubscribeEnv,
 } from '../unsubscribes/helpers.js'
+import { enterCanvas } from '../helpers/simulator-app.js'
 
 const CALL_BUDGET = 15
 
@@ -104,6 +105,40 @@ describe('bounces', () => {
     await env.sync!.sweep()
     await new Promise((r) => setTimeout(r, 500))
     expect(recordsByEmail(env.sim, [email])[0]!.EmailBouncedReason).toBe('second')
+  })
+
+  it('gives a link created later the hard bounces reported before it existed', async () => {
+    const grace = env.sim.control.users()[1]!
+    // An account with no link yet reports a hard bounce: nothing to push to.
+    const signup = await env.app.inject({
+      method: 'POST',
+      url: '/api/auth/signup',
+      payload: { email: 'grace@mailer.test', password: 'a long app password' },
+    })
+    expect(signup.statusCode).toBe(201)
+    const token = signup.json().token
+    const early = env.sim.control.records('Lead').filter((r) => r.EmailBouncedDate === null)[3]!
+    const at = '2026-05-03T00:00:00.000Z'
+    await reportBounces(env.app, token, [{ email: String(early.Email), type: 'hard', reason: 'gone away', at }])
+    expect(await bounceStatus(env.app, token)).toMatchObject({ hard: 1, pending: 0, synced: 0 })
+
+    // Grace opens SF Link in Salesforce and signs in to that account: the link is made.
+    const boot = await enterCanvas(env.app, env.sim, grace.id)
+    const login = await env.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: bearer(boot.token),
+      payload: { email: 'grace@mailer.test', password: 'a long app password' },
+    })
+    expect(login.statusCode).toBe(200)
+    await env.sync!.sweep()
+    await waitFor('the backfilled bounce to be written', async () => {
+      const s = await bounceStatus(env.app, token)
+      return s.synced === 1 && s.pending === 0
+    })
+    const lead = env.sim.control.records('Lead').find((r) => r.Id === early.Id)!
+    expect(lead.EmailBouncedReason).toBe('gone away')
+    expect(Date.parse(String(lead.EmailBouncedDate))).toBe(Date.parse(at))
   })
 
   it('answers bad input with 400 and a stable code, storing nothing', async () => {

@@ -126,3 +126,18 @@ export async function lastPushAt(db: Queryable, accountId: string): Promise<Date
   )
   return rows[0].at
 }
+
+/**
+ * Gives a new link the account's hard bounces reported before it existed (the latest per
+ * address). Called with the link's unsubscribe backfill, in its transaction, once per link.
+ */
+export async function backfillLink(db: Queryable, link: { linkId: string; accountId: string }): Promise<number> {
+  const { rowCount } = await db.query(
+    `INSERT INTO bounce_sync (link_id, email, account_id, bounce_reason, bounced_at)
+     SELECT DISTINCT ON (email) $1, email, account_id, reason, bounced_at FROM bounces
+     WHERE account_id = $2 AND type = 'hard' ORDER BY email, bounced_at DESC
+     ON CONFLICT (link_id, email) DO NOTHING`,
+    [link.linkId, link.accountId],
+  )
+  return rowCount ?? 0
+}

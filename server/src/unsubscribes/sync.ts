@@ -308,7 +308,11 @@ export function createUnsubscribeSync(deps: {
     const summary: SweepResult = { backfilled: 0, resumed: 0, pushes: 0, pulls: 0, bouncePushes: 0 }
 
     for (const link of await repo.linksToBackfill(pool, SWEEP_BATCH)) {
-      summary.backfilled += await withTransaction(pool, (client) => repo.backfillLink(client, link))
+      summary.backfilled += await withTransaction(pool, async (client) => {
+        const added = await repo.backfillLink(client, link)
+        // Hard bounces too; a pair that exists already is left as it is, so a second sweep adds nothing.
+        return added + (await bounceRepo.backfillLink(client, link))
+      })
     }
 
     // A paused link resumes when its credential works again (the person changed it).
