@@ -61,11 +61,12 @@ export function isCountedCall(status: number, body: unknown): boolean {
   return true
 }
 
-/** `api-usage=123/15000` → {used, limit}. */
+/** `api-usage=123/15000; per-app-api-usage=17/250(appName=x)` → {used: 123, limit: 15000}. */
 export function parseLimitInfo(header: unknown): { used: number; limit: number } | null {
   const value = Array.isArray(header) ? header[0] : header
   if (typeof value !== 'string') return null
-  const m = /api-usage=(\d+)\/(\d+)/.exec(value)
+  // Not `per-app-api-usage=…`, which Salesforce may send beside it.
+  const m = /(?:^|[;,\s])api-usage=(\d+)\/(\d+)/.exec(value)
   return m ? { used: Number(m[1]), limit: Number(m[2]) } : null
 }
 
