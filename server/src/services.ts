@@ -126,7 +126,13 @@ export function createServices(deps: ServiceDeps): Services {
   const apiKeys = createApiKeyService({ pool, audit })
   const unsubscribes = createUnsubscribeService({ pool, salesforce, jobs: deps.jobs ?? null })
   const bounces = createBounceService({ pool, jobs: deps.jobs ?? null })
-  const syncHealth = createSyncHealthService({ pool, links, usage: apiUsage, jobs: deps.jobs ?? null })
+  const syncHealth = createSyncHealthService({
+    pool,
+    links,
+    usage: apiUsage,
+    jobs: deps.jobs ?? null,
+    audit,
+  })
   return {
     config,
     pool,

@@ -26,6 +26,7 @@ describe('API use and sync health', () => {
   let sync: UnsubscribeSync
   let clock = Date.parse('2026-06-01T12:00:00.000Z')
   let orgId: string
+  const capAnnounced: Array<{ orgId: string; capCalls: number | null }> = []
 
   const health = async () => {
     const res = await env.app.inject({ method: 'GET', url: '/api/salesforce/health', headers: bearer(ada.token) })
@@ -45,6 +46,9 @@ describe('API use and sync health', () => {
     env = await startUnsubscribeEnv({
       sim: { data: { contacts: 20_000, leads: 20_000, campaigns: 0, optedOutFraction: 0 } },
       now: () => new Date(clock),
+      onApiCapReached: async (org, state) => {
+        capAnnounced.push({ orgId: org, capCalls: state.capCalls })
+      },
     })
     ada = await createLinkedAccount(env, env.sim.control.users()[0]!.id, 'ada@mailer.test')
     orgId = env.sim.control.orgs()[0]!.id
@@ -102,6 +106,11 @@ describe('API use and sync health', () => {
     env.sim.control.resetApiUsage(orgId)
     const capped = await setCap(0.5)
     expect(capped.statusCode).toBe(200)
+    const audit = await env.db.pool.query(
+      `SELECT detail FROM audit_log WHERE event = 'salesforce.api_cap_set' AND account_id = $1`,
+      [ada.accountId],
+    )
+    expect(audit.rows.map((r) => r.detail)).toEqual([{ organizationId: orgId, percent: 0.5 }])
     clock += 25 * HOUR // a fresh window
 
     const targets = env.sim.control.records('Lead').slice(0, 10_000)
@@ -126,6 +135,8 @@ describe('API use and sync health', () => {
     expect(await sync.pushLink(ada.linkId)).toEqual({ outcome: 'capped' })
     expect(await sync.pullLink(ada.linkId)).toEqual({ outcome: 'capped' })
     expect(simCalls()).toBe(simBefore)
+    // The hook where people are told (an email) ran once for this window.
+    expect(capAnnounced).toEqual([{ orgId, capCalls: 5 }])
 
     // Each later window takes at most 5 calls, until everything is pushed.
     let windows = 0

@@ -8,7 +8,7 @@ import pino from 'pino'
 import { buildApp } from '../../server/src/app.js'
 import type { Config } from '../../server/src/config.js'
 import { startJobs, type RunningJobs } from '../../server/src/jobs/start.js'
-import { createServices, type Services } from '../../server/src/services.js'
+import { createServices, type ServiceDeps, type Services } from '../../server/src/services.js'
 import { registerUnsubscribeJobs, type UnsubscribeJobOptions } from '../../server/src/unsubscribes/jobs.js'
 import type { UnsubscribeSync } from '../../server/src/unsubscribes/sync.js'
 import {
@@ -42,6 +42,7 @@ export async function startUnsubscribeEnv(
     db?: TestDatabase
     /** The app's clock for API-use windows. */
     now?: () => Date
+    onApiCapReached?: ServiceDeps['onApiCapReached']
   } = {},
 ): Promise<UnsubscribeEnv> {
   const sim = await createSalesforceSimulator({
@@ -57,7 +58,13 @@ export async function startUnsubscribeEnv(
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
   const wantJobs = options.jobs ?? options.worker !== undefined
   const jobs = wantJobs ? await startJobs({ databaseUrl: db.url, log }) : null
-  const services = createServices({ config, pool: db.pool, jobs: jobs?.sender ?? null, now: options.now })
+  const services = createServices({
+    config,
+    pool: db.pool,
+    jobs: jobs?.sender ?? null,
+    now: options.now,
+    onApiCapReached: options.onApiCapReached,
+  })
   const app = await buildApp({ config, pool: db.pool, services })
   await app.ready()
   let sync: UnsubscribeSync | null = null

@@ -3,6 +3,7 @@
  * limit, the cap), the push errors grouped by kind with their addresses (CSV export, retry),
  * and the last success of each job. One answer for the page and for `GET /api/salesforce/health`.
  */
+import type { AuditLog } from '../audit/audit-log.js'
 import type { Pool } from '../db/pool.js'
 import { AppError } from '../errors.js'
 import type { LinkService } from '../links/service.js'
@@ -60,8 +61,9 @@ export function createSyncHealthService(deps: {
   links: Pick<LinkService, 'currentLink'>
   usage: ApiUsage
   jobs: JobSender | null
+  audit: Pick<AuditLog, 'record'>
 }): SyncHealthService {
-  const { pool, links, usage, jobs } = deps
+  const { pool, links, usage, jobs, audit } = deps
 
   async function orgOf(accountId: string): Promise<string> {
     const link = await links.currentLink(accountId, null)
@@ -92,7 +94,14 @@ export function createSyncHealthService(deps: {
     health,
 
     async setCap(accountId, percent) {
-      await usage.setCap(await orgOf(accountId), percent)
+      const organizationId = await orgOf(accountId)
+      await usage.setCap(organizationId, percent)
+      await audit.record({
+        event: 'salesforce.api_cap_set',
+        outcome: 'success',
+        accountId,
+        detail: { organizationId, percent },
+      })
       // A raised or removed cap lets waiting work go on now rather than at the next sweep.
       if (jobs)
         for (const linkId of await repo.accountLinkIds(pool, accountId)) {
