@@ -20,6 +20,8 @@ describe('Sync health in a real browser', () => {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     })
+  /** The page again, fetched afresh (no wait for every subresource: the data is what matters here). */
+  const reload = () => page.reload({ waitUntil: 'domcontentloaded', timeout: 10_000 })
   const freshContacts = (n: number, skip = 0) =>
     live.sim.control
       .records('Contact')
@@ -81,7 +83,7 @@ describe('Sync health in a real browser', () => {
     await expect
       .poll(
         async () => {
-          await page.reload()
+          await reload()
           await page.getByTestId('bounce-counts').waitFor({ timeout: 15_000 })
           return [
             await page.getByTestId('bounce-hard').textContent(),
@@ -89,7 +91,7 @@ describe('Sync health in a real browser', () => {
             await page.getByTestId('bounce-synced').textContent(),
           ]
         },
-        { timeout: 30_000, interval: 1_000 },
+        { timeout: 60_000, interval: 1_000 },
       )
       .toEqual(['1', '1', '1'])
     expect(live.sim.control.records('Contact', { email: String(hard!.Email) })[0]!.EmailBouncedReason).toBe(
@@ -131,11 +133,11 @@ describe('Sync health in a real browser', () => {
     await expect
       .poll(
         async () => {
-          await page.reload()
+          await reload()
           await page.getByTestId('api-use').waitFor({ timeout: 15_000 })
           return page.getByTestId('sync-error-row').count()
         },
-        { timeout: 30_000, interval: 1_000 },
+        { timeout: 60_000, interval: 1_000 },
       )
       .toBe(1)
     const row = page.getByTestId('sync-error-row')
@@ -159,15 +161,20 @@ describe('Sync health in a real browser', () => {
     expect(csv).toContain(`UNABLE_TO_LOCK_ROW,unsubscribe,${email},pending,1,`)
 
     live.sim.control.clearFaults()
-    await row.getByRole('button', { name: 'Retry' }).click()
+    // Wait for the answer: reloading at once would cancel the request.
+    const [retried] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/salesforce/health/retry')),
+      row.getByRole('button', { name: 'Retry' }).click(),
+    ])
+    expect(retried.status()).toBe(202)
     await expect
       .poll(
         async () => {
-          await page.reload()
+          await reload()
           await page.getByTestId('api-use').waitFor({ timeout: 15_000 })
           return page.getByTestId('no-sync-errors').count()
         },
-        { timeout: 30_000, interval: 1_000 },
+        { timeout: 60_000, interval: 1_000 },
       )
       .toBe(1)
     await expect
@@ -176,7 +183,7 @@ describe('Sync health in a real browser', () => {
         interval: 500,
       })
       .toBe(true)
-    await page.reload()
+    await reload()
     await page.getByTestId('no-sync-errors').waitFor({ timeout: 15_000 })
   })
 
@@ -196,6 +203,10 @@ describe('Sync health in a real browser', () => {
     await new Promise((r) => setTimeout(r, 2_000)) // the queued push runs and stops at the cap
     expect(live.sim.control.counters().apiCalls.total).toBe(before)
     expect(await page.getByTestId('count-pending').textContent()).toBe('1')
+    // Every page says so, not only the Sync pages.
+    await page.goto(`${live.url}/#/connections`)
+    await page.getByTestId('api-cap-banner').waitFor({ timeout: 15_000 })
+    await screenshot(page, 'api-cap-banner')
 
     await page.goto(`${live.url}/#/sync/health`)
     await page.getByRole('button', { name: 'Remove cap' }).click()

@@ -3,6 +3,7 @@ import { useApp } from '../app-context.js'
 import { href } from '../router.js'
 import { useAction } from '../hooks.js'
 import { CredentialBanner } from './credential-banner.js'
+import { ApiCapBanner } from './api-cap-banner.js'
 import { DemoBanner } from './demo-banner.js'
 import { ButtonIcon, Icon } from './icon.js'
 
@@ -51,6 +52,7 @@ export function Layout({ path, children }: { path: string; children: ComponentCh
       <TopBar />
       <DemoBanner />
       <CredentialBanner />
+      <ApiCapBanner path={path} />
       <div class="sfl-shell">
         <nav class="slds-nav-vertical slds-nav-vertical_compact sfl-nav" aria-label="SF Link">
           {NAV.map((section) => (

@@ -64,8 +64,8 @@ export function SyncHealthPage() {
   )
 }
 
-/** Said wherever sync is shown: background work is waiting for the next window. */
-export function CapBanner({ health }: { health: SyncHealth }) {
+/** Background work is waiting for the next window (other pages show ../components/api-cap-banner.tsx). */
+function CapBanner({ health }: { health: SyncHealth }) {
   if (!health.api.capped) return null
   return (
     <Notice tone="warning" title="Background sync is paused at your API cap" testId="api-cap-banner">

@@ -11,7 +11,6 @@ import { ButtonIcon } from '../components/icon.js'
 import { PageHeader } from '../components/page-header.js'
 import { Spinner } from '../components/spinner.js'
 import { useToast } from '../components/toasts.js'
-import { CapBanner } from './sync-health.js'
 
 const POLL_MS = 15_000
 const PAGE = 20
@@ -21,7 +20,6 @@ export function SyncPage() {
   const toast = useToast()
   const status = useAsync((signal) => api.unsubscribeStatus(signal), [])
   const bounces = useAsync((signal) => api.bounceStatus(signal), [])
-  const health = useAsync((signal) => api.syncHealth(signal), [])
 
   // Keep the numbers current while the page is open and visible.
   useEffect(() => {
@@ -29,10 +27,9 @@ export function SyncPage() {
       if (document.visibilityState !== 'visible') return
       status.reload()
       bounces.reload()
-      health.reload()
     }, POLL_MS)
     return () => clearInterval(timer)
-  }, [status.reload, bounces.reload, health.reload])
+  }, [status.reload, bounces.reload])
 
   const sync = useAction(async () => {
     await api.syncNow()
@@ -75,7 +72,6 @@ export function SyncPage() {
       )}
       {s && (
         <div class="sfl-stack">
-          {health.data && <CapBanner health={health.data} />}
           {s.paused && (
             <Notice tone="warning" title="Sync is paused" testId="sync-paused">
               <p>
