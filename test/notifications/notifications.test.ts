@@ -233,6 +233,30 @@ describe('notification emails about Salesforce access', () => {
     expect(mails()[0]!.subject).toMatch(/API cap/)
   })
 
+  it('keeps 90 days of sent emails; waiting ones are never deleted', async () => {
+    const { notifications } = t.app.services
+    const count = async () => Number((await t.db.pool.query('SELECT count(*) FROM notification_outbox')).rows[0].count)
+    const before = await count()
+    expect(await notifications.purge()).toBe(0)
+    await notifications.enqueue('api_cap_reached', accountId, { used: 2, cap: 2 }, { dedupeKey: 'cap:waiting' })
+    expect(await notifications.purge(new Date(Date.now() + 91 * 24 * HOUR))).toBe(before)
+    expect(await count()).toBe(1)
+    expect((await notifications.runDue()).sent).toBe(1)
+  })
+
+  it('says so when another stored access still works', async () => {
+    const { renderNotification } = await import('../../server/src/notifications/templates.js')
+    const ctx = { fixUrl: 'f', syncUrl: 's', unsubscribeUrl: 'u', settingsUrl: 'x' }
+    const alone = renderNotification('access_broken', { ...ctx, data: { reason: 'SF_INVALID_LOGIN' } })
+    const other = renderNotification('access_broken', {
+      ...ctx,
+      data: { reason: 'SF_INVALID_LOGIN', otherCredentialWorks: true },
+    })
+    expect(alone.text).toMatch(/pauses its background work/)
+    expect(other.text).toMatch(/still reaches Salesforce with your other stored access/)
+    expect(other.html).toMatch(/still reaches Salesforce with your other stored access/)
+  })
+
   it('an SMTP server that is down is retried later, and the email is not lost', async () => {
     const { notifications } = t.app.services
     const port = catcher.port

@@ -8,6 +8,7 @@ import type { Logger } from 'pino'
 import type { Services } from '../services.js'
 
 export const DELIVER_QUEUE = 'notifications-deliver'
+export const PURGE_QUEUE = 'notifications-purge'
 const KEY = 'deliver'
 
 export interface NotificationJobOptions {
@@ -43,4 +44,12 @@ export async function registerNotificationJobs(
   const cron = options.cron === undefined ? '* * * * *' : options.cron
   if (cron) await boss.schedule(DELIVER_QUEUE, cron, {}, { singletonKey: KEY })
   await next(0)
+
+  await boss.createQueue(PURGE_QUEUE, { policy: 'short', retryLimit: 2, expireInSeconds: 600 })
+  await boss.work(PURGE_QUEUE, { pollingIntervalSeconds: 60 }, async () => {
+    const purged = await services.notifications.purge()
+    if (purged > 0) log.info({ purged }, 'notifications: old emails deleted')
+    return { purged }
+  })
+  if (cron) await boss.schedule(PURGE_QUEUE, '41 3 * * *', {}, { singletonKey: 'purge' })
 }

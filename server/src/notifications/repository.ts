@@ -185,6 +185,27 @@ export async function recentForAccount(db: Queryable, accountId: string, limit: 
   return rows.map(toOutbox)
 }
 
+/** Sent, skipped and failed emails older than `days` (the outbox keeps recent history only). */
+export async function purgeFinished(db: Queryable, now: Date, days: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM notification_outbox WHERE status <> 'pending' AND created_at < $1::timestamptz - make_interval(days => $2)`,
+    [now, days],
+  )
+  return rowCount ?? 0
+}
+
+/** Does another stored credential of the same link still work? (The email then says so.) */
+export async function otherCredentialWorks(db: Queryable, credentialId: string): Promise<boolean> {
+  const { rows } = await db.query(
+    `SELECT EXISTS (
+       SELECT 1 FROM salesforce_credentials o JOIN salesforce_credentials c ON c.link_id = o.link_id
+       WHERE c.id = $1 AND o.id <> c.id AND o.kind <> 'canvas' AND o.status <> 'needs_attention'
+     ) AS works`,
+    [credentialId],
+  )
+  return rows[0]?.works === true
+}
+
 /** The Salesforce username of the account's current link, for previews. */
 export async function linkedUsername(db: Queryable, accountId: string): Promise<string | null> {
   const { rows } = await db.query(

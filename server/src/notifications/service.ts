@@ -30,6 +30,7 @@ export const SYNC_ROUTE = '/#/sync'
 const LEASE_SECONDS = 120
 const BATCH = 25
 const MAX_ATTEMPTS = 8
+const RETENTION_DAYS = 90
 
 export interface DeliveryResult {
   sent: number
@@ -65,6 +66,8 @@ export interface NotificationService {
   unsubscribe(token: string, wanted?: boolean): Promise<{ accountId: string; email: string | null }>
   preview(kind: string, accountId: string): Promise<RenderedMail>
   recent(accountId: string): Promise<repo.OutboxRow[]>
+  /** Deletes sent, skipped and failed emails older than the retention (90 days). */
+  purge(now?: Date): Promise<number>
   unsubscribeUrl(accountId: string): string
 }
 
@@ -132,7 +135,12 @@ export function createNotificationService(deps: {
       await repo.markSkipped(pool, row.id, why)
       return 'skipped'
     }
-    const mail = render(row.kind, row.accountId, row.data)
+    const credentialId = typeof row.data.credentialId === 'string' ? row.data.credentialId : null
+    const data =
+      credentialId && (row.kind === 'access_broken' || row.kind === 'access_reminder')
+        ? { ...row.data, otherCredentialWorks: await repo.otherCredentialWorks(pool, credentialId) }
+        : row.data
+    const mail = render(row.kind, row.accountId, data)
     const unsubscribe = unsubscribeUrl(row.accountId)
     try {
       await mailer.send({
@@ -214,6 +222,10 @@ export function createNotificationService(deps: {
 
     recent(accountId) {
       return repo.recentForAccount(pool, accountId, 20)
+    },
+
+    purge(now = clock()) {
+      return repo.purgeFinished(pool, now, RETENTION_DAYS)
     },
 
     unsubscribeUrl,

@@ -118,7 +118,9 @@ function describe(kind: NotificationKind, ctx: RenderContext): Body {
         paragraphs: [
           `Salesforce refused ${credentialWho(d)}${when(d.brokenAt) ? ` at ${when(d.brokenAt)}` : ''}.`,
           `Why: ${reason.why}`,
-          'Until it is fixed, SF Link pauses its background work for you: unsubscribes are kept and wait, and nothing is sent to Salesforce with the refused login again, so your Salesforce user does not get locked.',
+          d.otherCredentialWorks === true
+            ? 'SF Link still reaches Salesforce with your other stored access, and will not try the refused login again (so your Salesforce user does not get locked). Fix or remove it so it is ready when needed.'
+            : 'Until it is fixed, SF Link pauses its background work for you: unsubscribes are kept and wait, and nothing is sent to Salesforce with the refused login again, so your Salesforce user does not get locked.',
           `What to do: ${reason.fix}`,
         ],
         action: fix,
