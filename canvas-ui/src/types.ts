@@ -200,6 +200,8 @@ export interface NotificationSettings {
     status: 'pending' | 'sent' | 'skipped' | 'failed'
     createdAt: string
     sentAt: string | null
+    /** Why it was not sent. */
+    note: string | null
   }[]
 }
 

@@ -169,6 +169,11 @@ describe('Access emails in a real browser, through the demo mail catcher', () =>
     const preview = card.getByTestId('notification-preview')
     await preview.waitFor({ timeout: 15_000 })
     expect(await preview.textContent()).toMatch(/Reminder[\s\S]*\/#\/settings\/link-accounts/)
+    await preview.locator('summary', { hasText: 'HTML version' }).click()
+    await page
+      .frameLocator('.sfl-mail-preview-frame')
+      .getByText('Salesforce access has been broken for 24 hours')
+      .waitFor({ timeout: 15_000 })
     await screenshot(page, 'link-accounts-email-settings')
   })
 })

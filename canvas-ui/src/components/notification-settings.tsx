@@ -112,6 +112,15 @@ export function NotificationSettingsCard() {
             <div class="slds-box slds-m-top_small" data-testid="notification-preview">
               <p class="slds-text-title_bold">{preview.subject}</p>
               <pre class="sfl-mail-preview">{preview.text}</pre>
+              <details class="slds-m-top_small">
+                <summary>HTML version</summary>
+                <iframe
+                  class="sfl-mail-preview-frame"
+                  title={`HTML version of ${preview.subject}`}
+                  sandbox=""
+                  srcdoc={preview.html}
+                />
+              </details>
             </div>
           )}
           {settings.recent.length > 0 && (
@@ -128,7 +137,10 @@ export function NotificationSettingsCard() {
                 {settings.recent.map((r, i) => (
                   <tr key={`${r.createdAt}-${i}`} data-testid="recent-notification">
                     <td>{KIND_LABEL[r.kind] ?? r.kind}</td>
-                    <td>{STATUS_LABEL[r.status] ?? r.status}</td>
+                    <td>
+                      {STATUS_LABEL[r.status] ?? r.status}
+                      {r.note && <span class="slds-text-color_weak">: {r.note}</span>}
+                    </td>
                     <td>{formatDateTime(r.sentAt ?? r.createdAt)}</td>
                   </tr>
                 ))}

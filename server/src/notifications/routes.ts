@@ -21,6 +21,8 @@ const SettingsSchema = Type.Object({
       status: Type.String(),
       createdAt: Type.String(),
       sentAt: Type.Union([Type.String(), Type.Null()]),
+      /** Why it was not sent (turned off, fixed before it went out, the SMTP server's refusal). */
+      note: Type.Union([Type.String(), Type.Null()]),
     }),
   ),
 })
@@ -66,6 +68,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<{ notifications: Noti
       status: r.status,
       createdAt: r.createdAt.toISOString(),
       sentAt: r.sentAt?.toISOString() ?? null,
+      note: r.status === 'sent' ? null : r.lastError,
     })),
   })
 
