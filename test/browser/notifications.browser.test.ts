@@ -150,7 +150,18 @@ describe('Access emails in a real browser, through the demo mail catcher', () =>
     await screenshot(page, 'demo-mail-access-restored')
   })
 
-  it('turns the emails off and on again from Link Accounts, and previews them', async () => {
+  it('the unsubscribe link in the email turns them off; its page and Link Accounts turn them on again; previews', async () => {
+    const settings = async () =>
+      (await live.app.inject({ url: '/api/notifications/settings', headers: bearer() })).json().accessEmails
+    await page.goto(`${live.url}/demo/mail.html`)
+    await page.getByTestId('mail-link').filter({ hasText: '/notifications/unsubscribe?token=' }).first().click()
+    await page.getByTestId('unsubscribed').waitFor({ timeout: 15_000 })
+    expect(await settings()).toBe(false)
+    await screenshot(page, 'notifications-unsubscribed')
+    await page.getByRole('button', { name: 'Turn these emails back on' }).click()
+    await page.getByTestId('subscribed').waitFor({ timeout: 15_000 })
+    expect(await settings()).toBe(true)
+
     await page.goto(`${live.url}/#/settings/link-accounts`)
     const card = page.getByTestId('notification-settings')
     const box = card.locator('#access-emails')
@@ -158,8 +169,6 @@ describe('Access emails in a real browser, through the demo mail catcher', () =>
     expect(await box.isChecked()).toBe(true)
     await card.locator('label[for="access-emails"]').click()
     await expect.poll(() => box.isChecked(), { timeout: 15_000 }).toBe(false)
-    const settings = async () =>
-      (await live.app.inject({ url: '/api/notifications/settings', headers: bearer() })).json().accessEmails
     await expect.poll(settings, { timeout: 15_000 }).toBe(false)
     await card.locator('label[for="access-emails"]').click()
     await expect.poll(settings, { timeout: 15_000 }).toBe(true)
