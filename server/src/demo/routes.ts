@@ -8,6 +8,7 @@ import { Type } from '@fastify/type-provider-typebox'
 
 import type { DemoInfo } from '../app.js'
 import type { CaughtMail } from './mail-catcher.js'
+import { escapeHtml } from '../http/html.js'
 
 const MailSchema = Type.Object({
   to: Type.String(),
@@ -18,10 +19,6 @@ const MailSchema = Type.Object({
   from: Type.String(),
   headers: Type.Record(Type.String(), Type.String()),
 })
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
-}
 
 /** Plain text with its http(s) links clickable (escaped first, so nothing in a mail becomes markup). */
 function linkify(text: string): string {

@@ -10,6 +10,7 @@ import { AppError } from '../errors.js'
 import { requireAccount } from '../http/auth.js'
 import type { NotificationService } from './service.js'
 import { LINK_ACCOUNTS_ROUTE } from './service.js'
+import { escapeHtml } from '../http/html.js'
 
 const SettingsSchema = Type.Object({
   accessEmails: Type.Boolean(),
@@ -29,10 +30,6 @@ const SettingsSchema = Type.Object({
 
 const TokenQuery = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) })
 const tokenRateLimit = { max: 30, timeWindow: '1 minute' }
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
-}
 
 /** `a••••@example.com`: enough for the person to recognise, not a directory of addresses. */
 function maskEmail(email: string): string {

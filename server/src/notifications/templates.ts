@@ -4,6 +4,7 @@
  * code, times): never a password, token or key, which the outbox never receives.
  */
 import { ERRORS, type ErrorCode } from '../errors.js'
+import { escapeHtml } from '../http/html.js'
 
 export const NOTIFICATION_KINDS = ['access_broken', 'access_reminder', 'access_restored', 'api_cap_reached'] as const
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number]
@@ -167,10 +168,6 @@ function describe(kind: NotificationKind, ctx: RenderContext): Body {
       }
     }
   }
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 }
 
 export function renderNotification(kind: NotificationKind, ctx: RenderContext): RenderedMail {
