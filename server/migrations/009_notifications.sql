@@ -47,12 +47,14 @@ CREATE INDEX credential_alerts_broken_idx ON credential_alerts (broken_at) WHERE
 -- The state transition is recorded where the status changes, whichever code path changes it
 -- (a failed login opening the circuit, the person saving a new credential or token): in the
 -- same statement's transaction, so "needs attention" and its email are one durable fact.
+-- Working means 'ok' or 'rate_limited' (that passes by itself); any other status, today
+-- 'needs_attention', is one the person has to fix.
 CREATE FUNCTION record_credential_alert() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   owner uuid;
   ep integer;
 BEGIN
-  IF NEW.status = 'needs_attention' AND (TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM 'needs_attention') THEN
+  IF NEW.status NOT IN ('ok', 'rate_limited') AND (TG_OP = 'INSERT' OR OLD.status IN ('ok', 'rate_limited')) THEN
     SELECT account_id INTO owner FROM salesforce_links WHERE id = NEW.link_id;
     IF owner IS NULL THEN
       RETURN NEW;
@@ -71,7 +73,7 @@ BEGIN
                                  'username', NEW.username, 'brokenAt', now()))
       ON CONFLICT (dedupe_key) DO NOTHING;
     END IF;
-  ELSIF TG_OP = 'UPDATE' AND OLD.status = 'needs_attention' AND NEW.status IS DISTINCT FROM 'needs_attention' THEN
+  ELSIF TG_OP = 'UPDATE' AND OLD.status NOT IN ('ok', 'rate_limited') AND NEW.status IN ('ok', 'rate_limited') THEN
     UPDATE credential_alerts SET state = 'restored', restored_at = now()
     WHERE credential_id = NEW.id AND state = 'broken'
     RETURNING episode, account_id INTO ep, owner;

@@ -89,7 +89,7 @@ export async function queueDueReminders(db: Queryable, now: Date): Promise<numbe
        SELECT a.credential_id, a.account_id, a.episode, a.reason, a.broken_at, c.kind, c.username,
          CASE WHEN a.broken_at <= $1::timestamptz - interval '72 hours' THEN 2 ELSE 1 END AS n
        FROM credential_alerts a JOIN salesforce_credentials c ON c.id = a.credential_id
-       WHERE a.state = 'broken' AND c.status = 'needs_attention'
+       WHERE a.state = 'broken' AND c.status NOT IN ('ok', 'rate_limited')
          AND ((a.reminders_sent < 1 AND a.broken_at <= $1::timestamptz - interval '24 hours')
            OR (a.reminders_sent < 2 AND a.broken_at <= $1::timestamptz - interval '72 hours'))
        FOR UPDATE OF a SKIP LOCKED
@@ -199,7 +199,7 @@ export async function otherCredentialWorks(db: Queryable, credentialId: string):
   const { rows } = await db.query(
     `SELECT EXISTS (
        SELECT 1 FROM salesforce_credentials o JOIN salesforce_credentials c ON c.link_id = o.link_id
-       WHERE c.id = $1 AND o.id <> c.id AND o.kind <> 'canvas' AND o.status <> 'needs_attention'
+       WHERE c.id = $1 AND o.id <> c.id AND o.kind <> 'canvas' AND o.status IN ('ok', 'rate_limited')
      ) AS works`,
     [credentialId],
   )
