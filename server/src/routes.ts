@@ -15,6 +15,7 @@ import { apiKeyRoutes } from './api-keys/routes.js'
 import { unsubscribeRoutes } from './unsubscribes/routes.js'
 import { bounceRoutes } from './bounces/routes.js'
 import { syncHealthRoutes } from './salesforce/health-routes.js'
+import { notificationRoutes } from './notifications/routes.js'
 
 export async function registerRoutes(
   app: FastifyInstance,
@@ -43,5 +44,6 @@ export async function registerRoutes(
   await app.register(unsubscribeRoutes, { unsubscribes: services.unsubscribes })
   await app.register(bounceRoutes, { bounces: services.bounces })
   await app.register(syncHealthRoutes, { health: services.syncHealth })
-  if (opts.demo) await app.register(demoRoutes, { demo: opts.demo })
+  await app.register(notificationRoutes, { notifications: services.notifications })
+  if (opts.demo) await app.register(demoRoutes, { demo: opts.demo, publicUrl: config.publicUrl })
 }

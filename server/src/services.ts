@@ -18,11 +18,15 @@ import { createConnectionService, type ConnectionService } from './connections/s
 import { createApiKeyService, type ApiKeyService } from './api-keys/service.js'
 import { createUnsubscribeService, type UnsubscribeService } from './unsubscribes/service.js'
 import { createRateLimits, type RateLimits } from './rate-limits/service.js'
+import { createNotificationService, type NotificationService } from './notifications/service.js'
+import { createMailer, type Mailer } from './notifications/mailer.js'
+import { createUnsubscribeTokens } from './notifications/unsubscribe-token.js'
 import { checkAccessToken } from './salesforce/strategies.js'
 import { isAllowedInstanceUrl } from './salesforce/hosts.js'
 import { createApiUsage, type ApiUsage, type CapReachedHook } from './salesforce/api-usage.js'
 import { createBounceService, type BounceService } from './bounces/service.js'
 import { createSyncHealthService, type SyncHealthService } from './salesforce/health-service.js'
+import { capReachedNotice } from './salesforce/cap-notice.js'
 
 export interface JobSender {
   send(queue: string, data: object, options?: { singletonKey?: string; startAfter?: number }): Promise<string | null>
@@ -49,17 +53,20 @@ export interface Services {
   apiUsage: ApiUsage
   syncHealth: SyncHealthService
   rateLimits: RateLimits
+  notifications: NotificationService
 }
 
 export interface ServiceDeps {
   config: Config
   pool: Pool
   jobs?: JobSender | null
-  /** The clock of API-use windows (tests move it). */
+  /** How notification emails leave (default: SMTP per config; null sends none). */
+  mailer?: Mailer | null
+  /** The clock of notifications and of API-use windows (tests move it forward). */
   now?: () => Date
   /**
-   * Hook: where "the API cap was reached" is announced to people (an email through the
-   * notifications module once it exists). Without it, the health page's banner says it.
+   * Also told when background work meets the API cap (once per window), besides the email
+   * to the owners of the accounts linked to the org.
    */
   onApiCapReached?: CapReachedHook
 }
@@ -109,7 +116,13 @@ export function createServices(deps: ServiceDeps): Services {
     canvasTokenTtlSeconds: CANVAS_TOKEN_TTL_SECONDS,
     box,
   })
-  const apiUsage = createApiUsage({ pool, now: deps.now, onCapReached: deps.onApiCapReached })
+  // The notification service is made below; the hook reaches it only when the cap is met.
+  let notifications: NotificationService | null = null
+  const apiUsage = createApiUsage({
+    pool,
+    now: deps.now,
+    onCapReached: capReachedNotice({ pool, notifications: () => notifications!, also: deps.onApiCapReached }),
+  })
   const salesforce = createSalesforceAccess({ config, pool, links, credentials, audit, usage: apiUsage })
   const salesforceCredentials = createCredentialsService({
     config,
@@ -133,6 +146,13 @@ export function createServices(deps: ServiceDeps): Services {
     jobs: deps.jobs ?? null,
     audit,
   })
+  notifications = createNotificationService({
+    config,
+    pool,
+    mailer: deps.mailer === undefined ? createMailer(config.notifications) : deps.mailer,
+    tokens: createUnsubscribeTokens(config.sessionSecret),
+    now: deps.now,
+  })
   return {
     config,
     pool,
@@ -154,5 +174,6 @@ export function createServices(deps: ServiceDeps): Services {
     apiUsage,
     syncHealth,
     rateLimits,
+    notifications,
   }
 }

@@ -137,6 +137,10 @@ describe('API use and sync health', () => {
     expect(simCalls()).toBe(simBefore)
     // The hook where people are told (an email) ran once for this window.
     expect(capAnnounced).toEqual([{ orgId, capCalls: 5 }])
+    const mail = await env.db.pool.query(
+      `SELECT account_id, data FROM notification_outbox WHERE kind = 'api_cap_reached'`,
+    )
+    expect(mail.rows).toEqual([{ account_id: ada.accountId, data: { used: 5, cap: 5, resumesAt: h.api.resumesAt } }])
 
     // Each later window takes at most 5 calls, until everything is pushed.
     let windows = 0

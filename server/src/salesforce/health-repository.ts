@@ -121,3 +121,11 @@ export async function accountLinkIds(db: Queryable, accountId: string): Promise<
   const { rows } = await db.query(`SELECT id FROM salesforce_links WHERE account_id = $1`, [accountId])
   return rows.map((r) => r.id)
 }
+
+/** Accounts with a link to the org (who hears about its API cap). */
+export async function accountsOfOrg(db: Queryable, organizationId: string): Promise<string[]> {
+  const { rows } = await db.query(`SELECT DISTINCT account_id FROM salesforce_links WHERE organization_id = $1`, [
+    organizationId,
+  ])
+  return rows.map((r) => r.account_id)
+}
