@@ -109,7 +109,7 @@ export const syncHealthRoutes: FastifyPluginAsyncTypebox<{ health: SyncHealthSer
         tags,
         summary: 'Try the addresses with errors again now (of one kind, or all)',
         body: Type.Object(
-          { kind: Type.Optional(Type.String({ pattern: '^[A-Z][A-Z_]{1,80}$' })) },
+          { kind: Type.Optional(Type.String({ pattern: '^[A-Z][A-Z_]{0,80}$' })) },
           { additionalProperties: false },
         ),
         response: { 202: Type.Object({ addresses: Type.Integer() }), 400: err, 401: err },
