@@ -166,7 +166,10 @@ export interface ConnectionHealthRow {
   checkedAt: Date
 }
 
-/** Records the outcome of a check; a definition edited since the check started is left alone. */
+/**
+ * Records the outcome of a check; a definition edited since the check started is left alone
+ * (`checkedVersion` is the `updated_at` read, in JavaScript's millisecond precision).
+ */
 export async function saveHealth(
   db: Queryable,
   accountId: string,
@@ -176,7 +179,8 @@ export async function saveHealth(
 ): Promise<void> {
   await db.query(
     `UPDATE connections SET health_state = $3, health_code = $4, health_message = $5, health_field = $6, health_checked_at = now()
-     WHERE id = $1 AND account_id = $2 AND ($7::timestamptz IS NULL OR updated_at = $7)`,
+     WHERE id = $1 AND account_id = $2
+       AND ($7::timestamptz IS NULL OR abs(extract(epoch FROM updated_at - $7::timestamptz)) < 0.001)`,
     [id, accountId, health.state, health.code, health.message, health.field, checkedVersion ?? null],
   )
 }

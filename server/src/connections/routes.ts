@@ -410,13 +410,15 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ connections: Connecti
         params: Type.Object({ sobject: SObjectSchema }),
         querystring: Type.Object({
           related: Type.Optional(
-            Type.Boolean({ description: 'Also the fields of related records (Account.Name), labelled "Account: Account Name"' }),
+            Type.Union([Type.Literal('true'), Type.Literal('false')], {
+              description: 'true: also the fields of related records (Account.Name), labelled "Account: Account Name"',
+            }),
           ),
         }),
         response: { 200: DescribeSchema, 400: err, ...gatedErrors },
       },
     },
     async (request) =>
-      connections.describe(targetOf(request), request.params.sobject, { related: request.query.related === true }),
+      connections.describe(targetOf(request), request.params.sobject, { related: request.query.related === 'true' }),
   )
 }
