@@ -167,7 +167,7 @@ describe('SOQL builder property: every field type and date literal, against the 
         try {
           result = await conn.query(soql)
         } catch (error) {
-          throw new Error(`Salesforce refused ${soql}: ${(error as Error).message}`)
+          throw new Error(`Salesforce refused ${soql}: ${(error as Error).message}`, { cause: error })
         }
         for (const record of result.records) expect(record.HasOptedOutOfEmail, soql).toBe(false)
       }),
