@@ -185,13 +185,21 @@ describe('building lists by field type in a real browser (inside the canvas ifra
     await frame.getByTestId('unsaved-changes').waitFor({ timeout: 15_000 })
 
     const dialogs: string[] = []
-    page.once('dialog', (d) => {
-      dialogs.push(d.message())
-      void d.dismiss()
-    })
-    await frame.getByRole('link', { name: 'Cancel' }).click()
+    const answer = (accept: boolean) =>
+      page.once('dialog', (d) => {
+        dialogs.push(d.message())
+        void (accept ? d.accept() : d.dismiss())
+      })
+    // Back asks; staying keeps the work.
+    answer(false)
+    await frame.locator('body').evaluate(() => window.history.back())
     await expect.poll(() => dialogs.length).toBe(1)
     expect(dialogs[0]).toMatch(/unsaved changes/)
+    expect(await frame.locator('#connection-name').inputValue()).toBe('Half done')
+    // So does a link inside the app.
+    answer(false)
+    await frame.getByRole('link', { name: 'Cancel' }).click()
+    await expect.poll(() => dialogs.length).toBe(2)
     expect(await frame.locator('#connection-name').inputValue()).toBe('Half done')
 
     // Reload and closing: the page asks the browser to confirm.
@@ -202,13 +210,10 @@ describe('building lists by field type in a real browser (inside the canvas ifra
     })
     expect(held).toBe(true)
 
-    // Back too; accepting leaves.
-    page.once('dialog', (d) => {
-      dialogs.push(d.message())
-      void d.accept()
-    })
-    await frame.locator('body').evaluate(() => window.history.back())
-    await expect.poll(() => dialogs.length).toBe(2)
+    // Accepting leaves.
+    answer(true)
+    await frame.getByRole('link', { name: 'Cancel' }).click()
+    await expect.poll(() => dialogs.length).toBe(3)
     await frame.getByTestId('connections-table').waitFor({ timeout: 15_000 })
   })
 
