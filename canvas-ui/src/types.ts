@@ -134,8 +134,7 @@ export interface ProblemAction {
 }
 
 export type Readiness =
-  | { ready: true; count: number }
-  | { ready: false; code: string; message: string; action: ProblemAction }
+  { ready: true; count: number } | { ready: false; code: string; message: string; action: ProblemAction }
 
 export interface Campaign {
   id: string

@@ -225,7 +225,10 @@ describe('building lists by field type in a real browser (inside the canvas ifra
     await frame.locator('#connection-name').fill(long)
     await frame.getByRole('option', { name: 'Email', exact: true }).waitFor({ timeout: 15_000 })
     await frame.getByRole('button', { name: 'Save', exact: true }).click()
-    const name = frame.getByTestId('connection-row').locator('.sfl-name').filter({ hasText: long.slice(0, 40) })
+    const name = frame
+      .getByTestId('connection-row')
+      .locator('.sfl-name')
+      .filter({ hasText: long.slice(0, 40) })
     await name.waitFor({ timeout: 15_000 })
     expect(await name.getAttribute('title')).toBe(long)
     const sizes = await name.evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }))

@@ -195,7 +195,12 @@ describe('filters by field type, related fields, labels, campaigns (simulator, r
     expect(csv.statusCode).toBe(200)
     const rows = parseCsv(csv.body)
     expect(rows[0]).toEqual(['Contact ID', 'Email', 'Account: Account Name'])
-    expect(rows.slice(1).map((r) => r[0]).sort()).toEqual(expected.map((r) => r.Id).sort())
+    expect(
+      rows
+        .slice(1)
+        .map((r) => r[0])
+        .sort(),
+    ).toEqual(expected.map((r) => r.Id).sort())
     for (const row of rows.slice(1)) expect(row[2]).toBe(account.Name)
     // API names remain the default, for machines.
     expect(parseCsv((await pull(t.app, ada.canvasToken, c.id, 'csv')).body)[0]).toEqual(['Id', 'Email', 'Account.Name'])
@@ -229,7 +234,12 @@ describe('filters by field type, related fields, labels, campaigns (simulator, r
     })
     expect(statuses.statusCode).toBe(200)
     const own = t.sim.control.memberStatuses(campaign.Id).map((s: any) => s.Label)
-    expect(statuses.json().items.map((s: any) => s.label).sort()).toEqual([...own].sort())
+    expect(
+      statuses
+        .json()
+        .items.map((s: any) => s.label)
+        .sort(),
+    ).toEqual([...own].sort())
 
     const members = (t.sim.control.records('CampaignMember', { limit: 100000 }) as SimRecord[]).filter(
       (m) => m.CampaignId === campaign.Id,

@@ -102,15 +102,17 @@ describe('SOQL builder property: every field type and date literal, against the 
 
   function filterFor(sobject: string): fc.Arbitrary<ConnectionFilter> {
     const fields = describes.get(sobject)!.fields.filter((f) => f.filterable)
-    return fc.constantFrom(...fields).chain((field) =>
-      fc
-        .constantFrom(...((OPERATORS_BY_TYPE[field.type] ?? ['=']) as FilterOperator[]))
-        .chain((operator) =>
-          valueFor(field, operator).map((value) =>
-            value === undefined ? { field: field.name, operator } : { field: field.name, operator, value },
+    return fc
+      .constantFrom(...fields)
+      .chain((field) =>
+        fc
+          .constantFrom(...((OPERATORS_BY_TYPE[field.type] ?? ['=']) as FilterOperator[]))
+          .chain((operator) =>
+            valueFor(field, operator).map((value) =>
+              value === undefined ? { field: field.name, operator } : { field: field.name, operator, value },
+            ),
           ),
-        ),
-    )
+      )
   }
 
   const definition = fc.constantFrom('Contact', 'Lead', 'CampaignMember').chain((sobject) =>
@@ -122,7 +124,9 @@ describe('SOQL builder property: every field type and date literal, against the 
   )
 
   it('covers every field type the describes have', () => {
-    const types = new Set([...describes.values()].flatMap((d) => d.fields.filter((f) => f.filterable).map((f) => f.type)))
+    const types = new Set(
+      [...describes.values()].flatMap((d) => d.fields.filter((f) => f.filterable).map((f) => f.type)),
+    )
     for (const type of [
       'string',
       'email',
@@ -152,11 +156,9 @@ describe('SOQL builder property: every field type and date literal, against the 
       fc.asyncProperty(definition, async (d) => {
         let soql: string
         try {
-          soql = buildSoql(
-            { ...d, fields: ['HasOptedOutOfEmail'], excludeOptedOut: true },
-            describes.get(d.sobject)!,
-            { limit: 200 },
-          ).soql
+          soql = buildSoql({ ...d, fields: ['HasOptedOutOfEmail'], excludeOptedOut: true }, describes.get(d.sobject)!, {
+            limit: 200,
+          }).soql
         } catch (error) {
           expect(error).toBeInstanceOf(SoqlBuildError)
           refused += 1

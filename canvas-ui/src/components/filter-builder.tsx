@@ -378,7 +378,15 @@ function ValueControl(props: {
             {type === 'datetime' && <div class="slds-form-element__help sfl-help">The whole day, in UTC.</div>}
           </div>
         ) : takesN(row.dateMode) ? (
-          <NumberInput id={id} label="N" value={row.n} min={1} max={1000} step="1" onValue={(v) => onChange({ n: v })} />
+          <NumberInput
+            id={id}
+            label="N"
+            value={row.n}
+            min={1}
+            max={1000}
+            step="1"
+            onValue={(v) => onChange({ n: v })}
+          />
         ) : null}
       </div>
     )
@@ -426,7 +434,9 @@ function ValueControl(props: {
       value={row.text}
       onValue={(v) => onChange({ text: v })}
       type={type === 'email' ? 'email' : type === 'phone' ? 'tel' : 'text'}
-      placeholder={list ? 'value one, value two' : type === 'reference' || type === 'id' ? '18-character Salesforce ID' : ''}
+      placeholder={
+        list ? 'value one, value two' : type === 'reference' || type === 'id' ? '18-character Salesforce ID' : ''
+      }
       help={list ? 'Separate values with commas.' : undefined}
     />
   )

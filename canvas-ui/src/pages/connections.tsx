@@ -103,15 +103,19 @@ function ConnectionsTable({
               <th scope="col" class="sfl-col-name">
                 Name
               </th>
-              <th scope="col">Object</th>
+              <th scope="col" class="sfl-col-object">
+                Object
+              </th>
               <th scope="col" class="sfl-col-fields">
                 Fields
               </th>
               <th scope="col" class="sfl-col-status">
                 Status
               </th>
-              <th scope="col">Updated</th>
-              <th scope="col">
+              <th scope="col" class="sfl-col-updated">
+                Updated
+              </th>
+              <th scope="col" class="sfl-col-actions">
                 <span class="slds-assistive-text">Actions</span>
               </th>
             </tr>

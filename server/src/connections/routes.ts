@@ -19,7 +19,8 @@ const FieldNameSchema = Type.String({
   minLength: 1,
   maxLength: 80,
   pattern: '^[A-Za-z][A-Za-z0-9_]*(?:\\.[A-Za-z][A-Za-z0-9_]*)?$',
-  description: 'A field API name, or Relationship.Field of a related record (Account.Name), checked against the describe',
+  description:
+    'A field API name, or Relationship.Field of a related record (Account.Name), checked against the describe',
 })
 const ScalarSchema = Type.Union([Type.String({ maxLength: MAX_STRING_LENGTH }), Type.Number(), Type.Boolean()])
 
@@ -41,7 +42,10 @@ export const FilterSchema = Type.Object({
         ),
         Type.Object(
           { day: Type.String({ maxLength: 10 }) },
-          { additionalProperties: false, description: 'A calendar day (YYYY-MM-DD); the whole UTC day on a date/time field' },
+          {
+            additionalProperties: false,
+            description: 'A calendar day (YYYY-MM-DD); the whole UTC day on a date/time field',
+          },
         ),
       ],
       {
@@ -177,7 +181,8 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ connections: Connecti
             items: Type.Array(ConnectionSchema),
             access: AccessSchema,
             health: Type.Record(Type.String(), HealthSchema, {
-              description: 'By connection id: whether it still works against the org (absent: not checked since the last edit)',
+              description:
+                'By connection id: whether it still works against the org (absent: not checked since the last edit)',
             }),
           }),
         },
@@ -198,8 +203,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ connections: Connecti
         response: { 201: ConnectionSchema, 400: err },
       },
     },
-    async (request, reply) =>
-      reply.code(201).send(await connections.create(targetOf(request), request.body)),
+    async (request, reply) => reply.code(201).send(await connections.create(targetOf(request), request.body)),
   )
 
   app.post(

@@ -10,13 +10,7 @@ import { AppError, CREDENTIAL_ERROR_CODES, ERRORS, isAppError, type ErrorCode } 
 import type { AccessState, AccessTarget, SalesforceAccess } from '../salesforce/access-types.js'
 import type { DescribeCache } from './describe-cache.js'
 import { createDescribeCache } from './describe-cache.js'
-import {
-  fetchDescribe,
-  relatedTargets,
-  usesRelatedFields,
-  withRelatedFields,
-  type DescribeView,
-} from './describe.js'
+import { fetchDescribe, relatedTargets, usesRelatedFields, withRelatedFields, type DescribeView } from './describe.js'
 import { fieldValue, recordFormatter, type RecordFormat, type SalesforceRecord } from './record-format.js'
 import { normaliseEmail } from '../unsubscribes/emails.js'
 import * as repo from './repository.js'
@@ -97,8 +91,7 @@ export interface ProblemAction {
 }
 
 export type Readiness =
-  | { ready: true; count: number }
-  | { ready: false; code: string; message: string; action: ProblemAction }
+  { ready: true; count: number } | { ready: false; code: string; message: string; action: ProblemAction }
 
 export interface Campaign {
   id: string
@@ -337,7 +330,11 @@ export function createConnectionService(deps: {
   }
 
   /** The same from the cache alone, whatever its age (null when the object's describe is not cached). */
-  async function cachedDescribeOf(organizationId: string, sobject: string, related: boolean): Promise<DescribeView | null> {
+  async function cachedDescribeOf(
+    organizationId: string,
+    sobject: string,
+    related: boolean,
+  ): Promise<DescribeView | null> {
     const base = await describes.peek(organizationId, sobject)
     if (!base || !related) return base
     const targets = new Map<string, DescribeView>()
@@ -428,7 +425,6 @@ export function createConnectionService(deps: {
     })
   }
 
-
   /** The label Salesforce gives a column ("Email", "Account: Account Name"); the API name when unknown. */
   function labelOf(describe: DescribeView, name: string): string {
     const lower = name.toLowerCase()
@@ -506,18 +502,15 @@ export function createConnectionService(deps: {
           }
           // A connection found fine by the describe keeps a "broken" Salesforce itself reported (until an edit).
           const before = previous.get(row.id)
-          if (health.state === 'ok' && before?.state === 'broken' && before.code === 'CONNECTION_QUERY_REFUSED') continue
+          if (health.state === 'ok' && before?.state === 'broken' && before.code === 'CONNECTION_QUERY_REFUSED')
+            continue
           await repo.saveHealth(pool, target.accountId, row.id, health, row.updatedAt)
         }
       }
     })
   }
 
-  async function readinessOf(
-    target: AccessTarget,
-    row: ConnectionRow,
-    requireNonEmpty: boolean,
-  ): Promise<Readiness> {
+  async function readinessOf(target: AccessTarget, row: ConnectionRow, requireNonEmpty: boolean): Promise<Readiness> {
     const notReady = (code: string, message: string): Readiness => ({
       ready: false,
       code,
@@ -533,10 +526,17 @@ export function createConnectionService(deps: {
     try {
       const count = await salesforce.withConnection(target, async (conn) => {
         const describe = await describeOf(conn, organizationId, row.sobject, related(row))
-        return watched(target, row, async () => (await query(conn, build(row, describe, { count: true }).soql)).totalSize)
+        return watched(
+          target,
+          row,
+          async () => (await query(conn, build(row, describe, { count: true }).soql)).totalSize,
+        )
       })
       if (requireNonEmpty && count === 0)
-        return notReady('CONNECTION_EMPTY', 'The connection matches no records right now, so a send would reach nobody.')
+        return notReady(
+          'CONNECTION_EMPTY',
+          'The connection matches no records right now, so a send would reach nobody.',
+        )
       return { ready: true, count }
     } catch (err) {
       const app = isAppError(err) ? err : translateQueryError(err)
@@ -640,9 +640,7 @@ export function createConnectionService(deps: {
     async describe(target, sobject, options = {}) {
       const organizationId = await requireAccess(target)
       if (options.related) {
-        const views = await salesforce.withConnection(target, (conn) =>
-          describeOf(conn, organizationId, sobject, true),
-        )
+        const views = await salesforce.withConnection(target, (conn) => describeOf(conn, organizationId, sobject, true))
         return views
       }
       // A cached describe needs no Salesforce session at all.

@@ -13,11 +13,7 @@
  */
 
 export type SoqlBuildErrorCode =
-  | 'INVALID_FIELD'
-  | 'INVALID_OPERATOR'
-  | 'INVALID_VALUE'
-  | 'INVALID_SOBJECT'
-  | 'TOO_MANY_FILTERS'
+  'INVALID_FIELD' | 'INVALID_OPERATOR' | 'INVALID_VALUE' | 'INVALID_SOBJECT' | 'TOO_MANY_FILTERS'
 
 export class SoqlBuildError extends Error {
   override readonly name = 'SoqlBuildError'
@@ -68,7 +64,18 @@ const TEXT_OPERATORS: readonly FilterOperator[] = [
   'isEmpty',
   'isNotEmpty',
 ]
-const ORDERED_OPERATORS: readonly FilterOperator[] = ['=', '!=', '<', '<=', '>', '>=', 'in', 'notIn', 'isEmpty', 'isNotEmpty']
+const ORDERED_OPERATORS: readonly FilterOperator[] = [
+  '=',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'in',
+  'notIn',
+  'isEmpty',
+  'isNotEmpty',
+]
 const DATE_OPERATORS: readonly FilterOperator[] = ['=', '!=', '<', '<=', '>', '>=', 'isEmpty', 'isNotEmpty']
 
 /**
@@ -454,7 +461,8 @@ function renderCondition(filter: ConnectionFilter, byName: Map<string, DescribeF
       `Field ${quoteName(name)} has a type (${quoteName(field.type)}) that cannot be filtered on`,
       name,
     )
-  if (!allowed.includes(operator as FilterOperator)) throw refuse(`does not apply to a ${TYPE_NAMES[type] ?? type} field`)
+  if (!allowed.includes(operator as FilterOperator))
+    throw refuse(`does not apply to a ${TYPE_NAMES[type] ?? type} field`)
 
   if (operator === 'isEmpty') return `${name} = null` as SoqlFragment
   if (operator === 'isNotEmpty') return `${name} != null` as SoqlFragment
