@@ -178,6 +178,49 @@ describe('building lists by field type in a real browser (inside the canvas ifra
       .toContain(campaign.Name)
   })
 
+  it('a field removed in Salesforce: the list flags the connection, and Connect says so and offers an edit, not a retry', async () => {
+    live.sim.control.addCustomField('Lead', { name: 'Campaign_Code__c', type: 'string', label: 'Campaign Code' })
+    await live.db.pool.query(`DELETE FROM describe_cache`)
+    await frame.getByRole('link', { name: 'Connections' }).first().click()
+    await frame.getByRole('button', { name: 'New connection' }).first().click()
+    await frame.locator('#connection-name').fill('Coded leads')
+    await frame.locator('#connection-object').selectOption('Lead')
+    await frame.getByRole('option', { name: 'Campaign Code', exact: true }).click({ timeout: 15_000 })
+    await frame.getByRole('button', { name: 'Save', exact: true }).click()
+    const row = frame.getByTestId('connection-row').filter({ hasText: 'Coded leads' })
+    await row.waitFor({ timeout: 15_000 })
+
+    live.sim.control.removeField('Lead', 'Campaign_Code__c')
+    await row.getByRole('button', { name: 'Connect', exact: true }).click()
+    const alert = frame.getByTestId('error-alert')
+    await alert.waitFor({ timeout: 20_000 })
+    expect(await alert.textContent()).toContain('A field of this connection was removed in Salesforce')
+    expect(await alert.textContent()).toContain('Campaign_Code__c')
+    expect(await alert.getByRole('button', { name: 'Try again' }).count()).toBe(0)
+    await screenshot(page, 'lists-connect-field-removed')
+    await alert.getByRole('link', { name: 'Edit the connection' }).click()
+    await frame.locator('#connection-name').waitFor({ timeout: 15_000 })
+
+    await frame.getByRole('link', { name: 'Connections' }).first().click()
+    const status = frame
+      .getByTestId('connection-row')
+      .filter({ hasText: 'Coded leads' })
+      .getByTestId('connection-status')
+    await expect.poll(() => status.getAttribute('data-code'), { timeout: 20_000 }).toBe('CONNECTION_FIELD_REMOVED')
+    expect(await status.getAttribute('data-state')).toBe('broken')
+    await expect.poll(() => status.textContent(), { timeout: 20_000 }).toContain('Campaign_Code__c')
+    // Removed so the next cases start from working connections only.
+    await frame
+      .getByTestId('connection-row')
+      .filter({ hasText: 'Coded leads' })
+      .getByRole('button', { name: 'Delete' })
+      .click()
+    await frame.getByRole('button', { name: 'Delete connection' }).click()
+    await expect
+      .poll(() => frame.getByTestId('connection-row').filter({ hasText: 'Coded leads' }).count(), { timeout: 15_000 })
+      .toBe(0)
+  })
+
   it('unsaved edits are not lost by leaving: in-app navigation and Back ask first, reload is held', async () => {
     await frame.getByRole('link', { name: 'Connections' }).first().click()
     await frame.getByRole('button', { name: 'New connection' }).first().click()

@@ -182,7 +182,12 @@ function StatusCell({
     text = 'Checking…'
   }
   return (
-    <div class="sfl-status" data-testid="connection-status" data-state={tone} data-code={r && !r.ready ? r.code : ''}>
+    <div
+      class="sfl-status"
+      data-testid="connection-status"
+      data-state={tone}
+      data-code={r && !r.ready ? r.code : !r && health?.state === 'broken' ? (health.code ?? '') : ''}
+    >
       <span class={`slds-badge sfl-status__badge sfl-status_${tone}`}>{text}</span>
       {detail && (
         <span class="slds-text-body_small sfl-status__detail slds-line-clamp_x-small" title={detail}>

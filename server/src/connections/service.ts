@@ -583,23 +583,31 @@ export function createConnectionService(deps: {
       // cached) it is saved as is and checked when it is next used.
       const input = toInput(draft, cleanName(draft.name))
       const state = await salesforce.state(target)
-      let checked = input
+      let checked: ConnectionInput | null = null
       if (state.canConnect && state.organizationId) {
         const organizationId = state.organizationId
-        checked = await salesforce.withConnection(target, async (conn) => {
-          const describe = await describeOf(conn, organizationId, input.sobject, related(input))
-          const normalised = canonical(input, describe)
-          build(normalised, describe)
-          return normalised
-        })
-      } else if (state.organizationId) {
+        checked = await salesforce
+          .withConnection(target, async (conn) => {
+            const describe = await describeOf(conn, organizationId, input.sobject, related(input))
+            const normalised = canonical(input, describe)
+            build(normalised, describe)
+            return normalised
+          })
+          .catch((err: unknown) => {
+            // A definition Salesforce's describe refuses is refused; Salesforce being out of reach
+            // (or the access failing just now) does not lose the person's work: the cache decides.
+            if (isAppError(err) && err.code === 'CONNECTION_INVALID') throw err
+            return null
+          })
+      }
+      if (!checked && state.organizationId) {
         const cached = await cachedDescribeOf(state.organizationId, input.sobject, related(input))
         if (cached) {
           checked = canonical(input, cached)
           build(checked, cached)
         }
       }
-      return toView(await repo.insertConnection(pool, target.accountId, checked))
+      return toView(await repo.insertConnection(pool, target.accountId, checked ?? input))
     },
 
     async update(target, id, patch) {
