@@ -443,6 +443,19 @@ export function createConnectionService(deps: {
     }
   }
 
+  /** A saved definition's problem in words that say what changed in Salesforce and what to do. */
+  function savedProblem(err: AppError): AppError {
+    const details = err.details as { reason?: unknown; field?: unknown } | undefined
+    const field = typeof details?.field === 'string' ? JSON.stringify(details.field) : 'a field'
+    const message =
+      details?.reason === 'FIELD_REMOVED'
+        ? `The field ${field} this connection uses is no longer in Salesforce (deleted, or hidden from you). Edit the connection to replace it.`
+        : details?.reason === 'FIELD_NOT_FILTERABLE'
+          ? `Salesforce no longer allows filtering on ${field}. Edit the connection to change that filter.`
+          : null
+    return message ? new AppError(err.code, message, { cause: err, details: err.details }) : err
+  }
+
   /**
    * Runs work on a saved connection and keeps its health: ok after success, broken with the
    * reason when the definition no longer fits the org. When Salesforce refuses a query the
@@ -479,7 +492,7 @@ export function createConnectionService(deps: {
         }
       }
       await repo.saveHealth(pool, target.accountId, row.id, brokenHealth(problem), row.updatedAt)
-      throw problem
+      throw savedProblem(problem)
     }
   }
 
