@@ -121,6 +121,14 @@ describe('building lists by field type in a real browser (inside the canvas ifra
     expect(records.map((r) => r.Id).sort()).toEqual(expected.map((r) => r.Id).sort())
     expect(Object.keys(records[0])).toEqual(['Id', 'Email', 'FirstName', 'LastName', 'LeadSource'])
     await screenshot(page, 'lists-lead-preview')
+
+    // Opened again, the editor shows the filters as they were built.
+    await frame.getByRole('button', { name: 'Edit', exact: true }).click()
+    await expect.poll(() => filter(2).getByLabel('When').inputValue(), { timeout: 15_000 }).toBe('LAST_N_DAYS')
+    expect(await filter(2).getByLabel('N', { exact: true }).inputValue()).toBe('30')
+    expect(await filter(1).getByLabel('Value').inputValue()).toBe('Web')
+    expect(await filter(3).getByRole('checkbox').isChecked()).toBe(true)
+    expect(await frame.getByTestId('unsaved-changes').count()).toBe(0)
   })
 
   it('a Campaign list: the campaign picked by name, the member status from its own statuses; preview, save, export', async () => {

@@ -18,6 +18,8 @@ export interface FilterRow {
   dateMode: string
   /** The n of `LAST_N_DAYS:n`. */
   n: string
+  /** The saved value was a calendar day (`{day}`): kept so before the describe arrives. */
+  day?: boolean
 }
 
 // The operators the editor offers for each Salesforce field type, in the order shown. The
@@ -121,7 +123,7 @@ export function rowsFromFilters(filters: Filter[]): FilterRow[] {
     const v = f.value
     if (Array.isArray(v)) return { ...row, list: v.map(String), text: v.join(', ') }
     if (v && typeof v === 'object') {
-      if ('day' in v) return { ...row, text: v.day }
+      if ('day' in v) return { ...row, text: v.day, day: true }
       const [mode, n = ''] = v.relative.split(':')
       return { ...row, dateMode: mode ?? '', n }
     }
@@ -144,7 +146,8 @@ export function filtersFromRows(rows: FilterRow[], fields?: DescribeField[]): Fi
       return { field: r.field, operator: r.operator, value }
     }
     if (type === 'boolean') return { field: r.field, operator: r.operator, value: r.text !== 'false' }
-    if (isDateType(type)) {
+    // The field's type is known once the describe is in; a saved date value keeps its shape before.
+    if (isDateType(type) || (type === undefined && (r.dateMode || r.day))) {
       if (r.dateMode)
         return {
           field: r.field,
@@ -167,7 +170,7 @@ export function firstIncompleteRow(rows: FilterRow[], fields?: DescribeField[]):
     const type = fields?.find((f) => f.name === r.field)?.type
     if (type === 'boolean') return false
     if (LIST_VALUE.has(r.operator)) return r.list.length === 0 && !r.text.trim()
-    if (isDateType(type) && r.dateMode) return takesN(r.dateMode) && !/^\d+$/.test(r.n.trim())
+    if ((isDateType(type) || type === undefined) && r.dateMode) return takesN(r.dateMode) && !/^\d+$/.test(r.n.trim())
     return !r.text.trim()
   })
   return i + 1
