@@ -186,6 +186,41 @@ describe('building lists by field type in a real browser (inside the canvas ifra
       .toContain(campaign.Name)
   })
 
+  it('a multi-select picklist offers its values as choices (INCLUDES), a number field a number input', async () => {
+    const contacts = live.sim.control.records('Contact', { limit: 100000 }) as SimRecord[]
+    const withInterests = contacts.find((c) => typeof c.Interests__c === 'string' && c.Interests__c)!
+    const interest = (withInterests.Interests__c as string).split(';')[0]!
+    const expected = contacts.filter(
+      (c) =>
+        typeof c.Interests__c === 'string' &&
+        c.Interests__c.split(';').includes(interest) &&
+        typeof c.Lead_Score__c === 'number' &&
+        c.Lead_Score__c > 10 &&
+        !c.HasOptedOutOfEmail,
+    )
+    await frame.getByRole('link', { name: 'Connections' }).first().click()
+    await frame.getByRole('button', { name: 'New connection' }).first().click()
+    await frame.getByRole('option', { name: 'Email', exact: true }).waitFor({ timeout: 15_000 })
+    await addFilter(1, 'Interests__c')
+    expect(await filter(1).getByLabel('Operator').inputValue()).toBe('includes')
+    // SLDS draws the box: the label is what a person clicks.
+    await filter(1).getByText(interest, { exact: true }).click()
+    expect(await filter(1).getByRole('checkbox', { name: interest, exact: true }).isChecked()).toBe(true)
+    await addFilter(2, 'Lead_Score__c')
+    await filter(2).getByLabel('Operator').selectOption('>')
+    const score = filter(2).getByLabel('Value')
+    expect(await score.getAttribute('type')).toBe('number')
+    await score.fill('10')
+    await expect
+      .poll(() => frame.getByTestId('live-count-value').textContent(), { timeout: 20_000 })
+      .toBe(fmt(expected.length))
+    expect(await frame.locator('.sfl-soql').first().textContent()).toContain(`Interests__c INCLUDES ('${interest}')`)
+    // Nothing saved: leaving asks, and this time the answer is yes.
+    page.once('dialog', (d) => void d.accept())
+    await frame.getByRole('link', { name: 'Cancel' }).click()
+    await frame.getByTestId('connections-table').waitFor({ timeout: 15_000 })
+  })
+
   it('a field removed in Salesforce: the list flags the connection, and Connect says so and offers an edit, not a retry', async () => {
     live.sim.control.addCustomField('Lead', { name: 'Campaign_Code__c', type: 'string', label: 'Campaign Code' })
     await live.db.pool.query(`DELETE FROM describe_cache`)
