@@ -10,7 +10,6 @@ import type {
   Connection,
   ConnectionInput,
   ConnectionList,
-  Credential,
   CredentialsInput,
   CredentialsPatch,
   DemoInfo,
@@ -208,9 +207,9 @@ export function createApiClient(options: ApiClientOptions) {
     // Salesforce link and credentials
     link: (signal?: AbortSignal) => get<SalesforceLink>('/api/salesforce/link', signal),
     saveCredentials: (body: CredentialsInput) =>
-      request<{ credential: Credential }>('PUT', '/api/salesforce/credentials', { body }),
+      request<SalesforceLink>('PUT', '/api/salesforce/credentials', { body }),
     updateCredentials: (body: CredentialsPatch) =>
-      request<{ credential: Credential }>('PATCH', '/api/salesforce/credentials', { body }),
+      request<SalesforceLink>('PATCH', '/api/salesforce/credentials', { body }),
     forgetCredentials: () => request<void>('DELETE', '/api/salesforce/credentials'),
     oauthTicket: () => post<{ url: string }>('/api/salesforce/oauth/ticket'),
     describe: (sobject: string, signal?: AbortSignal) =>
@@ -269,7 +268,12 @@ export async function fetchDemoInfo(
     if (!res.ok) return null
     const body = (await res.json()) as Partial<DemoInfo>
     if (typeof body.simulatorUrl !== 'string') return null
-    return { simulatorUrl: body.simulatorUrl.replace(/\/+$/, ''), users: Array.isArray(body.users) ? body.users : [] }
+    const simulatorUrl = body.simulatorUrl.replace(/\/+$/, '')
+    return {
+      simulatorUrl,
+      canvasHostUrl: typeof body.canvasHostUrl === 'string' ? body.canvasHostUrl : `${simulatorUrl}/canvas-host`,
+      users: Array.isArray(body.users) ? body.users : [],
+    }
   } catch {
     return null
   }
@@ -296,7 +300,7 @@ export async function renewCanvasSession(
   if (typeof body.token !== 'string' || typeof body.expiresAt !== 'string') {
     throw new ApiError('BAD_RESPONSE', 'SF Link answered the session renewal without a token.', res.status)
   }
-  return { token: body.token, expiresAt: body.expiresAt }
+  return { token: body.token, expiresAt: body.expiresAt, linked: body.linked === true }
 }
 
 async function peekCode(res: Response): Promise<string> {

@@ -49,7 +49,7 @@ export function rowsFromFilters(filters: Filter[]): FilterRow[] {
     key: nextKey++,
     field: f.field,
     operator: f.operator,
-    text: Array.isArray(f.value) ? f.value.join(', ') : (f.value ?? ''),
+    text: Array.isArray(f.value) ? f.value.join(', ') : String(f.value ?? ''),
   }))
 }
 

@@ -19,21 +19,12 @@ import type { LinkIdentity } from '../links/service.js'
 import type { SessionService } from '../accounts/session-service.js'
 import { verifySignedRequest, type CanvasRequest } from './signed-request.js'
 import * as repo from './repository.js'
+import type { CanvasBootstrap } from '../contract/index.js'
 import type { SecretBox } from '../crypto/secret-box.js'
 import { associatedData } from '../crypto/secret-store.js'
 import type { TokenCheck } from '../salesforce/strategies.js'
 
-export interface CanvasBootstrap {
-  token: string
-  expiresAt: string
-  linked: boolean
-  salesforceUserId: string
-  organizationId: string
-  instanceUrl: string
-  user: { fullName: string; email: string; userName: string }
-  /** What the Canvas SDK needs to talk to its parent (never the tokens). */
-  client: { instanceId: string; targetOrigin: string }
-}
+export type { CanvasBootstrap }
 
 export interface CanvasService {
   verify(raw: unknown): { request: CanvasRequest; digest: Buffer }

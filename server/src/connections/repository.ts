@@ -1,12 +1,13 @@
 /** All SQL for connections, the describe cache and the suppression look-up of pulls. Every connection query is scoped by account. */
 import type { Queryable } from '../db/pool.js'
-import type { ConnectionFilter } from './soql-builder.js'
+import type { ConnectionFilter, SupportedSObject } from './soql-builder.js'
 
 export interface ConnectionRow {
   id: string
   accountId: string
   name: string
-  sobject: string
+  /** Checked against SUPPORTED_SOBJECTS on every write (server/src/contract/connections.ts). */
+  sobject: SupportedSObject
   fields: string[]
   filters: ConnectionFilter[]
   logic: 'AND' | 'OR'

@@ -17,27 +17,24 @@ import * as repo from './repository.js'
 import type { ConnectionInput, ConnectionRow } from './repository.js'
 import { buildSoql, SoqlBuildError, type ConnectionFilter, type SupportedSObject } from './soql-builder.js'
 import { queryLocatorOf } from '../salesforce/hosts.js'
+import {
+  MAX_CONNECTION_NAME_LENGTH,
+  type Access,
+  type Connection as ContractConnection,
+  type TestResult,
+} from '../contract/index.js'
 
-export const MAX_NAME_LENGTH = 200
+export const MAX_NAME_LENGTH = MAX_CONNECTION_NAME_LENGTH
 /** Rows shown by connect (test) and the editor's preview. */
 export const PREVIEW_ROWS = 10
 /** Pull output is written in chunks of about this many characters (one page is up to 2,000 rows). */
 const WRITE_CHUNK_CHARS = 64 * 1024
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-export interface ConnectionView {
-  id: string
-  name: string
-  sobject: string
-  fields: string[]
-  filters: ConnectionFilter[]
-  logic: 'AND' | 'OR'
-  excludeOptedOut: boolean
-  requireEmail: boolean
-  excludeSuppressed: boolean
-  createdAt: string
-  updatedAt: string
-}
+/** What the routes answer: the contract's shapes (server/src/contract/connections.ts). */
+export type ConnectionView = ContractConnection
+export type AccessView = Access
+export type { TestResult }
 
 /** A definition as a client sends it (create, preview); optional flags take their defaults. */
 export interface ConnectionDraft {
@@ -52,18 +49,6 @@ export interface ConnectionDraft {
 }
 
 export type ConnectionPatch = Partial<ConnectionDraft>
-
-export interface AccessView {
-  canConnect: boolean
-  code: string | null
-  message: string | null
-}
-
-export interface TestResult {
-  count: number
-  records: Array<Record<string, unknown>>
-  soql: string
-}
 
 /** Where a pull writes. The route backs it with the raw HTTP response. */
 export interface PullOutput {
@@ -97,7 +82,8 @@ function toView(c: ConnectionRow): ConnectionView {
     name: c.name,
     sobject: c.sobject,
     fields: c.fields,
-    filters: c.filters,
+    // Stored only after passing the contract's FilterSchema, so the values are JSON scalars or lists.
+    filters: c.filters as ConnectionView['filters'],
     logic: c.logic,
     excludeOptedOut: c.excludeOptedOut,
     requireEmail: c.requireEmail,

@@ -2,12 +2,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 
 import type { DemoInfo } from '../app.js'
+import { DemoInfoSchema, type DemoInfoView } from '../contract/index.js'
 
 export const demoRoutes: FastifyPluginAsyncTypebox<{ demo: DemoInfo }> = async (app, { demo }) => {
   app.get(
     '/demo.json',
-    { schema: { tags: ['demo'], summary: 'Demo mode: the simulator and its users' } },
-    async () => ({
+    {
+      schema: { tags: ['demo'], summary: 'Demo mode: the simulator and its users', response: { 200: DemoInfoSchema } },
+    },
+    async (): Promise<DemoInfoView> => ({
       simulatorUrl: demo.simulatorUrl,
       canvasHostUrl: `${demo.simulatorUrl}/canvas-host`,
       users: await demo.users(),
