@@ -20,8 +20,6 @@ import type { SessionService } from '../accounts/session-service.js'
 import { verifySignedRequest, type CanvasRequest } from './signed-request.js'
 import * as repo from './repository.js'
 import type { CanvasBootstrap } from '../contract/index.js'
-import type { SecretBox } from '../crypto/secret-box.js'
-import { associatedData } from '../crypto/secret-store.js'
 import type { TokenCheck } from '../salesforce/strategies.js'
 
 export type { CanvasBootstrap }
@@ -63,10 +61,9 @@ export function createCanvasService(deps: {
   secrets: SecretStore
   audit: AuditLog
   canvasTokenTtlSeconds: number
-  box: SecretBox
   checkToken: TokenChecker
 }): CanvasService {
-  const { pool, sessions, credentials, secrets, audit, box } = deps
+  const { pool, sessions, credentials, secrets, audit } = deps
 
   function verify(raw: unknown): { request: CanvasRequest; digest: Buffer } {
     const result = verifySignedRequest(raw, deps.consumerSecrets(), {
@@ -132,12 +129,8 @@ export function createCanvasService(deps: {
       const visit = seen.linked
       if (visit) {
         const { link, canvasCredentialId } = visit
-        const sealed = box.seal(
-          request.client.oauthToken,
-          associatedData('credential', canvasCredentialId, 'accessToken'),
-        )
         const session = await repo.saveVisit(pool, {
-          token: { credentialId: canvasCredentialId, keyId: sealed.keyId, ciphertext: sealed.ciphertext },
+          token: secrets.seal('credential', canvasCredentialId, 'accessToken', request.client.oauthToken),
           session: {
             accountId: link.accountId,
             linkId: link.id,
@@ -145,7 +138,6 @@ export function createCanvasService(deps: {
             ip: ctx.ip ?? null,
             userAgent: ctx.userAgent ?? null,
           },
-          audit: { ip: ctx.ip ?? null },
         })
         // A replayed request may carry a refresh token revoked since: it never replaces the stored one.
         const refreshToken = replayed ? undefined : request.client.refreshToken
