@@ -1,5 +1,5 @@
 /**
- * API keys (SPEC §6): per account, hashed at rest, shown once. The verifier is what
+ * API keys (docs/spec.md §6): per account, hashed at rest, shown once. The verifier is what
  * `registerAuth` calls for `Authorization: Bearer sfl_…` on routes that accept keys.
  */
 import type { Pool } from '../db/pool.js'

@@ -1,5 +1,5 @@
 /**
- * Canvas entry (SPEC §1 journeys 1–2, §4). The signature is the proof: on first sight of a
+ * Canvas entry (docs/spec.md §1 journeys 1–2, §4). The signature is the proof: on first sight of a
  * signed request no call to Salesforce is made, so entry works (and stays fast) while
  * Salesforce is away.
  *

@@ -1,5 +1,5 @@
 /**
- * Database connections (SPEC §2, journeys 4 and 6): saved, named live queries of the
+ * Database connections (docs/spec.md §2, journeys 4 and 6): saved, named live queries of the
  * linked org. Create, list, get, copy and delete never need Salesforce; edit, connect
  * (test), preview, describe and pull do, and are refused up front with
  * SF_CREDENTIALS_REQUIRED (or the stored credential's own error) when there is no access.
@@ -118,7 +118,7 @@ function toInput(draft: ConnectionDraft, name: string): ConnectionInput {
   }
 }
 
-/** The gate of journey 6: the state's own credential error (SPEC §5) when it has one, else SF_CREDENTIALS_REQUIRED. */
+/** The gate of journey 6: the state's own credential error (docs/spec.md §5) when it has one, else SF_CREDENTIALS_REQUIRED. */
 export function accessError(state: AccessState): AppError {
   const code = state.code
   if (code && code !== 'SF_CREDENTIALS_REQUIRED' && code.startsWith('SF_')) return new AppError(code)

@@ -1,5 +1,5 @@
 /**
- * Links between app accounts and Salesforce users (SPEC §1, journeys 1–2), and the
+ * Links between app accounts and Salesforce users (docs/spec.md §1, journeys 1–2), and the
  * Link Accounts view with the credential status.
  */
 import type { Pool, Queryable } from '../db/pool.js'
@@ -13,7 +13,7 @@ import type { LinkIdentity, LinkRow } from './repository.js'
 
 export type { LinkRow, LinkIdentity }
 
-/** Stored credentials in the order SPEC §2 uses them outside Salesforce. */
+/** Stored credentials in the order docs/spec.md §2 uses them outside Salesforce. */
 export const STORED_CREDENTIAL_ORDER = ['oauth_refresh', 'jwt_bearer', 'password_token'] as const
 
 /** The link view is the contract's (`GET /api/salesforce/link`, server/src/contract/salesforce.ts). */

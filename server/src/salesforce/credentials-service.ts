@@ -1,5 +1,5 @@
 /**
- * Setting up outside access (SPEC §1 journeys 3 and 5): every credential is proven by a
+ * Setting up outside access (docs/spec.md §1 journeys 3 and 5): every credential is proven by a
  * real login before anything is stored; a wrong one is never stored. Also "Connect with
  * Salesforce" and "Sign in with Salesforce" (OAuth web-server flow with PKCE).
  */

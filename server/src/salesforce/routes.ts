@@ -1,4 +1,4 @@
-/** Salesforce credentials and Connect / Sign in with Salesforce (SPEC §6). Thin: the service decides. */
+/** Salesforce credentials and Connect / Sign in with Salesforce (docs/spec.md §6). Thin: the service decides. */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { CredentialsService, Actor } from './credentials-service.js'

@@ -1,5 +1,5 @@
 /**
- * Unsubscribes (SPEC §1 journey 7): the mailing side reports addresses; they are on the
+ * Unsubscribes (docs/spec.md §1 journey 7): the mailing side reports addresses; they are on the
  * suppression list, with a pending push per linked org, once the transaction commits —
  * before the 202. Jobs are then queued to push at once; if queuing fails nothing is lost,
  * the sweep finds the pending rows.
