@@ -6,7 +6,7 @@
 //    state-changing request.
 // Every non-2xx answer becomes an ApiError carrying the server's stable `code`.
 import type {
-  ApiKey,
+  ApiKeyList,
   Connection,
   ConnectionInput,
   ConnectionList,
@@ -14,12 +14,16 @@ import type {
   CredentialsPatch,
   DemoInfo,
   Describe,
+  LoginBody,
   Me,
   NewApiKey,
+  OAuthTicket,
   PreviewResult,
   SalesforceLink,
   SessionToken,
-  Suppression,
+  SignupBody,
+  SuppressionPage,
+  SyncQueued,
   UnsubscribeResult,
   UnsubscribeStatus,
 } from './types.js'
@@ -186,12 +190,12 @@ export function createApiClient(options: ApiClientOptions) {
 
     // Accounts
     me: (signal?: AbortSignal) => get<Me>('/api/me', signal),
-    login: async (body: { email: string; password: string }) => {
+    login: async (body: LoginBody) => {
       const session = await request<SessionToken>('POST', '/api/auth/login', { body, csrf: false })
       csrfToken = null // the cookie session changed: its CSRF token did too
       return session
     },
-    signup: async (body: { email: string; password: string; name?: string }) => {
+    signup: async (body: SignupBody) => {
       const session = await request<SessionToken>('POST', '/api/auth/signup', { body, csrf: false })
       csrfToken = null
       return session
@@ -211,7 +215,7 @@ export function createApiClient(options: ApiClientOptions) {
     updateCredentials: (body: CredentialsPatch) =>
       request<SalesforceLink>('PATCH', '/api/salesforce/credentials', { body }),
     forgetCredentials: () => request<void>('DELETE', '/api/salesforce/credentials'),
-    oauthTicket: () => post<{ url: string }>('/api/salesforce/oauth/ticket'),
+    oauthTicket: () => post<OAuthTicket>('/api/salesforce/oauth/ticket'),
     describe: (sobject: string, signal?: AbortSignal) =>
       get<Describe>(`/api/salesforce/describe/${id(sobject)}`, signal),
 
@@ -245,12 +249,12 @@ export function createApiClient(options: ApiClientOptions) {
     // Unsubscribes and suppressions
     unsubscribeStatus: (signal?: AbortSignal) => get<UnsubscribeStatus>('/api/unsubscribes/status', signal),
     addUnsubscribes: (emails: string[]) => post<UnsubscribeResult>('/api/unsubscribes', { emails }),
-    syncNow: () => post<{ queued: boolean }>('/api/unsubscribes/sync'),
+    syncNow: () => post<SyncQueued>('/api/unsubscribes/sync'),
     suppressions: (limit: number, offset: number, signal?: AbortSignal) =>
-      get<{ items: Suppression[]; total: number }>(`/api/suppressions?limit=${limit}&offset=${offset}`, signal),
+      get<SuppressionPage>(`/api/suppressions?limit=${limit}&offset=${offset}`, signal),
 
     // API keys
-    apiKeys: (signal?: AbortSignal) => get<{ items: ApiKey[] }>('/api/api-keys', signal),
+    apiKeys: (signal?: AbortSignal) => get<ApiKeyList>('/api/api-keys', signal),
     /** `password`: the account's SF Link password, checked again before a key is made (step-up). */
     createApiKey: (name: string, password: string) => post<NewApiKey>('/api/api-keys', { name, password }),
     revokeApiKey: (keyId: string) => request<void>('DELETE', `/api/api-keys/${id(keyId)}`),

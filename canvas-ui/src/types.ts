@@ -4,6 +4,7 @@
 import type {
   Access,
   ApiKey,
+  ApiKeyList,
   CanvasBootstrap as ContractCanvasBootstrap,
   Connection,
   ConnectionList,
@@ -19,10 +20,15 @@ import type {
   DemoUser,
   IntakeResult,
   LinkView,
+  LoginBody,
   Me,
+  OAuthTicket,
   PasswordCredentialBody,
   SessionToken,
+  SignupBody,
   Suppression,
+  SuppressionPage,
+  SyncQueued,
   TestResult,
   UnsubscribeStatus,
 } from '../../server/src/contract/index.js'
@@ -30,6 +36,7 @@ import type {
 export type {
   Access,
   ApiKey,
+  ApiKeyList,
   Connection,
   ConnectionList,
   CredentialKind,
@@ -38,9 +45,14 @@ export type {
   Describe,
   DescribeField,
   DemoUser,
+  LoginBody,
   Me,
+  OAuthTicket,
   SessionToken,
+  SignupBody,
   Suppression,
+  SuppressionPage,
+  SyncQueued,
   UnsubscribeStatus,
 }
 

@@ -15,6 +15,7 @@ export const ApiKeySchema = Type.Object({
 export type ApiKey = Static<typeof ApiKeySchema>
 
 export const ApiKeyListSchema = Type.Object({ items: Type.Array(ApiKeySchema) })
+export type ApiKeyList = Static<typeof ApiKeyListSchema>
 
 export const CreatedApiKeySchema = Type.Object({
   id: Type.String({ format: 'uuid' }),

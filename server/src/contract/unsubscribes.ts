@@ -31,6 +31,7 @@ export const UnsubscribeStatusSchema = Type.Object({
 export type UnsubscribeStatus = Static<typeof UnsubscribeStatusSchema>
 
 export const SyncQueuedSchema = Type.Object({ queued: Type.Literal(true) })
+export type SyncQueued = Static<typeof SyncQueuedSchema>
 
 export const SUPPRESSION_SOURCES = ['app', 'salesforce'] as const
 
