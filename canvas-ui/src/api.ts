@@ -17,6 +17,9 @@ import type {
   LoginBody,
   Me,
   NewApiKey,
+  NotificationKind,
+  NotificationPreview,
+  NotificationSettings,
   OAuthTicket,
   PreviewResult,
   SalesforceLink,
@@ -219,6 +222,13 @@ export function createApiClient(options: ApiClientOptions) {
     describe: (sobject: string, signal?: AbortSignal) =>
       get<Describe>(`/api/salesforce/describe/${id(sobject)}`, signal),
 
+    // Notification emails
+    notificationSettings: (signal?: AbortSignal) => get<NotificationSettings>('/api/notifications/settings', signal),
+    setAccessEmails: (accessEmails: boolean) =>
+      request<NotificationSettings>('PUT', '/api/notifications/settings', { body: { accessEmails } }),
+    previewNotification: (kind: NotificationKind, signal?: AbortSignal) =>
+      get<NotificationPreview>(`/api/notifications/preview/${id(kind)}`, signal),
+
     // Connections
     connections: (signal?: AbortSignal) => get<ConnectionList>('/api/connections', signal),
     connection: (connectionId: string, signal?: AbortSignal) =>
@@ -277,6 +287,7 @@ export async function fetchDemoInfo(
       simulatorUrl,
       canvasHostUrl: typeof body.canvasHostUrl === 'string' ? body.canvasHostUrl : `${simulatorUrl}/canvas-host`,
       users: Array.isArray(body.users) ? body.users : [],
+      mailUrl: typeof body.mailUrl === 'string' ? body.mailUrl : undefined,
     }
   } catch {
     return null

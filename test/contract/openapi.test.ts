@@ -98,6 +98,20 @@ const UI_ROUTES: Array<{ method: Method; path: string; status: number; response?
     body: contract.ApiKeyCreateBodySchema,
   },
   { method: 'get', path: '/demo.json', status: 200, response: contract.DemoInfoSchema },
+  { method: 'get', path: '/api/notifications/settings', status: 200, response: contract.NotificationSettingsSchema },
+  {
+    method: 'put',
+    path: '/api/notifications/settings',
+    status: 200,
+    response: contract.NotificationSettingsSchema,
+    body: contract.NotificationSettingsBodySchema,
+  },
+  {
+    method: 'get',
+    path: '/api/notifications/preview/{kind}',
+    status: 200,
+    response: contract.NotificationPreviewSchema,
+  },
 ]
 
 /**
