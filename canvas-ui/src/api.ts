@@ -6,26 +6,37 @@
 //    state-changing request.
 // Every non-2xx answer becomes an ApiError carrying the server's stable `code`.
 import type {
-  ApiKey,
+  ApiKeyList,
   BounceStatus,
+  CampaignList,
+  CampaignMemberStatusList,
+  CampaignQuery,
+  Readiness,
+  ReadinessBody,
   Connection,
   ConnectionInput,
   ConnectionList,
-  Credential,
   CredentialsInput,
   CredentialsPatch,
+  CsvHeaders,
   DemoInfo,
   Describe,
+  LoginBody,
   Me,
   NewApiKey,
   NotificationKind,
   NotificationPreview,
   NotificationSettings,
+  OAuthTicket,
   PreviewResult,
+  RecordFormat,
   SalesforceLink,
   SessionToken,
+  SignupBody,
+  SuppressionPage,
   SyncHealth,
-  Suppression,
+  SyncQueued,
+  SyncRetryResult,
   UnsubscribeResult,
   UnsubscribeStatus,
 } from './types.js'
@@ -39,6 +50,8 @@ export class ApiError extends Error {
     message: string,
     /** HTTP status; 0 when the request never got an answer. */
     readonly status: number,
+    /** The server's `details`, when it sent any (e.g. `{reason, field, action}` for a connection problem). */
+    readonly details?: unknown,
   ) {
     super(message)
   }
@@ -192,12 +205,12 @@ export function createApiClient(options: ApiClientOptions) {
 
     // Accounts
     me: (signal?: AbortSignal) => get<Me>('/api/me', signal),
-    login: async (body: { email: string; password: string }) => {
+    login: async (body: LoginBody) => {
       const session = await request<SessionToken>('POST', '/api/auth/login', { body, csrf: false })
       csrfToken = null // the cookie session changed: its CSRF token did too
       return session
     },
-    signup: async (body: { email: string; password: string; name?: string }) => {
+    signup: async (body: SignupBody) => {
       const session = await request<SessionToken>('POST', '/api/auth/signup', { body, csrf: false })
       csrfToken = null
       return session
@@ -213,13 +226,19 @@ export function createApiClient(options: ApiClientOptions) {
     // Salesforce link and credentials
     link: (signal?: AbortSignal) => get<SalesforceLink>('/api/salesforce/link', signal),
     saveCredentials: (body: CredentialsInput) =>
-      request<{ credential: Credential }>('PUT', '/api/salesforce/credentials', { body }),
+      request<SalesforceLink>('PUT', '/api/salesforce/credentials', { body }),
     updateCredentials: (body: CredentialsPatch) =>
-      request<{ credential: Credential }>('PATCH', '/api/salesforce/credentials', { body }),
+      request<SalesforceLink>('PATCH', '/api/salesforce/credentials', { body }),
     forgetCredentials: () => request<void>('DELETE', '/api/salesforce/credentials'),
-    oauthTicket: () => post<{ url: string }>('/api/salesforce/oauth/ticket'),
+    oauthTicket: () => post<OAuthTicket>('/api/salesforce/oauth/ticket'),
     describe: (sobject: string, signal?: AbortSignal) =>
-      get<Describe>(`/api/salesforce/describe/${id(sobject)}`, signal),
+      get<Describe>(`/api/salesforce/describe/${id(sobject)}?related=true`, signal),
+    campaigns: (query: CampaignQuery, signal?: AbortSignal) =>
+      get<CampaignList>(`/api/salesforce/campaigns?${new URLSearchParams(query).toString()}`, signal),
+    campaignStatuses: (campaignId: string, signal?: AbortSignal) =>
+      get<CampaignMemberStatusList>(`/api/salesforce/campaigns/${id(campaignId)}/statuses`, signal),
+    readiness: (connectionId: string, body: ReadinessBody = {}, signal?: AbortSignal) =>
+      post<Readiness>(`/api/connections/${id(connectionId)}/readiness`, body, signal),
 
     // Notification emails
     notificationSettings: (signal?: AbortSignal) => get<NotificationSettings>('/api/notifications/settings', signal),
@@ -242,8 +261,13 @@ export function createApiClient(options: ApiClientOptions) {
     previewConnection: (body: ConnectionInput, signal?: AbortSignal) =>
       post<PreviewResult>('/api/connections/preview', body, signal),
     /** Pulls all records with this page's credentials and saves them as a file (both contexts: no navigation needed). */
-    downloadRecords: async (connectionId: string, format: 'csv' | 'ndjson', fileName: string) => {
-      const path = `/api/connections/${id(connectionId)}/records?format=${format}`
+    downloadRecords: async (
+      connectionId: string,
+      format: RecordFormat,
+      fileName: string,
+      headers: CsvHeaders = 'api',
+    ) => {
+      const path = `/api/connections/${id(connectionId)}/records?format=${format}${format === 'csv' && headers === 'labels' ? '&headers=labels' : ''}`
       try {
         const res = await send('GET', path, { accept: format === 'csv' ? 'text/csv' : 'application/x-ndjson' })
         if (!res.ok) throw await errorFromResponse(res)
@@ -258,7 +282,7 @@ export function createApiClient(options: ApiClientOptions) {
     // Unsubscribes and suppressions
     unsubscribeStatus: (signal?: AbortSignal) => get<UnsubscribeStatus>('/api/unsubscribes/status', signal),
     addUnsubscribes: (emails: string[]) => post<UnsubscribeResult>('/api/unsubscribes', { emails }),
-    syncNow: () => post<{ queued: boolean }>('/api/unsubscribes/sync'),
+    syncNow: () => post<SyncQueued>('/api/unsubscribes/sync'),
     bounceStatus: (signal?: AbortSignal) => get<BounceStatus>('/api/bounces/status', signal),
 
     // Sync health
@@ -266,7 +290,7 @@ export function createApiClient(options: ApiClientOptions) {
     setApiCap: (percent: number | null) =>
       request<SyncHealth>('PUT', '/api/salesforce/health/cap', { body: { percent } }),
     retrySyncErrors: (kind: string | null) =>
-      post<{ addresses: number }>('/api/salesforce/health/retry', kind ? { kind } : {}),
+      post<SyncRetryResult>('/api/salesforce/health/retry', kind ? { kind } : {}),
     downloadSyncErrors: async () => {
       const path = '/api/salesforce/health/errors.csv'
       try {
@@ -280,10 +304,10 @@ export function createApiClient(options: ApiClientOptions) {
       }
     },
     suppressions: (limit: number, offset: number, signal?: AbortSignal) =>
-      get<{ items: Suppression[]; total: number }>(`/api/suppressions?limit=${limit}&offset=${offset}`, signal),
+      get<SuppressionPage>(`/api/suppressions?limit=${limit}&offset=${offset}`, signal),
 
     // API keys
-    apiKeys: (signal?: AbortSignal) => get<{ items: ApiKey[] }>('/api/api-keys', signal),
+    apiKeys: (signal?: AbortSignal) => get<ApiKeyList>('/api/api-keys', signal),
     /** `password`: the account's SF Link password, checked again before a key is made (step-up). */
     createApiKey: (name: string, password: string) => post<NewApiKey>('/api/api-keys', { name, password }),
     revokeApiKey: (keyId: string) => request<void>('DELETE', `/api/api-keys/${id(keyId)}`),
@@ -301,10 +325,12 @@ export async function fetchDemoInfo(
     if (!res.ok) return null
     const body = (await res.json()) as Partial<DemoInfo>
     if (typeof body.simulatorUrl !== 'string') return null
+    const simulatorUrl = body.simulatorUrl.replace(/\/+$/, '')
     return {
-      simulatorUrl: body.simulatorUrl.replace(/\/+$/, ''),
+      simulatorUrl,
+      canvasHostUrl: typeof body.canvasHostUrl === 'string' ? body.canvasHostUrl : `${simulatorUrl}/canvas-host`,
       users: Array.isArray(body.users) ? body.users : [],
-      mailUrl: typeof body.mailUrl === 'string' ? body.mailUrl : null,
+      mailUrl: typeof body.mailUrl === 'string' ? body.mailUrl : undefined,
     }
   } catch {
     return null
@@ -332,7 +358,7 @@ export async function renewCanvasSession(
   if (typeof body.token !== 'string' || typeof body.expiresAt !== 'string') {
     throw new ApiError('BAD_RESPONSE', 'SF Link answered the session renewal without a token.', res.status)
   }
-  return { token: body.token, expiresAt: body.expiresAt }
+  return { token: body.token, expiresAt: body.expiresAt, linked: body.linked === true }
 }
 
 async function peekCode(res: Response): Promise<string> {
@@ -352,12 +378,13 @@ export async function errorFromResponse(res: Response): Promise<ApiError> {
     // not JSON (a proxy error page, say): fall through to a generic message
   }
   if (body && typeof body === 'object') {
-    const { code, message } = body as { code?: unknown; message?: unknown }
+    const { code, message, details } = body as { code?: unknown; message?: unknown; details?: unknown }
     if (typeof code === 'string' && code) {
       return new ApiError(
         code,
         typeof message === 'string' && message ? message : fallbackMessage(res.status),
         res.status,
+        details,
       )
     }
   }

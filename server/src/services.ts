@@ -114,7 +114,6 @@ export function createServices(deps: ServiceDeps): Services {
     secrets,
     audit,
     canvasTokenTtlSeconds: CANVAS_TOKEN_TTL_SECONDS,
-    box,
   })
   // The notification service is made below; the hook reaches it only when the cap is met.
   let notifications: NotificationService | null = null

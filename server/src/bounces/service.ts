@@ -12,25 +12,14 @@ import { parseEmail } from '../unsubscribes/emails.js'
 import { BOUNCE_PUSH_QUEUE } from '../unsubscribes/queues.js'
 import * as repo from './repository.js'
 
-export const MAX_BOUNCES_PER_REQUEST = 10_000
+import {
+  MAX_BOUNCES_PER_REQUEST,
+  type Bounce as BounceReport,
+  type BounceIntakeResult,
+  type BounceStatus,
+} from '../contract/index.js'
 
-export interface BounceReport {
-  email: string
-  type: 'hard' | 'soft'
-  reason?: string
-  at: string
-}
-
-export interface BounceIntakeResult {
-  hard: number
-  soft: number
-  /** Entries whose address is not an email address (dropped). */
-  invalid: number
-}
-
-export interface BounceStatus extends repo.BounceCounts {
-  lastPushAt: string | null
-}
+export { MAX_BOUNCES_PER_REQUEST }
 
 export interface BounceService {
   intake(

@@ -8,102 +8,31 @@ import { requireAccount } from '../http/auth.js'
 import type { AccessTarget } from '../salesforce/access-types.js'
 import { rawResponseOutput } from './pull-output.js'
 import type { ConnectionService } from './service.js'
-import { MAX_NAME_LENGTH } from './service.js'
-import { FILTER_OPERATORS, MAX_FILTERS, MAX_IN_VALUES, MAX_STRING_LENGTH, SUPPORTED_SOBJECTS } from './soql-builder.js'
-
-const SObjectSchema = Type.Union(
-  SUPPORTED_SOBJECTS.map((s) => Type.Literal(s)),
-  { description: 'The Salesforce object queried' },
-)
-const FieldNameSchema = Type.String({
-  minLength: 1,
-  maxLength: 80,
-  pattern: '^[A-Za-z][A-Za-z0-9_]*$',
-  description: 'A field API name, checked against the describe',
-})
-const ScalarSchema = Type.Union([Type.String({ maxLength: MAX_STRING_LENGTH }), Type.Number(), Type.Boolean()])
+import {
+  CampaignListSchema,
+  CampaignMemberStatusListSchema,
+  CampaignQuerySchema,
+  ConnectionCreateSchema,
+  ConnectionListSchema,
+  ConnectionPatchSchema,
+  ConnectionPreviewSchema,
+  ConnectionSchema,
+  DescribeQuerySchema,
+  DescribeSchema,
+  ErrorRef,
+  ReadinessBodySchema,
+  ReadinessSchema,
+  RecordsQuerySchema,
+  SObjectSchema,
+  TestResultSchema,
+} from '../contract/index.js'
 
 /** A filter value may be matched against a multi-line text field: tab and line breaks are allowed there. */
 const FILTER_VALUE_PATHS = ['filters.*.value', 'filters.*.value.*']
 
-export const FilterSchema = Type.Object({
-  field: FieldNameSchema,
-  operator: Type.Union(FILTER_OPERATORS.map((o) => Type.Literal(o))),
-  value: Type.Optional(
-    Type.Union([ScalarSchema, Type.Null(), Type.Array(ScalarSchema, { maxItems: MAX_IN_VALUES })], {
-      description: 'A list for in/notIn; none for isEmpty/isNotEmpty',
-    }),
-  ),
-})
-
-const definitionProperties = {
-  name: Type.String({ minLength: 1, maxLength: MAX_NAME_LENGTH }),
-  sobject: SObjectSchema,
-  fields: Type.Array(FieldNameSchema, { maxItems: 200 }),
-  filters: Type.Optional(Type.Array(FilterSchema, { maxItems: MAX_FILTERS })),
-  logic: Type.Optional(Type.Union([Type.Literal('AND'), Type.Literal('OR')])),
-  excludeOptedOut: Type.Optional(Type.Boolean({ description: 'Default true' })),
-  requireEmail: Type.Optional(Type.Boolean({ description: 'Default false' })),
-  excludeSuppressed: Type.Optional(
-    Type.Boolean({ description: "Default false: leave out addresses on the account's suppression list" }),
-  ),
-}
-
-export const ConnectionCreateSchema = Type.Object(definitionProperties)
-export const ConnectionPatchSchema = Type.Partial(Type.Object(definitionProperties))
-// The editor previews before the connection has a name.
-export const ConnectionPreviewSchema = Type.Object({
-  ...definitionProperties,
-  name: Type.Optional(Type.String({ maxLength: MAX_NAME_LENGTH })),
-})
-
-export const ConnectionSchema = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  name: Type.String(),
-  sobject: Type.String(),
-  fields: Type.Array(Type.String()),
-  filters: Type.Array(
-    Type.Object({ field: Type.String(), operator: Type.String(), value: Type.Optional(Type.Unknown()) }),
-  ),
-  logic: Type.Union([Type.Literal('AND'), Type.Literal('OR')]),
-  excludeOptedOut: Type.Boolean(),
-  requireEmail: Type.Boolean(),
-  excludeSuppressed: Type.Boolean(),
-  createdAt: Type.String({ format: 'date-time' }),
-  updatedAt: Type.String({ format: 'date-time' }),
-})
-
-const AccessSchema = Type.Object({
-  canConnect: Type.Boolean(),
-  code: Type.Union([Type.String(), Type.Null()]),
-  message: Type.Union([Type.String(), Type.Null()]),
-})
-
-export const TestResultSchema = Type.Object({
-  count: Type.Integer({ description: 'How many records match in Salesforce' }),
-  records: Type.Array(Type.Record(Type.String(), Type.Unknown()), {
-    description: `Up to 10 of them: Id and the fields`,
-  }),
-  soql: Type.String({ description: 'The query the connection runs' }),
-})
-
-export const DescribeSchema = Type.Object({
-  name: Type.String(),
-  label: Type.String(),
-  fields: Type.Array(
-    Type.Object({
-      name: Type.String(),
-      label: Type.String(),
-      type: Type.String(),
-      filterable: Type.Boolean(),
-      picklistValues: Type.Optional(Type.Array(Type.String())),
-    }),
-  ),
-})
-
 // Any string: an id that is not a UUID is answered 404 like any unknown id.
 const IdParamsSchema = Type.Object({ id: Type.String({ maxLength: 100 }) })
-const err = { $ref: 'Error#' }
+const err = ErrorRef
 const gatedErrors = { 403: err, 404: err, 422: err, 429: err, 502: err, 503: err }
 
 /** Whose Salesforce and through which door: a canvas session may use its live canvas token. */
@@ -125,7 +54,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ connections: Connecti
       schema: {
         tags,
         summary: 'Connections, and whether Salesforce can be reached now',
-        response: { 200: Type.Object({ items: Type.Array(ConnectionSchema), access: AccessSchema }) },
+        response: { 200: ConnectionListSchema },
       },
     },
     async (request) => connections.list(targetOf(request)),
@@ -137,13 +66,13 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ connections: Connecti
       config: { auth: 'session', lineBreaksAllowed: FILTER_VALUE_PATHS },
       schema: {
         tags,
-        summary: 'Create a connection (always allowed)',
+        summary:
+          'Create a connection: checked against the org like a preview when Salesforce or a cached describe is at hand, else saved and checked on first use',
         body: ConnectionCreateSchema,
         response: { 201: ConnectionSchema, 400: err },
       },
     },
-    async (request, reply) =>
-      reply.code(201).send(await connections.create(requireAccount(request).accountId, request.body)),
+    async (request, reply) => reply.code(201).send(await connections.create(targetOf(request), request.body)),
   )
 
   app.post(
@@ -246,7 +175,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ connections: Connecti
         summary:
           'Pull: every matching record, streamed as NDJSON (default) or CSV (needs Salesforce access; API keys accepted)',
         params: IdParamsSchema,
-        querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('ndjson'), Type.Literal('csv')])) }),
+        querystring: RecordsQuerySchema,
         response: { 400: err, 401: err, ...gatedErrors },
       },
     },
@@ -256,9 +185,57 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ connections: Connecti
         request.params.id,
         request.query.format ?? 'ndjson',
         rawResponseOutput(request, reply),
+        { headers: request.query.headers ?? 'api' },
       )
       return reply
     },
+  )
+
+  app.post(
+    '/api/connections/:id/readiness',
+    {
+      config: { auth: 'session-or-api-key' },
+      schema: {
+        tags,
+        summary:
+          'Pre-send check: Salesforce access, then COUNT() of the saved query. Answers 200 {ready: true, count} or {ready: false, code, message, action}',
+        params: IdParamsSchema,
+        body: Type.Optional(ReadinessBodySchema),
+        response: { 200: ReadinessSchema, 401: err, 404: err },
+      },
+    },
+    async (request) =>
+      connections.readiness(targetOf(request), request.params.id, {
+        requireNonEmpty: request.body?.requireNonEmpty === true,
+      }),
+  )
+
+  app.get(
+    '/api/salesforce/campaigns',
+    {
+      config: { auth: 'session' },
+      schema: {
+        tags: ['salesforce'],
+        summary: 'Campaigns by name (search) or by id, for picking a campaign in the editor (needs Salesforce access)',
+        querystring: CampaignQuerySchema,
+        response: { 200: CampaignListSchema, ...gatedErrors },
+      },
+    },
+    async (request) => ({ items: await connections.campaigns(targetOf(request), request.query) }),
+  )
+
+  app.get(
+    '/api/salesforce/campaigns/:id/statuses',
+    {
+      config: { auth: 'session' },
+      schema: {
+        tags: ['salesforce'],
+        summary: "A campaign's own member statuses (CampaignMemberStatus)",
+        params: IdParamsSchema,
+        response: { 200: CampaignMemberStatusListSchema, ...gatedErrors },
+      },
+    },
+    async (request) => ({ items: await connections.campaignStatuses(targetOf(request), request.params.id) }),
   )
 
   app.get(
@@ -269,9 +246,11 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ connections: Connecti
         tags: ['salesforce'],
         summary: "An object's fields, for the connection editor (needs Salesforce access)",
         params: Type.Object({ sobject: SObjectSchema }),
+        querystring: DescribeQuerySchema,
         response: { 200: DescribeSchema, 400: err, ...gatedErrors },
       },
     },
-    async (request) => connections.describe(targetOf(request), request.params.sobject),
+    async (request) =>
+      connections.describe(targetOf(request), request.params.sobject, { related: request.query.related === 'true' }),
   )
 }

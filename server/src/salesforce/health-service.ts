@@ -12,30 +12,12 @@ import { csvField } from '../connections/record-format.js'
 import { BOUNCE_PUSH_QUEUE, PUSH_QUEUE } from '../unsubscribes/queues.js'
 import type { ApiUsage, CapState } from './api-usage.js'
 import * as repo from './health-repository.js'
+import type { SyncHealth } from '../contract/index.js'
+
+export type { SyncHealth }
 
 const SAMPLE_ADDRESSES = 20
 const MAX_CSV_ROWS = 100_000
-
-export interface SyncHealth {
-  organizationId: string
-  api: {
-    callsLast24h: number
-    org: { used: number; limit: number; observedAt: string } | null
-    cap: { percent: number; calls: number | null } | null
-    capped: boolean
-    resumesAt: string | null
-  }
-  errors: Array<{
-    kind: string
-    job: repo.SyncJob
-    count: number
-    failed: number
-    emails: string[]
-    example: string
-    lastAt: string
-  }>
-  jobs: Array<{ job: 'unsubscribe-push' | 'unsubscribe-pull' | 'bounce-push'; lastSuccessAt: string | null }>
-}
 
 export interface SyncHealthService {
   health(accountId: string): Promise<SyncHealth>
