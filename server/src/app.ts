@@ -24,13 +24,7 @@ import { ErrorSchema } from './http/schemas.js'
 import { createServices, type Services } from './services.js'
 import { registerRoutes } from './routes.js'
 import { postgresRateLimitStore } from './rate-limits/store.js'
-
-export interface DemoInfo {
-  simulatorUrl: string
-  users(): Promise<
-    Array<{ id: string; organizationId: string; username: string; password: string; securityToken: string }>
-  >
-}
+import type { DemoInfo } from './demo/info.js'
 
 export interface AppDeps {
   config: Config

@@ -15,6 +15,7 @@ import type { RunningSimulator } from './demo/simulator.js'
 import { startJobs } from './jobs/start.js'
 import { printBanner } from './demo/banner.js'
 import { createServices } from './services.js'
+import { registerJobHandlers } from './job-handlers.js'
 
 async function main(): Promise<void> {
   const workerOnly = process.argv.includes('--worker-only')
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
     app = await buildApp({ config, pool: database.pool, logger: log, demo: simulator, services })
     await app.listen({ host: config.host, port: config.port })
   }
-  if (!noWorker) await jobs.work(services)
+  if (!noWorker) await registerJobHandlers(jobs.boss, services, log)
   printBanner({ config, simulator, embedded: database.embedded, generatedKeys, workerOnly })
 
   let closing = false

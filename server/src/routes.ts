@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Config } from './config.js'
 import type { Services } from './services.js'
-import type { DemoInfo } from './app.js'
+import type { DemoInfo } from './demo/info.js'
 import { demoRoutes } from './demo/routes.js'
 import { registerAuth } from './http/auth.js'
 import { accountRoutes } from './accounts/routes.js'

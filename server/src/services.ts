@@ -7,9 +7,9 @@ import type { Pool } from './db/pool.js'
 import { createSecretBox, type SecretBox } from './crypto/secret-box.js'
 import { createSecretStore, type SecretStore } from './crypto/secret-store.js'
 import { createAuditLog, type AuditLog } from './audit/audit-log.js'
-import { createSessionService, type SessionService } from './accounts/session-service.js'
+import { createSessionService, type SessionService } from './http/session-service.js'
 import { createAccountService, type AccountService } from './accounts/service.js'
-import { createCredentialStore, type CredentialStore } from './salesforce/credential-store.js'
+import { createCredentialStore, type CredentialStore } from './links/credential-store.js'
 import { createLinkService, type LinkService } from './links/service.js'
 import { createCanvasService, type CanvasService } from './canvas/service.js'
 import { createSalesforceAccess, type SalesforceAccessInternals } from './salesforce/access.js'
@@ -20,10 +20,7 @@ import { createUnsubscribeService, type UnsubscribeService } from './unsubscribe
 import { createRateLimits, type RateLimits } from './rate-limits/service.js'
 import { checkAccessToken } from './salesforce/strategies.js'
 import { isAllowedInstanceUrl } from './salesforce/hosts.js'
-
-export interface JobSender {
-  send(queue: string, data: object, options?: { singletonKey?: string; startAfter?: number }): Promise<string | null>
-}
+import type { JobSender } from './jobs/sender.js'
 
 export interface Services {
   config: Config

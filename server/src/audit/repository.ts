@@ -1,6 +1,30 @@
 /** All SQL for `audit_log`. */
 import type { Queryable } from '../db/pool.js'
-import type { AuditEntry } from './audit-log.js'
+
+export type AuditEvent =
+  | 'app.signup'
+  | 'app.login'
+  | 'app.logout'
+  | 'app.password_confirmed'
+  | 'canvas.visit'
+  | 'link.created'
+  | 'credential.saved'
+  | 'credential.updated'
+  | 'credential.deleted'
+  | 'credential.rejected'
+  | 'salesforce.login'
+  | 'oauth.connected'
+  | 'api_key.created'
+  | 'api_key.revoked'
+
+export interface AuditEntry {
+  event: AuditEvent
+  outcome: 'success' | 'failure'
+  accountId?: string | null
+  linkId?: string | null
+  ip?: string | null
+  detail?: Record<string, unknown>
+}
 
 export async function insertAuditEntry(db: Queryable, e: AuditEntry): Promise<void> {
   await db.query(

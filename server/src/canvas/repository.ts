@@ -8,7 +8,7 @@
  */
 import type { Queryable } from '../db/pool.js'
 import type { LinkIdentity, LinkRow } from '../links/repository.js'
-import type { SessionRow } from '../accounts/repository.js'
+import type { SessionRow } from '../http/session-repository.js'
 
 export interface VisitRecord {
   /** How often this signed request has been presented, this time included (1 = first sight). */

@@ -3,7 +3,7 @@
  * (Salesforce's full describe of Contact runs to hundreds of KB; this keeps a few KB).
  */
 import type { Connection } from 'jsforce'
-import type { SObjectDescribe } from './soql-builder.js'
+import type { SObjectDescribe } from '../salesforce/soql.js'
 
 export interface DescribeFieldView {
   name: string

@@ -9,7 +9,13 @@ import type { AccessTarget } from '../salesforce/access-types.js'
 import { rawResponseOutput } from './pull-output.js'
 import type { ConnectionService } from './service.js'
 import { MAX_NAME_LENGTH } from './service.js'
-import { FILTER_OPERATORS, MAX_FILTERS, MAX_IN_VALUES, MAX_STRING_LENGTH, SUPPORTED_SOBJECTS } from './soql-builder.js'
+import {
+  FILTER_OPERATORS,
+  MAX_FILTERS,
+  MAX_IN_VALUES,
+  MAX_STRING_LENGTH,
+  SUPPORTED_SOBJECTS,
+} from '../salesforce/soql.js'
 
 const SObjectSchema = Type.Union(
   SUPPORTED_SOBJECTS.map((s) => Type.Literal(s)),

@@ -12,10 +12,10 @@ import type { DescribeCache } from './describe-cache.js'
 import { createDescribeCache } from './describe-cache.js'
 import { fetchDescribe, type DescribeView } from './describe.js'
 import { fieldValue, recordFormatter, type RecordFormat, type SalesforceRecord } from './record-format.js'
-import { normaliseEmail } from '../unsubscribes/emails.js'
+import { normaliseEmail } from '../email/addresses.js'
 import * as repo from './repository.js'
 import type { ConnectionInput, ConnectionRow } from './repository.js'
-import { buildSoql, SoqlBuildError, type ConnectionFilter, type SupportedSObject } from './soql-builder.js'
+import { buildSoql, SoqlBuildError, type ConnectionFilter, type SupportedSObject } from '../salesforce/soql.js'
 import { queryLocatorOf } from '../salesforce/hosts.js'
 
 export const MAX_NAME_LENGTH = 200

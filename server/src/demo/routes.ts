@@ -1,7 +1,7 @@
 /** `GET /demo.json` (demo mode only): where the simulated Salesforce is and who can log in to it. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 
-import type { DemoInfo } from '../app.js'
+import type { DemoInfo } from './info.js'
 
 export const demoRoutes: FastifyPluginAsyncTypebox<{ demo: DemoInfo }> = async (app, { demo }) => {
   app.get(

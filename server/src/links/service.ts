@@ -5,8 +5,8 @@
 import type { Pool, Queryable } from '../db/pool.js'
 import { PG_ERRORS, isPgError } from '../db/pool.js'
 import { AppError, ERRORS, type ErrorCode } from '../errors.js'
-import type { CredentialStore } from '../salesforce/credential-store.js'
-import type { CredentialRow } from '../salesforce/credentials-repository.js'
+import type { CredentialStore } from './credential-store.js'
+import type { CredentialRow } from './credentials-repository.js'
 import * as repo from './repository.js'
 import type { LinkIdentity, LinkRow } from './repository.js'
 

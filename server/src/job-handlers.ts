@@ -1,9 +1,9 @@
-/** The queues and their handlers. Each domain contributes its own. */
+/** The queues and their handlers (the worker side of `jobs/start.ts`). Each domain contributes its own. */
 import type { PgBoss } from 'pg-boss'
 import type { Logger } from 'pino'
-import type { Services } from '../services.js'
-import { registerUnsubscribeJobs } from '../unsubscribes/jobs.js'
-import { registerMaintenanceJobs } from '../maintenance/jobs.js'
+import type { Services } from './services.js'
+import { registerUnsubscribeJobs } from './unsubscribes/jobs.js'
+import { registerMaintenanceJobs } from './maintenance/jobs.js'
 
 export async function registerJobHandlers(boss: PgBoss, services: Services, log: Logger): Promise<void> {
   await registerUnsubscribeJobs(boss, services, log)
