@@ -2,10 +2,23 @@
 import type { PgBoss } from 'pg-boss'
 import type { Logger } from 'pino'
 import type { Services } from './services.js'
-import { registerUnsubscribeJobs } from './unsubscribes/jobs.js'
-import { registerMaintenanceJobs } from './maintenance/jobs.js'
+import { registerUnsubscribeJobs, type UnsubscribeJobOptions } from './unsubscribes/jobs.js'
+import type { UnsubscribeSync } from './unsubscribes/sync.js'
+import { registerMaintenanceJobs, type CleanupJobOptions } from './maintenance/jobs.js'
 
-export async function registerJobHandlers(boss: PgBoss, services: Services, log: Logger): Promise<void> {
-  await registerUnsubscribeJobs(boss, services, log)
-  await registerMaintenanceJobs(boss, services, log)
+export interface WorkerOptions {
+  unsubscribes?: UnsubscribeJobOptions
+  /** false: no cleanup queue in this worker (tests that run it themselves). */
+  maintenance?: CleanupJobOptions | false
+}
+
+export async function registerJobHandlers(
+  boss: PgBoss,
+  services: Services,
+  log: Logger,
+  options: WorkerOptions = {},
+): Promise<{ unsubscribeSync: UnsubscribeSync }> {
+  const unsubscribeSync = await registerUnsubscribeJobs(boss, services, log, options.unsubscribes)
+  if (options.maintenance !== false) await registerMaintenanceJobs(boss, services, log, options.maintenance)
+  return { unsubscribeSync }
 }

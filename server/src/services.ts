@@ -2,7 +2,7 @@
  * Creates every service once, with its dependencies passed explicitly. Route plugins
  * and the worker receive this object; nothing else holds module-level state.
  */
-import type { Config } from './config.js'
+import type { ResolvedConfig } from './config.js'
 import type { Pool } from './db/pool.js'
 import { createSecretBox, type SecretBox } from './crypto/secret-box.js'
 import { createSecretStore, type SecretStore } from './crypto/secret-store.js'
@@ -23,7 +23,7 @@ import { isAllowedInstanceUrl } from './salesforce/hosts.js'
 import type { JobSender } from './jobs/sender.js'
 
 export interface Services {
-  config: Config
+  config: ResolvedConfig
   pool: Pool
   box: SecretBox
   secrets: SecretStore
@@ -43,7 +43,7 @@ export interface Services {
 }
 
 export interface ServiceDeps {
-  config: Config
+  config: ResolvedConfig
   pool: Pool
   jobs?: JobSender | null
 }
@@ -53,9 +53,6 @@ const CANVAS_TOKEN_TTL_SECONDS = 60 * 60
 
 export function createServices(deps: ServiceDeps): Services {
   const { config, pool } = deps
-  if (!config.encryptionKeys || !config.sessionSecret) {
-    throw new Error('encryption keys and session secret must be resolved before building the app')
-  }
   const rateLimits = createRateLimits({ db: pool })
   const box = createSecretBox(config.encryptionKeys)
   const secrets = createSecretStore(box)
