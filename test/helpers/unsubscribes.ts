@@ -16,9 +16,9 @@ import {
   type SalesforceSimulator,
   type SalesforceSimulatorOptions,
 } from '@sf-link/simulator'
-import { testConfig } from '../helpers/config.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
-import { linkedAccount, simulatorConfig } from '../helpers/simulator-app.js'
+import { testConfig } from './config.js'
+import { createTestDatabase, type TestDatabase } from './database.js'
+import { linkedAccount, simulatorConfig } from './simulator-app.js'
 
 export interface UnsubscribeEnv {
   sim: SalesforceSimulator
