@@ -1,3 +1,8 @@
+/**
+ * Journeys: each describe is one person's story on one app and one simulator, so its cases are
+ * declared sequential and build on each other (a credential saved in one scene is used in the
+ * next). Nothing is shared between the two describes.
+ */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createSimApp, linkedAccount, type SimApp } from '../helpers/simulator-app.js'
 import { authorizeWithForms, createSelfSignedCertificate } from '@sf-link/simulator/testing'
@@ -21,7 +26,7 @@ async function countContacts(t: SimApp, accountId: string): Promise<number> {
   )
 }
 
-describe('security token credentials (journeys 3, 4, 5)', () => {
+describe.sequential('security token credentials (journeys 3, 4, 5)', () => {
   let t: SimApp
   let ada: { id: string; username: string; password: string; securityToken: string; organizationId: string }
   let tokens: Awaited<ReturnType<typeof linkedAccount>>
@@ -268,7 +273,7 @@ describe('security token credentials (journeys 3, 4, 5)', () => {
   })
 })
 
-describe('Connect with Salesforce (OAuth web-server flow with PKCE) and JWT bearer', () => {
+describe.sequential('Connect with Salesforce (OAuth web-server flow with PKCE) and JWT bearer', () => {
   let t: SimApp
   let grace: { id: string; username: string; password: string; securityToken: string; organizationId: string }
   let tokens: Awaited<ReturnType<typeof linkedAccount>>
