@@ -1,6 +1,6 @@
 /**
- * Journeys: each describe is one person's story on one app and one simulator, so its cases are
- * declared sequential and build on each other (a credential saved in one scene is used in the
+ * Sequential file: each describe is one person's journey on one app and one simulator, and its
+ * cases run in order and build on each other (a credential saved in one scene is used in the
  * next). Nothing is shared between the two describes.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -26,7 +26,7 @@ async function countContacts(t: SimApp, accountId: string): Promise<number> {
   )
 }
 
-describe.sequential('security token credentials (journeys 3, 4, 5)', () => {
+describe('security token credentials (journeys 3, 4, 5)', () => {
   let t: SimApp
   let ada: { id: string; username: string; password: string; securityToken: string; organizationId: string }
   let tokens: Awaited<ReturnType<typeof linkedAccount>>
@@ -273,7 +273,7 @@ describe.sequential('security token credentials (journeys 3, 4, 5)', () => {
   })
 })
 
-describe.sequential('Connect with Salesforce (OAuth web-server flow with PKCE) and JWT bearer', () => {
+describe('Connect with Salesforce (OAuth web-server flow with PKCE) and JWT bearer', () => {
   let t: SimApp
   let grace: { id: string; username: string; password: string; securityToken: string; organizationId: string }
   let tokens: Awaited<ReturnType<typeof linkedAccount>>
