@@ -5,11 +5,14 @@ import type { Services } from './services.js'
 import { registerUnsubscribeJobs, type UnsubscribeJobOptions } from './unsubscribes/jobs.js'
 import type { UnsubscribeSync } from './unsubscribes/sync.js'
 import { registerMaintenanceJobs, type CleanupJobOptions } from './maintenance/jobs.js'
+import { registerNotificationJobs, type NotificationJobOptions } from './notifications/jobs.js'
 
 export interface WorkerOptions {
   unsubscribes?: UnsubscribeJobOptions
   /** false: no cleanup queue in this worker (tests that run it themselves). */
   maintenance?: CleanupJobOptions | false
+  /** false: no notification queue in this worker. */
+  notifications?: NotificationJobOptions | false
 }
 
 export async function registerJobHandlers(
@@ -20,5 +23,6 @@ export async function registerJobHandlers(
 ): Promise<{ unsubscribeSync: UnsubscribeSync }> {
   const unsubscribeSync = await registerUnsubscribeJobs(boss, services, log, options.unsubscribes)
   if (options.maintenance !== false) await registerMaintenanceJobs(boss, services, log, options.maintenance)
+  if (options.notifications !== false) await registerNotificationJobs(boss, services, log, options.notifications)
   return { unsubscribeSync }
 }

@@ -32,6 +32,7 @@ async function main(): Promise<void> {
   printBanner({
     config: runtime.config,
     simulator: runtime.simulator,
+    mailCatcher: runtime.mailCatcher,
     embedded: runtime.database.embedded,
     generatedKeys: runtime.generatedKeys,
     workerOnly,
@@ -45,7 +46,8 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 15_000)
     force.unref()
     try {
-      // Stops accepting and waits for in-flight requests, then the worker, the pool, the simulator.
+      // Stops accepting and waits for in-flight requests, then the worker, the pool, the simulator
+      // and the mail catcher.
       await runtime.close()
     } finally {
       process.exit(0)

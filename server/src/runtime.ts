@@ -18,6 +18,7 @@ import { registerJobHandlers, type WorkerOptions } from './job-handlers.js'
 import type { UnsubscribeSync } from './unsubscribes/sync.js'
 import type { DemoInfo } from './demo/info.js'
 import type { RunningSimulator } from './demo/simulator.js'
+import type { MailCatcher } from './demo/mail-catcher.js'
 
 export type { WorkerOptions }
 
@@ -53,6 +54,8 @@ export interface Runtime {
   app: FastifyInstance | null
   /** The simulator the runtime started (demo mode). */
   simulator: RunningSimulator | null
+  /** The mail catcher the runtime started (demo mode with notifications and no SMTP_URL). */
+  mailCatcher: MailCatcher | null
   /** Dev keys were generated on this start (demo/development). */
   generatedKeys: boolean
   /** The worker's unsubscribe sync (null without a worker). */
@@ -80,9 +83,18 @@ export async function createRuntime(loaded: Config, overrides: RuntimeOverrides 
       const started = await startDemoSimulator(config)
       config = { ...started.config, encryptionKeys: config.encryptionKeys, sessionSecret: config.sessionSecret }
       simulator = started.simulator
-      demo = simulator
       cleanups.push(() => started.simulator.close())
     }
+    let mailCatcher: MailCatcher | null = null
+    if (simulator && config.notifications.enabled && !config.notifications.smtpUrl) {
+      // Demo mail goes to a real SMTP server on this machine, shown at /demo/mail.
+      const { startMailCatcher } = await import('./demo/mail-catcher.js')
+      const catcher = await startMailCatcher()
+      cleanups.push(() => catcher.close())
+      mailCatcher = catcher
+      config = { ...config, notifications: { ...config.notifications, smtpUrl: catcher.url } }
+    }
+    if (simulator) demo = { ...simulator, mail: mailCatcher }
 
     let database = overrides.database
     if (!database) {
@@ -132,6 +144,7 @@ export async function createRuntime(loaded: Config, overrides: RuntimeOverrides 
       services,
       app,
       simulator,
+      mailCatcher,
       generatedKeys: keys.generated,
       unsubscribeSync,
       async listen(options = {}) {

@@ -4,6 +4,7 @@ import pino from 'pino'
 import type { AppDeps } from '../../server/src/app.js'
 import type { Config, ResolvedConfig } from '../../server/src/config.js'
 import type { JobSender } from '../../server/src/jobs/sender.js'
+import type { DemoInfo } from '../../server/src/demo/info.js'
 import { createRuntime, type Runtime } from '../../server/src/runtime.js'
 import type { Services } from '../../server/src/services.js'
 import { createTestDatabase, type TestDatabase } from './database.js'
@@ -22,8 +23,8 @@ export async function createTestApp(
   options: {
     env?: Record<string, string>
     config?: (c: Config) => Config
-    /** The app's logger (default none) and a stand-in job sender (default no jobs). */
-    deps?: { logger?: AppDeps['logger']; jobs?: JobSender }
+    /** The app's logger (default none), a stand-in job sender (default no jobs), demo information (default none). */
+    deps?: { logger?: AppDeps['logger']; jobs?: JobSender; demo?: DemoInfo }
     db?: TestDatabase
   } = {},
 ): Promise<TestApp> {
@@ -36,7 +37,7 @@ export async function createTestApp(
       database: db,
       logger: pino({ level: 'silent' }),
       appLogger: options.deps?.logger ?? false,
-      demo: null,
+      demo: options.deps?.demo ?? null,
       jobs: options.deps?.jobs ?? false,
       worker: false,
     })
