@@ -9,30 +9,28 @@ export interface AccountRow {
   createdAt: Date
 }
 
-const accountCols = `id, email, name, password_hash, created_at`
-function toAccount(r: any): AccountRow {
-  return { id: r.id, email: r.email, name: r.name, passwordHash: r.password_hash, createdAt: r.created_at }
-}
+/** The columns of an account, named as {@link AccountRow}'s fields. */
+const ACCOUNT_COLUMNS = `id, email, name, password_hash AS "passwordHash", created_at AS "createdAt"`
 
 export async function insertAccount(
   db: Queryable,
   a: { email: string; name: string; passwordHash: string },
 ): Promise<AccountRow> {
-  const { rows } = await db.query(
-    `INSERT INTO accounts (email, name, password_hash) VALUES ($1, $2, $3) RETURNING ${accountCols}`,
+  const { rows } = await db.query<AccountRow>(
+    `INSERT INTO accounts (email, name, password_hash) VALUES ($1, $2, $3) RETURNING ${ACCOUNT_COLUMNS}`,
     [a.email, a.name, a.passwordHash],
   )
-  return toAccount(rows[0])
+  return rows[0]
 }
 
 export async function findAccountByEmail(db: Queryable, email: string): Promise<AccountRow | null> {
-  const { rows } = await db.query(`SELECT ${accountCols} FROM accounts WHERE email = $1`, [email])
-  return rows[0] ? toAccount(rows[0]) : null
+  const { rows } = await db.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE email = $1`, [email])
+  return rows[0] ?? null
 }
 
 export async function findAccountById(db: Queryable, id: string): Promise<AccountRow | null> {
-  const { rows } = await db.query(`SELECT ${accountCols} FROM accounts WHERE id = $1`, [id])
-  return rows[0] ? toAccount(rows[0]) : null
+  const { rows } = await db.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = $1`, [id])
+  return rows[0] ?? null
 }
 
 export interface LoginThrottlePolicy {
