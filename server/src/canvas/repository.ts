@@ -6,7 +6,7 @@
  * 2. store the new canvas token (sealed by SecretStore), the session and the audit entry.
  * `canvas_signed_requests` is this domain's own table. The other parts are the owning
  * repositories' fragments (links, salesforce credentials, secrets, sessions, audit), so their
- * SQL is written once; test/canvas-page/fast-path-rows.test.ts proves both ways write the same rows.
+ * SQL is written once; test/canvas/fast-path-rows.test.ts proves both ways write the same rows.
  */
 import type { Queryable } from '../db/pool.js'
 import { SqlParams } from '../db/sql.js'
