@@ -15,7 +15,7 @@ import {
   waitFor,
   type TestAccount,
   type UnsubscribeEnv,
-} from '../unsubscribes/helpers.js'
+} from '../helpers/unsubscribes.js'
 import { enterCanvas } from '../helpers/simulator-app.js'
 
 const CALL_BUDGET = 15

@@ -7,8 +7,8 @@
 import type { Pool } from '../db/pool.js'
 import { withTransaction } from '../db/pool.js'
 import { AppError } from '../errors.js'
-import type { JobSender } from '../services.js'
-import { parseEmail } from '../unsubscribes/emails.js'
+import type { JobSender } from '../jobs/sender.js'
+import { parseEmail } from '../email/addresses.js'
 import { BOUNCE_PUSH_QUEUE } from '../unsubscribes/queues.js'
 import * as repo from './repository.js'
 

@@ -4,7 +4,7 @@
  * later check only for faults that waiting can fix (never "try again" for the rest).
  */
 import { AppError, CREDENTIAL_ERROR_CODES, type ErrorCode } from '../errors.js'
-import { SoqlBuildError } from './soql-builder.js'
+import { SoqlBuildError } from '../salesforce/soql.js'
 import type { ProblemAction } from '../contract/index.js'
 
 /** What to do about a problem (server/src/contract/connections.ts): never "try again" for what retrying cannot fix. */

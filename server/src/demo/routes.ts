@@ -6,7 +6,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@fastify/type-provider-typebox'
 
-import type { DemoInfo } from '../app.js'
+import type { DemoInfo } from './info.js'
 import { DemoInfoSchema, type DemoInfoView } from '../contract/index.js'
 import type { CaughtMail } from './mail-catcher.js'
 import { escapeHtml } from '../http/html.js'

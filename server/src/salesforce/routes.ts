@@ -1,7 +1,7 @@
 /** Salesforce credentials and Connect / Sign in with Salesforce (docs/spec.md §6). Thin: the service decides. */
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { CredentialsService, Actor } from './credentials-service.js'
+import type { CredentialsService, Actor, OAuthOutcome } from './credentials-service.js'
 import {
   CredentialsBodySchema,
   CredentialsPatchSchema,
@@ -10,7 +10,7 @@ import {
   OAuthTicketSchema,
 } from '../contract/index.js'
 import { SESSION_COOKIE, requireAccount } from '../http/auth.js'
-import { toAppError } from '../http/error-handler.js'
+import { redirectErrors } from '../http/error-handler.js'
 
 const credentialRateLimit = { max: 10, timeWindow: '1 minute' }
 /** Each start stores an OAuth state row: bounded per client so nobody can fill the table. */
@@ -29,6 +29,15 @@ function actorOf(request: FastifyRequest): Actor {
     canvas: auth.kind === 'canvas',
     ip: request.ip,
   }
+}
+
+/** The UI page a browser lands on when the OAuth flow ends (the hash routes of canvas-ui). */
+export function oauthLandingUrl(outcome: OAuthOutcome): string {
+  if (outcome.kind === 'signed_in') return '/#/connections'
+  if (outcome.kind === 'connected') return '/#/settings/link-accounts?connected=1'
+  return outcome.intent === 'signin'
+    ? `/#/signin?error=${outcome.code}`
+    : `/#/settings/link-accounts?error=${outcome.code}`
 }
 
 export const salesforceRoutes: FastifyPluginAsyncTypebox<{
@@ -108,16 +117,16 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
   )
 
   // Browser navigations: errors become a redirect to a page that explains them, not JSON.
-  const redirectOnError = (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const appErr = toAppError(err)
-    if (!appErr) request.log.error({ err }, 'oauth flow failed')
-    const code = appErr?.code ?? 'SF_OAUTH_FAILED'
-    const intent = (request.query as { intent?: string } | undefined)?.intent
-    return reply.redirect(
-      intent === 'signin' ? `/#/signin?error=${code}` : `/#/settings/link-accounts?error=${code}`,
-      302,
-    )
-  }
+  const redirectOnError = redirectErrors(
+    (code, request) =>
+      oauthLandingUrl({
+        kind: 'failed',
+        intent: (request.query as { intent?: string } | undefined)?.intent === 'signin' ? 'signin' : 'link',
+        code,
+      }),
+    'SF_OAUTH_FAILED',
+    'oauth flow failed',
+  )
 
   app.get(
     '/oauth/salesforce/start',
@@ -189,7 +198,7 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
           sameSite: 'lax',
           secure: secureCookies,
         })
-      if (result.session) {
+      if (result.kind === 'signed_in') {
         reply.setCookie(SESSION_COOKIE, result.session.token, {
           httpOnly: true,
           sameSite: 'lax',
@@ -199,7 +208,7 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
           expires: new Date(result.session.expiresAt),
         })
       }
-      return reply.redirect(result.redirect, 302)
+      return reply.redirect(oauthLandingUrl(result), 302)
     },
   )
 }

@@ -16,7 +16,7 @@ import {
   syncStatus,
   type TestAccount,
   type UnsubscribeEnv,
-} from '../unsubscribes/helpers.js'
+} from '../helpers/unsubscribes.js'
 
 const HOUR = 3_600_000
 
