@@ -14,7 +14,7 @@ import { connectionRoutes } from './connections/routes.js'
 import { apiKeyRoutes } from './api-keys/routes.js'
 import { unsubscribeRoutes } from './unsubscribes/routes.js'
 import { bounceRoutes } from './bounces/routes.js'
-import { syncHealthRoutes } from './salesforce/health-routes.js'
+import { syncHealthRoutes } from './sync-health/routes.js'
 import { notificationRoutes } from './notifications/routes.js'
 
 export async function registerRoutes(

@@ -26,8 +26,8 @@ import { isAllowedInstanceUrl } from './salesforce/hosts.js'
 import type { JobSender } from './jobs/sender.js'
 import { createApiUsage, type ApiUsage, type CapReachedHook } from './salesforce/api-usage.js'
 import { createBounceService, type BounceService } from './bounces/service.js'
-import { createSyncHealthService, type SyncHealthService } from './salesforce/health-service.js'
-import { capReachedNotice } from './salesforce/cap-notice.js'
+import { createSyncHealthService, type SyncHealthService } from './sync-health/service.js'
+import { capReachedNotice } from './sync-health/cap-notice.js'
 
 export interface Services {
   config: ResolvedConfig

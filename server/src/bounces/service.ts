@@ -9,7 +9,7 @@ import { withTransaction } from '../db/pool.js'
 import { AppError } from '../errors.js'
 import type { JobSender } from '../jobs/sender.js'
 import { parseEmail } from '../email/addresses.js'
-import { BOUNCE_PUSH_QUEUE } from '../unsubscribes/queues.js'
+import { BOUNCE_PUSH_QUEUE } from './queues.js'
 import * as repo from './repository.js'
 
 import {

@@ -12,7 +12,8 @@
  */
 import type { PgBoss } from 'pg-boss'
 import type { Logger } from 'pino'
-import { BOUNCE_PUSH_QUEUE, PULL_QUEUE, PUSH_QUEUE, SWEEP_QUEUE } from './queues.js'
+import { PULL_QUEUE, PUSH_QUEUE, SWEEP_QUEUE } from './queues.js'
+import { BOUNCE_PUSH_QUEUE } from '../bounces/queues.js'
 import { createUnsubscribeSync, type UnsubscribeSync } from './sync.js'
 
 export { BOUNCE_PUSH_QUEUE, PULL_QUEUE, PUSH_QUEUE, SWEEP_QUEUE }

@@ -1,7 +1,7 @@
 /** Sync health (docs/api-contract.md, Sync health). Thin: the service decides. */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireAccount } from '../http/auth.js'
-import type { SyncHealthService } from './health-service.js'
+import type { SyncHealthService } from './service.js'
 import {
   ApiCapBodySchema,
   ErrorRef,

@@ -5,8 +5,8 @@
  */
 import type { Pool } from '../db/pool.js'
 import type { NotificationService } from '../notifications/service.js'
-import type { CapReachedHook } from './api-usage.js'
-import { accountsOfOrg } from './health-repository.js'
+import type { CapReachedHook } from '../salesforce/api-usage.js'
+import { accountsOfOrg } from './repository.js'
 
 export function capReachedNotice(deps: {
   pool: Pool

@@ -9,9 +9,10 @@ import { AppError } from '../errors.js'
 import type { LinkService } from '../links/service.js'
 import type { JobSender } from '../jobs/sender.js'
 import { csvField } from '../connections/record-format.js'
-import { BOUNCE_PUSH_QUEUE, PUSH_QUEUE } from '../unsubscribes/queues.js'
-import type { ApiUsage, CapState } from './api-usage.js'
-import * as repo from './health-repository.js'
+import { PUSH_QUEUE } from '../unsubscribes/queues.js'
+import { BOUNCE_PUSH_QUEUE } from '../bounces/queues.js'
+import type { ApiUsage, CapState } from '../salesforce/api-usage.js'
+import * as repo from './repository.js'
 import type { SyncHealth } from '../contract/index.js'
 
 export type { SyncHealth }
