@@ -23,8 +23,24 @@ export interface Credential {
   reason: string | null
   reasonMessage: string | null
   lastSuccessAt: string | null
+  lastFailureAt: string | null
   username: string | null
   environment: string | null
+  /** What the person can do about `reason`, as the server's credential policy decided. */
+  action: AccessAction | null
+  /** What only a Salesforce admin can change about `reason`. */
+  adminAction: string | null
+  /** E.g. that Salesforce retires username, password and security token in Summer '27. */
+  notice: string | null
+}
+
+export type AccessAction = 'connect_with_salesforce' | 'update_credential' | 'ask_admin' | 'wait' | 'open_in_salesforce'
+
+export interface LinkAccess {
+  code: string | null
+  message: string | null
+  action: AccessAction | null
+  adminAction: string | null
 }
 
 export interface SalesforceLink {
@@ -37,7 +53,9 @@ export interface SalesforceLink {
   linkedAt: string | null
   lastSeenAt: string | null
   credential: Credential
+  credentials: Credential[]
   canConnect: boolean
+  access: LinkAccess
 }
 
 /** `production`, `sandbox` or a My Domain URL such as https://acme.my.salesforce.com */

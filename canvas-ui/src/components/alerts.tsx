@@ -1,5 +1,7 @@
 import type { AriaRole, ComponentChildren } from 'preact'
+import { useContext } from 'preact/hooks'
 import type { ApiError } from '../api.js'
+import { AppContext, type LinkState } from '../app-context.js'
 import { Icon, type IconName } from './icon.js'
 import { href } from '../router.js'
 
@@ -82,16 +84,15 @@ export function Notice(props: {
   )
 }
 
-const FIX_ON_LINK_ACCOUNTS = new Set([
-  'SF_CREDENTIALS_REQUIRED',
-  'SF_INVALID_LOGIN',
-  'SF_SECURITY_TOKEN_REQUIRED',
-  'SF_LOCKED_OUT',
-  'SF_SOAP_LOGIN_DISABLED',
-  'SF_PASSWORD_EXPIRED',
-  'SF_AUTHORIZATION_REVOKED',
-  'LINK_NOT_FOUND',
-])
+/**
+ * Does Link Accounts fix this error? The server's credential policy decides (the link view's
+ * `canConnect` and each credential's `action`); the UI only reads that decision.
+ */
+function fixedOnLinkAccounts(code: string, link: LinkState | undefined): boolean {
+  if (code === 'LINK_NOT_FOUND') return true
+  if (!code.startsWith('SF_') || link?.status !== 'ready') return false
+  return !link.link.canConnect || link.link.credentials.some((c) => c.action !== null)
+}
 
 /** An API error as a person sees it: the server's message, its code, and a way forward. */
 export function ErrorAlert(props: {
@@ -102,15 +103,17 @@ export function ErrorAlert(props: {
   hideFixLink?: boolean
 }) {
   const { error, title, onRetry, id, hideFixLink } = props
+  const app = useContext(AppContext)
+  const fix = !hideFixLink && fixedOnLinkAccounts(error.code, app?.link)
   return (
     <Notice tone="error" title={title} id={id} testId="error-alert">
       <p class="sfl-error-message">{error.message}</p>
       <p class="slds-text-body_small sfl-error-code">
         Code: <code data-testid="error-code">{error.code}</code>
       </p>
-      {(onRetry || (!hideFixLink && FIX_ON_LINK_ACCOUNTS.has(error.code))) && (
+      {(onRetry || fix) && (
         <p class="slds-m-top_x-small">
-          {!hideFixLink && FIX_ON_LINK_ACCOUNTS.has(error.code) && (
+          {fix && (
             <a href={href('/settings/link-accounts')} class="slds-m-right_medium">
               Go to Link Accounts
             </a>

@@ -10,8 +10,12 @@ const CredentialViewSchema = Type.Object({
   reason: Type.Union([Type.String(), Type.Null()]),
   reasonMessage: Type.Union([Type.String(), Type.Null()]),
   lastSuccessAt: Type.Union([Type.String(), Type.Null()]),
+  lastFailureAt: Type.Union([Type.String(), Type.Null()]),
   username: Type.Union([Type.String(), Type.Null()]),
   environment: Type.Union([Type.String(), Type.Null()]),
+  action: Type.Union([Type.String(), Type.Null()]),
+  adminAction: Type.Union([Type.String(), Type.Null()]),
+  notice: Type.Union([Type.String(), Type.Null()]),
 })
 
 export const LinkViewSchema = Type.Object({
@@ -26,6 +30,12 @@ export const LinkViewSchema = Type.Object({
   credential: CredentialViewSchema,
   credentials: Type.Array(CredentialViewSchema),
   canConnect: Type.Boolean(),
+  access: Type.Object({
+    code: Type.Union([Type.String(), Type.Null()]),
+    message: Type.Union([Type.String(), Type.Null()]),
+    action: Type.Union([Type.String(), Type.Null()]),
+    adminAction: Type.Union([Type.String(), Type.Null()]),
+  }),
 })
 
 export const linkRoutes: FastifyPluginAsyncTypebox<{ links: LinkService }> = async (app, { links }) => {

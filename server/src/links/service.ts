@@ -4,25 +4,38 @@
  */
 import type { Pool, Queryable } from '../db/pool.js'
 import { PG_ERRORS, isPgError } from '../db/pool.js'
-import { AppError, ERRORS, type ErrorCode } from '../errors.js'
+import { AppError, ERRORS } from '../errors.js'
 import type { CredentialStore } from '../salesforce/credential-store.js'
 import type { CredentialRow } from '../salesforce/credentials-repository.js'
+import * as policy from '../salesforce/credential-policy.js'
 import * as repo from './repository.js'
 import type { LinkIdentity, LinkRow } from './repository.js'
 
 export type { LinkRow, LinkIdentity }
 
-/** Stored credentials in the order SPEC §2 uses them outside Salesforce. */
-export const STORED_CREDENTIAL_ORDER = ['oauth_refresh', 'jwt_bearer', 'password_token'] as const
-
 export interface CredentialView {
-  kind: 'oauth_refresh' | 'jwt_bearer' | 'password_token' | null
+  kind: policy.StoredCredentialKind | null
   status: 'none' | 'ok' | 'needs_attention' | 'rate_limited'
   reason: string | null
   reasonMessage: string | null
   lastSuccessAt: string | null
+  lastFailureAt: string | null
   username: string | null
   environment: string | null
+  /** What the person can do about `reason` (credential-policy.ts). */
+  action: policy.AccessAction | null
+  /** What only a Salesforce admin can change about `reason`. */
+  adminAction: string | null
+  /** E.g. that Salesforce retires username, password and security token in Summer '27. */
+  notice: string | null
+}
+
+/** The access state the credential policy decided, for the UI to show as it is. */
+export interface AccessView {
+  code: string | null
+  message: string | null
+  action: policy.AccessAction | null
+  adminAction: string | null
 }
 
 export interface LinkView {
@@ -37,6 +50,7 @@ export interface LinkView {
   credential: CredentialView
   credentials: CredentialView[]
   canConnect: boolean
+  access: AccessView
 }
 
 export interface LinkService {
@@ -57,27 +71,28 @@ function credentialView(c: CredentialRow | null): CredentialView {
       reason: null,
       reasonMessage: null,
       lastSuccessAt: null,
+      lastFailureAt: null,
       username: null,
       environment: null,
+      action: null,
+      adminAction: null,
+      notice: null,
     }
-  const reason = c.reason as ErrorCode | null
+  const reason = c.reason
+  const failing = c.status !== 'ok' && reason
   return {
-    kind: c.kind as CredentialView['kind'],
+    kind: c.kind as policy.StoredCredentialKind,
     status: c.status,
     reason,
-    reasonMessage: reason && reason in ERRORS ? ERRORS[reason].message : null,
+    reasonMessage: reason && Object.hasOwn(ERRORS, reason) ? ERRORS[reason as keyof typeof ERRORS].message : null,
     lastSuccessAt: c.lastSuccessAt?.toISOString() ?? null,
+    lastFailureAt: c.lastFailureAt?.toISOString() ?? null,
     username: c.username,
     environment: c.environment,
+    action: failing ? policy.actionFor(reason) : null,
+    adminAction: failing ? policy.adminAction(reason) : null,
+    notice: policy.retirementNotice(c.kind),
   }
-}
-
-/** The credential that speaks for the link: the first usable one in order, else the first stored. */
-export function primaryCredential(stored: CredentialRow[]): CredentialRow | null {
-  const ordered = STORED_CREDENTIAL_ORDER.map((k) => stored.find((c) => c.kind === k)).filter((c): c is CredentialRow =>
-    Boolean(c),
-  )
-  return ordered.find((c) => c.status !== 'needs_attention') ?? ordered[0] ?? null
 }
 
 export function createLinkService({ pool, credentials }: { pool: Pool; credentials: CredentialStore }): LinkService {
@@ -110,8 +125,8 @@ export function createLinkService({ pool, credentials }: { pool: Pool; credentia
       const link = await this.currentLink(accountId, opts.preferredLinkId)
       if (!link) throw new AppError('LINK_NOT_FOUND')
       const all = await credentials.list(pool, link.id)
-      const stored = all.filter((c) => c.kind !== 'canvas')
-      const primary = primaryCredential(stored)
+      const stored = policy.orderCredentials(all, { canvas: false, now: new Date() })
+      const decision = policy.decideAccess({ linked: true, credentials: all, canvas: opts.canvasLive, now: new Date() })
       return {
         salesforceUserId: link.salesforceUserId,
         organizationId: link.organizationId,
@@ -121,11 +136,15 @@ export function createLinkService({ pool, credentials }: { pool: Pool; credentia
         name: link.name,
         linkedAt: link.linkedAt.toISOString(),
         lastSeenAt: link.lastSeenAt.toISOString(),
-        credential: credentialView(primary),
-        credentials: STORED_CREDENTIAL_ORDER.map((k) => stored.find((c) => c.kind === k))
-          .filter(Boolean)
-          .map((c) => credentialView(c!)),
-        canConnect: opts.canvasLive || stored.some((c) => c.status === 'ok'),
+        credential: credentialView(policy.primaryCredential(stored)),
+        credentials: stored.map(credentialView),
+        canConnect: decision.canConnect,
+        access: {
+          code: decision.code,
+          message: decision.message,
+          action: decision.action,
+          adminAction: decision.adminAction,
+        },
       }
     },
   }

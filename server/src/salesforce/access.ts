@@ -9,10 +9,10 @@ import jsforce, { type Connection } from 'jsforce'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { Pool } from '../db/pool.js'
-import { AppError, CREDENTIAL_ERROR_CODES, ERRORS, type ErrorCode } from '../errors.js'
+import { AppError } from '../errors.js'
 import type { AuditLog } from '../audit/audit-log.js'
 import type { LinkService, LinkRow } from '../links/service.js'
-import { STORED_CREDENTIAL_ORDER } from '../links/service.js'
+import * as policy from './credential-policy.js'
 import type { CredentialStore } from './credential-store.js'
 import * as repo from './credentials-repository.js'
 import type { CredentialRow } from './credentials-repository.js'
@@ -111,7 +111,7 @@ export function createSalesforceAccess(deps: {
   }
 
   async function recordFailure(cred: CredentialRow, err: AppError): Promise<void> {
-    if (CREDENTIAL_ERROR_CODES.has(err.code)) {
+    if (policy.isCredentialError(err.code)) {
       await repo.recordLoginFailure(pool, cred.id, cred.version, {
         status: 'needs_attention',
         reason: err.code,
@@ -216,10 +216,7 @@ export function createSalesforceAccess(deps: {
 
   /** Refuses to touch a credential whose circuit is open or that is backing off. */
   function guardCircuit(cred: CredentialRow): void {
-    if (cred.status === 'needs_attention') {
-      const code = (cred.reason as ErrorCode) ?? 'SF_INVALID_LOGIN'
-      throw new AppError(code in ERRORS ? code : 'SF_INVALID_LOGIN')
-    }
+    if (!policy.isUsable(cred)) throw new AppError(policy.reasonCode(cred.reason))
     if (cred.retryAfter && cred.retryAfter > new Date()) {
       throw new AppError(cred.reason === 'SF_UNAVAILABLE' ? 'SF_UNAVAILABLE' : 'SF_RATE_LIMITED')
     }
@@ -261,26 +258,12 @@ export function createSalesforceAccess(deps: {
 
   /** The credentials to try for this target, in order. */
   async function candidates(target: AccessTarget, link: LinkRow): Promise<CredentialRow[]> {
-    const all = await credentials.list(pool, link.id)
-    const ordered: CredentialRow[] = []
-    if (target.canvas) {
-      const canvas = all.find((c) => c.kind === 'canvas')
-      if (canvas && (!canvas.expiresAt || canvas.expiresAt > new Date())) ordered.push(canvas)
-    }
-    for (const kind of STORED_CREDENTIAL_ORDER) {
-      const c = all.find((x) => x.kind === kind)
-      if (c) ordered.push(c)
-    }
-    return ordered
+    return policy.orderCredentials(await credentials.list(pool, link.id), { canvas: target.canvas, now: new Date() })
   }
 
   function requiredError(link: LinkRow | null): AppError {
-    return new AppError(
-      'SF_CREDENTIALS_REQUIRED',
-      link
-        ? undefined
-        : 'This needs access to Salesforce. Open SF Link inside Salesforce once to link your Salesforce user, then add credentials under Settings → Integrations → Link Accounts.',
-    )
+    const decision = policy.decideAccess({ linked: Boolean(link), credentials: [], canvas: false, now: new Date() })
+    return new AppError('SF_CREDENTIALS_REQUIRED', decision.message ?? undefined)
   }
 
   const access: SalesforceAccessInternals = {
@@ -289,32 +272,18 @@ export function createSalesforceAccess(deps: {
 
     async state(target) {
       const link = await resolveLink(target)
-      if (!link) {
-        const err = requiredError(null)
-        return { canConnect: false, code: err.code, message: err.message, linkId: null, organizationId: null }
-      }
-      const list = await candidates(target, link)
-      const usable = list.find((c) => c.status !== 'needs_attention')
-      if (usable)
-        return { canConnect: true, code: null, message: null, linkId: link.id, organizationId: link.organizationId }
-      const broken = list.find((c) => c.status === 'needs_attention')
-      if (broken) {
-        const code = (broken.reason as ErrorCode) in ERRORS ? (broken.reason as ErrorCode) : 'SF_INVALID_LOGIN'
-        return {
-          canConnect: false,
-          code,
-          message: ERRORS[code].message,
-          linkId: link.id,
-          organizationId: link.organizationId,
-        }
-      }
-      const err = requiredError(link)
+      const decision = policy.decideAccess({
+        linked: Boolean(link),
+        credentials: link ? await credentials.list(pool, link.id) : [],
+        canvas: target.canvas,
+        now: new Date(),
+      })
       return {
-        canConnect: false,
-        code: err.code,
-        message: err.message,
-        linkId: link.id,
-        organizationId: link.organizationId,
+        canConnect: decision.canConnect,
+        code: decision.code,
+        message: decision.message,
+        linkId: link?.id ?? null,
+        organizationId: link?.organizationId ?? null,
       }
     },
 
@@ -326,10 +295,8 @@ export function createSalesforceAccess(deps: {
       let lastError: AppError | null = null
       for (const cred of list) {
         // A credential needing attention is skipped (never tried); its error is kept for the answer.
-        if (cred.status === 'needs_attention') {
-          lastError ??= new AppError(
-            ((cred.reason as ErrorCode) in ERRORS ? cred.reason : 'SF_INVALID_LOGIN') as ErrorCode,
-          )
+        if (!policy.isUsable(cred)) {
+          lastError ??= new AppError(policy.reasonCode(cred.reason))
           continue
         }
         try {
@@ -337,7 +304,7 @@ export function createSalesforceAccess(deps: {
         } catch (err) {
           const appErr = err instanceof AppError ? err : translateSalesforceError(err)
           // Fall through to the next credential only when this one cannot log in at all.
-          if (CREDENTIAL_ERROR_CODES.has(appErr.code) || appErr.code === 'SESSION_EXPIRED') {
+          if (policy.fallsThrough(appErr.code)) {
             lastError = appErr
             continue
           }
