@@ -268,7 +268,7 @@ describe('security token credentials (journeys 3, 4, 5)', () => {
         headers: auth(tokens.standaloneToken),
         payload: {
           username: ada.username,
-          password: 'Brand-New-Password-9',
+          password: t.sim.control.user(ada.id).password,
           securityToken: t.sim.control.user(ada.id).securityToken,
           environment: 'production',
         },
