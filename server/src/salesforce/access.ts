@@ -9,6 +9,7 @@ import jsforce, { type Connection } from 'jsforce'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { Pool } from '../db/pool.js'
+import { withTransaction } from '../db/pool.js'
 import { AppError } from '../errors.js'
 import type { AuditLog } from '../audit/audit-log.js'
 import type { LinkService, LinkRow } from '../links/service.js'
@@ -18,6 +19,7 @@ import * as repo from './credentials-repository.js'
 import type { CredentialRow } from './credentials-repository.js'
 import { translateSalesforceError } from './error-translation.js'
 import { isAllowedInstanceUrl } from './hosts.js'
+import { retirePasswordCredential } from './retire-password.js'
 import * as strategies from './strategies.js'
 import type { AccessState, AccessTarget, SalesforceAccess } from './access-types.js'
 
@@ -46,9 +48,11 @@ export function createSalesforceAccess(deps: {
   audit: AuditLog
   log?: Logger
 }): SalesforceAccessInternals {
-  const { config, pool, links, credentials, audit } = deps
+  const { config, pool, links, credentials, audit, log } = deps
   const instanceId = crypto.randomUUID()
   const inFlight = new Map<string, Promise<{ accessToken: string; instanceUrl: string; obtainedAt: number }>>()
+  /** The refresh token each credential's last login of this instance used (to tell a rotation race from a revocation). */
+  const usedRefreshToken = new Map<string, string>()
 
   const oauthClient = (): strategies.OAuthClientConfig => ({
     consumerKey: config.salesforce.consumerKey,
@@ -82,6 +86,7 @@ export function createSalesforceAccess(deps: {
       case 'oauth_refresh': {
         const refreshToken = await credentials.secret(pool, cred.id, 'refreshToken')
         if (!refreshToken) throw new AppError('SF_AUTHORIZATION_REVOKED')
+        usedRefreshToken.set(cred.id, refreshToken)
         return strategies.loginWithRefreshToken({
           loginUrl,
           refreshToken,
@@ -181,6 +186,16 @@ export function createSalesforceAccess(deps: {
             result = await performLogin(current, link)
           } catch (raw) {
             const err = translateSalesforceError(raw)
+            // With refresh-token rotation a refresh token dies when used. If the stored one is no
+            // longer the one we sent, someone else (a canvas visit, or an instance whose lease
+            // outlived ours) refreshed meanwhile: not a revocation. Read again and use theirs.
+            if (current.kind === 'oauth_refresh' && err.code === 'SF_AUTHORIZATION_REVOKED') {
+              const now = await credentials.secret(pool, current.id, 'refreshToken').catch(() => null)
+              if (now && now !== usedRefreshToken.get(current.id)) {
+                log?.info({ credentialId: current.id }, 'refresh token rotated meanwhile: using the new one')
+                continue
+              }
+            }
             await audit.record({
               event: 'salesforce.login',
               outcome: 'failure',
@@ -191,13 +206,22 @@ export function createSalesforceAccess(deps: {
             await recordFailure(current, err)
             throw err
           }
-          await credentials.cacheAccessToken(pool, current, result)
-          await audit.record({
-            event: 'salesforce.login',
-            outcome: 'success',
-            accountId: link?.accountId,
-            linkId: current.linkId,
-            detail: { kind: current.kind },
+          // The rotated refresh token replaces the used one in the same statement that stores it,
+          // together with the access token and the success: never a moment without a live token.
+          await withTransaction(pool, async (client) => {
+            await credentials.cacheAccessToken(client, current, result)
+            await audit.record(
+              {
+                event: 'salesforce.login',
+                outcome: 'success',
+                accountId: link?.accountId,
+                linkId: current.linkId,
+                detail: { kind: current.kind, ...(result.refreshToken ? { rotated: true } : {}) },
+              },
+              client,
+            )
+            if (current.kind === 'oauth_refresh' && link)
+              await retirePasswordCredential(client, { credentials, audit }, link, 'oauth_refresh')
           })
           const after = await repo.findCredentialById(pool, current.id)
           return {

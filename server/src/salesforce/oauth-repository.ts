@@ -3,7 +3,9 @@ import type { Queryable } from '../db/pool.js'
 
 export interface OAuthStateRow {
   id: string
-  intent: 'link' | 'signin' | 'ticket'
+  intent: 'link' | 'signin' | 'ticket' | 'approve'
+  /** The flow runs in a popup window (started inside the canvas iframe): it ends on a page that closes itself. */
+  popup: boolean
   accountId: string | null
   sessionId: string | null
   linkId: string | null
@@ -15,6 +17,7 @@ function toRow(r: any): OAuthStateRow {
   return {
     id: r.id,
     intent: r.intent,
+    popup: r.popup,
     accountId: r.account_id,
     sessionId: r.session_id,
     linkId: r.link_id,
@@ -25,12 +28,22 @@ function toRow(r: any): OAuthStateRow {
 
 export async function insertState(
   db: Queryable,
-  s: Omit<OAuthStateRow, 'id'> & { ttlSeconds: number; browserNonceHash?: Buffer | null },
+  s: Omit<OAuthStateRow, 'id' | 'popup'> & { popup?: boolean; ttlSeconds: number; browserNonceHash?: Buffer | null },
 ): Promise<OAuthStateRow> {
   const { rows } = await db.query(
-    `INSERT INTO oauth_states (intent, account_id, session_id, link_id, login_url, environment, expires_at, browser_nonce_hash)
-     VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7), $8) RETURNING *`,
-    [s.intent, s.accountId, s.sessionId, s.linkId, s.loginUrl, s.environment, s.ttlSeconds, s.browserNonceHash ?? null],
+    `INSERT INTO oauth_states (intent, account_id, session_id, link_id, login_url, environment, expires_at, browser_nonce_hash, popup)
+     VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7), $8, $9) RETURNING *`,
+    [
+      s.intent,
+      s.accountId,
+      s.sessionId,
+      s.linkId,
+      s.loginUrl,
+      s.environment,
+      s.ttlSeconds,
+      s.browserNonceHash ?? null,
+      s.popup ?? false,
+    ],
   )
   return toRow(rows[0])
 }

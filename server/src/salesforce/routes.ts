@@ -2,6 +2,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { CredentialsService, Actor } from './credentials-service.js'
+import { OAUTH_DONE_PATH, doneUrl } from './credentials-service.js'
+import { OAUTH_DONE_SCRIPT, OAUTH_DONE_SCRIPT_PATH, oauthDonePage } from './oauth-done-page.js'
 import { LinkViewSchema } from '../links/routes.js'
 import { SESSION_COOKIE, requireAccount } from '../http/auth.js'
 import { toAppError } from '../http/error-handler.js'
@@ -129,9 +131,15 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
     const appErr = toAppError(err)
     if (!appErr) request.log.error({ err }, 'oauth flow failed')
     const code = appErr?.code ?? 'SF_OAUTH_FAILED'
-    const intent = (request.query as { intent?: string } | undefined)?.intent
+    const q = request.query as { intent?: string; ticket?: string } | undefined
+    // Flows that run in a popup (the canvas ticket, the approval) end on the page that closes itself.
+    const popup = q?.intent === 'approve' || Boolean(q?.ticket)
     return reply.redirect(
-      intent === 'signin' ? `/#/signin?error=${code}` : `/#/settings/link-accounts?error=${code}`,
+      popup
+        ? doneUrl('failed', code)
+        : q?.intent === 'signin'
+          ? `/#/signin?error=${code}`
+          : `/#/settings/link-accounts?error=${code}`,
       302,
     )
   }
@@ -146,7 +154,7 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
         summary:
           'Connect with Salesforce (intent=link, needs a session or a ticket) or Sign in with Salesforce (intent=signin)',
         querystring: Type.Object({
-          intent: Type.Optional(Type.Union([Type.Literal('link'), Type.Literal('signin')])),
+          intent: Type.Optional(Type.Union([Type.Literal('link'), Type.Literal('signin'), Type.Literal('approve')])),
           environment: Type.Optional(Environment),
           ticket: Type.Optional(Type.String({ maxLength: 64 })),
         }),
@@ -174,6 +182,32 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
       })
       return reply.redirect(started.url, 302)
     },
+  )
+
+  app.get(
+    OAUTH_DONE_PATH,
+    {
+      schema: {
+        tags: ['salesforce'],
+        summary: 'The end of a Connect with Salesforce flow that ran in a popup: says how it went, closes itself',
+        querystring: Type.Object({
+          outcome: Type.Optional(
+            Type.Union([Type.Literal('connected'), Type.Literal('approved'), Type.Literal('failed')]),
+          ),
+          code: Type.Optional(Type.String({ maxLength: 64 })),
+        }),
+        produces: ['text/html'],
+      },
+    },
+    async (request, reply) =>
+      reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .send(oauthDonePage(request.query.outcome ?? 'failed', request.query.code)),
+  )
+
+  app.get(OAUTH_DONE_SCRIPT_PATH, { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(OAUTH_DONE_SCRIPT),
   )
 
   app.get(

@@ -1,0 +1,36 @@
+/**
+ * Moving people off the security token: once an OAuth refresh token works for a link (Connect
+ * with Salesforce, an approved canvas app, or a canvas refresh token used for the first time),
+ * the stored username, password and security token are deleted, so fewer secrets are held.
+ * The audit log says so.
+ */
+import type { Queryable } from '../db/pool.js'
+import type { AuditLog } from '../audit/audit-log.js'
+import type { CredentialStore } from './credential-store.js'
+
+export async function retirePasswordCredential(
+  db: Queryable,
+  deps: { credentials: CredentialStore; audit: AuditLog },
+  link: { id: string; accountId: string },
+  replacedBy: 'oauth_refresh',
+): Promise<boolean> {
+  const password = await deps.credentials.find(db, link.id, 'password_token')
+  if (!password) return false
+  await deps.credentials.remove(db, link.id, ['password_token'])
+  await deps.audit.record(
+    {
+      event: 'credential.deleted',
+      outcome: 'success',
+      accountId: link.accountId,
+      linkId: link.id,
+      detail: {
+        kind: 'password_token',
+        reason: 'replaced',
+        replacedBy,
+        note: 'Connect with Salesforce works for this link: the stored password and security token were deleted.',
+      },
+    },
+    db,
+  )
+  return true
+}
