@@ -201,6 +201,14 @@ export interface DemoUser {
 export interface DemoInfo {
   simulatorUrl: string
   users: DemoUser[]
+  /** What the simulated Salesforce can be made to do, each with what the person will then see. */
+  actions: DemoAction[]
+}
+
+export interface DemoAction {
+  id: string
+  label: string
+  explanation: string
 }
 
 /** The `client` object of a Canvas signed request, as the Canvas SDK expects it. */
