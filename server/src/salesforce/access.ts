@@ -221,7 +221,10 @@ export function createSalesforceAccess(deps: {
               client,
             )
             if (current.kind === 'oauth_refresh' && link)
-              await retirePasswordCredential(client, { credentials, audit }, link, 'oauth_refresh')
+              await retirePasswordCredential(client, { credentials, audit }, link, {
+                kind: 'oauth_refresh',
+                savedAt: current.savedAt,
+              })
           })
           const after = await repo.findCredentialById(pool, current.id)
           return {
@@ -318,9 +321,10 @@ export function createSalesforceAccess(deps: {
       if (list.length === 0) throw requiredError(link)
       let lastError: AppError | null = null
       for (const cred of list) {
-        // A credential needing attention is skipped (never tried); its error is kept for the answer.
+        // A credential needing attention is skipped (never tried). When nothing was tried, the
+        // answer is the failure that happened last (the policy's choice), not the first in order.
         if (!policy.isUsable(cred)) {
-          lastError ??= new AppError(policy.reasonCode(cred.reason))
+          lastError ??= new AppError(policy.reasonCode(policy.primaryCredential(list)?.reason ?? cred.reason))
           continue
         }
         try {

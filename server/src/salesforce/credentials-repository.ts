@@ -24,12 +24,14 @@ export interface CredentialRow {
   accessObtainedAt: Date | null
   accessVersion: number | null
   loginLeaseUntil: Date | null
+  /** When the person last stored or changed this credential (a new version). */
+  savedAt: Date
   updatedAt: Date
 }
 
 const cols = `id, link_id, kind, status, reason, username, environment, login_url, instance_url, version, expires_at,
   last_success_at, last_failure_at, failure_count, retry_after, access_instance_url, access_obtained_at, access_version,
-  login_lease_until, updated_at`
+  login_lease_until, saved_at, updated_at`
 
 function toRow(r: any): CredentialRow {
   return {
@@ -52,6 +54,7 @@ function toRow(r: any): CredentialRow {
     accessObtainedAt: r.access_obtained_at,
     accessVersion: r.access_version,
     loginLeaseUntil: r.login_lease_until,
+    savedAt: r.saved_at,
     updatedAt: r.updated_at,
   }
 }
@@ -97,8 +100,8 @@ export async function upsertCredential(
   },
 ): Promise<CredentialRow> {
   const { rows } = await db.query(
-    `INSERT INTO salesforce_credentials (link_id, kind, username, environment, login_url, instance_url, expires_at, last_success_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8 THEN now() END)
+    `INSERT INTO salesforce_credentials (link_id, kind, username, environment, login_url, instance_url, expires_at, last_success_at, saved_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8 THEN now() END, clock_timestamp())
      ON CONFLICT (link_id, kind) DO UPDATE SET
        username = EXCLUDED.username, environment = EXCLUDED.environment, login_url = EXCLUDED.login_url,
        instance_url = EXCLUDED.instance_url, expires_at = EXCLUDED.expires_at,
@@ -106,7 +109,7 @@ export async function upsertCredential(
        last_success_at = COALESCE(EXCLUDED.last_success_at, salesforce_credentials.last_success_at),
        version = salesforce_credentials.version + 1,
        access_instance_url = NULL, access_obtained_at = NULL, access_version = NULL,
-       login_lease_until = NULL, login_lease_owner = NULL, updated_at = now()
+       login_lease_until = NULL, login_lease_owner = NULL, saved_at = clock_timestamp(), updated_at = now()
      RETURNING ${cols}`,
     [
       c.linkId,
@@ -149,7 +152,7 @@ export async function bumpCredentialVersion(db: Queryable, id: string, succeeded
     `UPDATE salesforce_credentials SET status = 'ok', reason = NULL, failure_count = 0, retry_after = NULL,
        last_success_at = CASE WHEN $2 THEN now() ELSE last_success_at END,
        version = version + 1, access_instance_url = NULL, access_obtained_at = NULL, access_version = NULL,
-       login_lease_until = NULL, login_lease_owner = NULL, updated_at = now()
+       login_lease_until = NULL, login_lease_owner = NULL, saved_at = clock_timestamp(), updated_at = now()
      WHERE id = $1 RETURNING ${cols}`,
     [id, succeeded],
   )

@@ -68,7 +68,7 @@ export type OAuthOutcome = 'connected' | 'approved' | 'failed'
 
 export function doneUrl(outcome: OAuthOutcome, code?: string): string {
   const q = new URLSearchParams({ outcome })
-  if (code) q.set('code', code)
+  if (code) q.set('error', code)
   return `${OAUTH_DONE_PATH}?${q.toString()}`
 }
 
@@ -613,6 +613,9 @@ export function createCredentialsService(deps: {
     )
     // The refresh token works (it was just issued with a working access token): the password
     // and security token are no longer needed.
-    await retirePasswordCredential(client, { credentials, audit }, link, 'oauth_refresh')
+    await retirePasswordCredential(client, { credentials, audit }, link, {
+      kind: 'oauth_refresh',
+      savedAt: row.savedAt,
+    })
   }
 }

@@ -194,7 +194,7 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
           outcome: Type.Optional(
             Type.Union([Type.Literal('connected'), Type.Literal('approved'), Type.Literal('failed')]),
           ),
-          code: Type.Optional(Type.String({ maxLength: 64 })),
+          error: Type.Optional(Type.String({ maxLength: 64 })),
         }),
         produces: ['text/html'],
       },
@@ -203,7 +203,7 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
       reply
         .type('text/html; charset=utf-8')
         .header('cache-control', 'no-store')
-        .send(oauthDonePage(request.query.outcome ?? 'failed', request.query.code)),
+        .send(oauthDonePage(request.query.outcome ?? 'failed', request.query.error)),
   )
 
   app.get(OAUTH_DONE_SCRIPT_PATH, { schema: { hide: true } }, async (_request, reply) =>
