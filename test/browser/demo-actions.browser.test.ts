@@ -6,8 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
-import { launchBrowser, screenshot, startLiveApp, type LiveApp } from '../helpers/live.js'
-import { bootstrapOf } from '../helpers/canvas.js'
+import {
+  launchBrowser,
+  linkAccountThroughCanvas,
+  savePasswordCredential,
+  screenshot,
+  startLiveApp,
+  type LiveApp,
+} from '../helpers/live.js'
 
 const POLL = { timeout: 20_000 }
 
@@ -20,41 +26,8 @@ describe('demo mode: Salesforce actions in the banner', () => {
     live = await startLiveApp({ sim: { canvasRefreshToken: false } })
     browser = await launchBrowser()
     ada = live.sim.control.users()[0] as unknown as typeof ada
-    const boot = bootstrapOf(
-      (
-        await live.app.inject({
-          method: 'POST',
-          url: '/canvas',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          payload: `signed_request=${encodeURIComponent(live.sim.control.signedRequest(ada.id))}`,
-        })
-      ).body,
-    )
-    await live.app.inject({
-      method: 'POST',
-      url: '/api/auth/signup',
-      headers: { authorization: `Bearer ${boot.token}` },
-      payload: { email: 'demo@app.test', password: 'a long app password' },
-    })
-    const bearer = (
-      await live.app.inject({
-        method: 'POST',
-        url: '/api/auth/login',
-        payload: { email: 'demo@app.test', password: 'a long app password' },
-      })
-    ).json().token
-    const saved = await live.app.inject({
-      method: 'PUT',
-      url: '/api/salesforce/credentials',
-      headers: { authorization: `Bearer ${bearer}` },
-      payload: {
-        username: ada.username,
-        password: ada.password,
-        securityToken: ada.securityToken,
-        environment: 'production',
-      },
-    })
-    expect(saved.statusCode).toBe(200)
+    const { bearer } = await linkAccountThroughCanvas(live, ada.id, 'demo@app.test')
+    expect(await savePasswordCredential(live, bearer, ada)).toBe(200)
   })
   afterAll(async () => {
     await browser?.close()

@@ -8,8 +8,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
-import { launchBrowser, screenshot, startLiveApp, type LiveApp } from '../helpers/live.js'
-import { bootstrapOf } from '../helpers/canvas.js'
+import {
+  launchBrowser,
+  linkAccountThroughCanvas,
+  savePasswordCredential,
+  screenshot,
+  startLiveApp,
+  type LiveApp,
+} from '../helpers/live.js'
 
 const POLL = { timeout: 20_000 }
 
@@ -19,34 +25,7 @@ describe('moving off the security token, in a real browser', () => {
   let ada: { id: string; username: string; password: string; securityToken: string; organizationId: string }
   let grace: typeof ada
 
-  async function account(user: string, email: string): Promise<{ bearer: string; accountId: string }> {
-    const boot = bootstrapOf(
-      (
-        await live.app.inject({
-          method: 'POST',
-          url: '/canvas',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          payload: `signed_request=${encodeURIComponent(live.sim.control.signedRequest(user))}`,
-        })
-      ).body,
-    )
-    await live.app.inject({
-      method: 'POST',
-      url: '/api/auth/signup',
-      headers: { authorization: `Bearer ${boot.token}` },
-      payload: { email, password: 'a long app password' },
-    })
-    const bearer = (
-      await live.app.inject({
-        method: 'POST',
-        url: '/api/auth/login',
-        payload: { email, password: 'a long app password' },
-      })
-    ).json().token
-    const accountId = (await live.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${bearer}` } })).json()
-      .id
-    return { bearer, accountId }
-  }
+  const account = (user: string, email: string) => linkAccountThroughCanvas(live, user, email)
 
   beforeAll(async () => {
     // No refresh token in the signed request: these users start with username, password and token only.
@@ -61,18 +40,7 @@ describe('moving off the security token, in a real browser', () => {
 
   it('SOAP login turned off → the right message → one click to Connect with Salesforce → password and token deleted', async () => {
     const { bearer, accountId } = await account(ada.id, 'ada@app.test')
-    const saved = await live.app.inject({
-      method: 'PUT',
-      url: '/api/salesforce/credentials',
-      headers: { authorization: `Bearer ${bearer}` },
-      payload: {
-        username: ada.username,
-        password: ada.password,
-        securityToken: ada.securityToken,
-        environment: 'production',
-      },
-    })
-    expect(saved.statusCode).toBe(200)
+    expect(await savePasswordCredential(live, bearer, ada)).toBe(200)
 
     // The org turns SOAP login() off; the next login with the stored password fails.
     live.sim.control.setOrgSettings(ada.organizationId, { soapLoginEnabled: false } as any)

@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
+import { escapeHtml } from '../http/html.js'
 
 export const APPROVAL_SCRIPT_PATH = '/canvas/approval.js'
 
@@ -19,10 +20,6 @@ export function findCanvasSdkUrl(uiDir: string): string | null {
   if (!fs.existsSync(assets)) return null
   const file = fs.readdirSync(assets).find((f) => /^canvas-all-[\w-]+\.js$/.test(f))
   return file ? `/assets/${file}` : null
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 }
 
 const STYLE = `<style>

@@ -6,12 +6,9 @@
  */
 import { ERRORS, type ErrorCode } from '../errors.js'
 import type { OAuthOutcome } from './credentials-service.js'
+import { escapeHtml } from '../http/html.js'
 
 export const OAUTH_DONE_SCRIPT_PATH = '/oauth/salesforce/done.js'
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
-}
 
 export function oauthDoneContent(outcome: OAuthOutcome, code: string | undefined): { title: string; message: string } {
   if (outcome === 'approved')
