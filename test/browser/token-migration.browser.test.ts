@@ -130,22 +130,28 @@ describe('moving off the security token, in a real browser', () => {
         await popup.locator('#username').fill(grace.username)
         await popup.locator('#password').fill(grace.password)
         await popup.getByRole('button', { name: 'Log In' }).click()
+        // A success page closes itself soon after it shows: listen before the click.
+        const closed = popup.waitForEvent('close', POLL)
+        closed.catch(() => {})
         await popup.getByRole('button', { name: decision }).click()
-        await popup.locator('#oauth-done-title').waitFor(POLL)
-        return popup
+        const title = await popup
+          .locator('#oauth-done-title')
+          .textContent(POLL)
+          .catch(() => null)
+        return { popup, closed, title }
       }
 
       const declined = await approve('Deny')
-      expect(await declined.textContent('#oauth-done-title')).toBe('You declined access')
-      expect(await declined.textContent('#oauth-done-code')).toBe('SF_OAUTH_DENIED')
+      expect(declined.title).toBe('You declined access')
+      expect(await declined.popup.textContent('#oauth-done-code')).toBe('SF_OAUTH_DENIED')
       await frame.getByTestId('oauth-error').waitFor(POLL)
       expect(await frame.getByTestId('oauth-error').textContent()).toMatch(/You declined access/)
       expect(await frame.getByTestId('oauth-error').textContent()).not.toMatch(/SF_OAUTH_FAILED/)
-      await declined.close()
+      await declined.popup.close()
 
       const allowed = await approve('Allow')
-      expect(await allowed.textContent('#oauth-done-title')).toBe('Connected with Salesforce')
-      await allowed.waitForEvent('close', POLL)
+      expect(allowed.title).toBe('Connected with Salesforce')
+      await allowed.closed
       await frame.getByTestId('oauth-connected').waitFor(POLL)
       await expect
         .poll(() => frame.locator('[data-testid="stored-credential"][data-kind="oauth_refresh"]').count(), POLL)
