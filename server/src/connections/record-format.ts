@@ -91,10 +91,14 @@ export function csvRow(record: SalesforceRecord, fields: readonly string[]): str
   return `${fields.map((field) => csvField(fieldValue(record, field))).join(',')}\r\n`
 }
 
-/** What a pull route needs for either format: content type, text before the rows, and each row. */
+/**
+ * What a pull route needs for either format: content type, text before the rows, and each row.
+ * `headerNames` replaces the CSV header's field paths (e.g. with Salesforce's labels).
+ */
 export function recordFormatter(
   format: RecordFormat,
   fields: readonly string[],
+  headerNames?: readonly string[],
 ): {
   contentType: string
   header: string
@@ -103,7 +107,7 @@ export function recordFormatter(
   if (format === 'csv') {
     return {
       contentType: 'text/csv; charset=utf-8',
-      header: csvHeader(fields),
+      header: csvHeader(headerNames ?? fields),
       row: (record) => csvRow(record, fields),
     }
   }
