@@ -3,7 +3,7 @@
  * parses the form and verifies the signed request (the floor no entry can beat).
  *
  * The app listens on 127.0.0.1 on a real Postgres; autocannon runs in a worker thread and
- * rotates ~4.5 KB signed requests (the size of the real one in ../shared/conformance) from
+ * rotates ~4.5 KB signed requests (the size of the real one in test/fixtures/conformance) from
  * 500 simulator users in two orgs, half of them already linked: both the linked path
  * (touch link, save canvas tokens, issue session, audit) and the first-visit path (pending
  * session, encrypted tokens, audit) run. The bare route is on a separate minimal Fastify

@@ -1,5 +1,5 @@
 /**
- * Benchmark: does a pull's memory stay flat whatever its size? (SPEC §2)
+ * Benchmark: does a pull's memory stay flat whatever its size? (docs/spec.md §2)
  *
  * An org of 100,000 Contacts and 10,000 Leads (the Salesforce simulator, a real HTTP
  * server, real jsforce), the app listening on 127.0.0.1, and a client in this process that

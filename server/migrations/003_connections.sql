@@ -1,5 +1,5 @@
 -- Up Migration
--- A database connection: a saved, named live query of the linked org (SPEC §2). The
+-- A database connection: a saved, named live query of the linked org (docs/spec.md §2). The
 -- definition is kept structured (never as SOQL): SOQL is built from it at use time by
 -- server/src/connections/soql-builder.ts, against the object's describe.
 CREATE TABLE connections (

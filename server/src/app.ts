@@ -20,7 +20,7 @@ import { registerBodyParsers } from './http/body-parsing.js'
 import { registerOriginCheck } from './http/origin-check.js'
 import { registerControlCharacterCheck } from './http/control-characters.js'
 import { healthRoutes } from './health/routes.js'
-import { ErrorSchema } from './http/schemas.js'
+import { ErrorSchema } from './contract/index.js'
 import { createServices, type Services } from './services.js'
 import { registerRoutes } from './routes.js'
 import { postgresRateLimitStore } from './rate-limits/store.js'
@@ -113,6 +113,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(swagger, {
     openapi: {
+      // 3.1: its schemas are JSON Schema, so /docs shows the route schemas (server/src/contract/)
+      // exactly as they validate and serialize (3.0 would rewrite every null union as `nullable`).
+      openapi: '3.1.0',
       info: {
         title: 'SF Link API',
         version: '0.1.0',

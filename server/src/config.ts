@@ -1,5 +1,5 @@
 /**
- * Configuration, validated once at start (SPEC §7). This is the only module that reads
+ * Configuration, validated once at start (docs/spec.md §7). This is the only module that reads
  * the environment; everything else receives a typed `Config`.
  */
 import net from 'node:net'

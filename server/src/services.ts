@@ -102,7 +102,6 @@ export function createServices(deps: ServiceDeps): Services {
     secrets,
     audit,
     canvasTokenTtlSeconds: CANVAS_TOKEN_TTL_SECONDS,
-    box,
   })
   const salesforce = createSalesforceAccess({ config, pool, links, credentials, audit })
   const salesforceCredentials = createCredentialsService({

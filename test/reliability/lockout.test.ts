@@ -1,5 +1,5 @@
 /**
- * Lockout safety (SPEC §1 journey 5, §3): after the person resets their security token in
+ * Lockout safety (docs/spec.md §1 journey 5, §3): after the person resets their security token in
  * Salesforce, the stored credential fails exactly once. 100 operations (the service door
  * and HTTP routes that need Salesforce, on two app instances sharing the database, half
  * of them at the same moment) and 10 runs of the unsubscribe push job produce exactly one

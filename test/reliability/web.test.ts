@@ -1,5 +1,5 @@
 /**
- * Web security rules (SPEC §9, docs/api-contract.md): CSRF on every cookie-authenticated
+ * Web security rules (docs/spec.md §9, docs/api-contract.md): CSRF on every cookie-authenticated
  * state-changing /api route (read from the OpenAPI document), login brute force limits
  * per IP and per account, no SSRF through the environment URL, framing headers, the
  * session cookie's attributes, and error answers that never carry a stack trace.

@@ -6,6 +6,7 @@ import { AppError, ERRORS } from '../errors.js'
 import { toAppError } from '../http/error-handler.js'
 import { canvasErrorPage } from './page.js'
 import { APPROVAL_SCRIPT, APPROVAL_SCRIPT_PATH, approvalPage, outsideSalesforcePage } from './approval-page.js'
+import { CanvasSessionBodySchema, ErrorRef, SessionTokenSchema } from '../contract/index.js'
 import type { CanvasService, CanvasBootstrap } from './service.js'
 
 export const CANVAS_BODY_LIMIT = 64 * 1024
@@ -99,11 +100,11 @@ export const canvasRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags: ['canvas'],
         summary: 'Renews the canvas session from a fresh signed request (Sfdc.canvas.client.refreshSignedRequest)',
-        body: Type.Object({ signedRequest: Type.String({ maxLength: CANVAS_BODY_LIMIT }) }),
+        body: CanvasSessionBodySchema,
         response: {
-          200: Type.Object({ token: Type.String(), expiresAt: Type.String(), linked: Type.Boolean() }),
-          400: { $ref: 'Error#' },
-          401: { $ref: 'Error#' },
+          200: SessionTokenSchema,
+          400: ErrorRef,
+          401: ErrorRef,
         },
       },
     },

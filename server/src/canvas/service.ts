@@ -1,5 +1,5 @@
 /**
- * Canvas entry (SPEC §1 journeys 1–2, §4). The signature is the proof: on first sight of a
+ * Canvas entry (docs/spec.md §1 journeys 1–2, §4). The signature is the proof: on first sight of a
  * signed request no call to Salesforce is made, so entry works (and stays fast) while
  * Salesforce is away.
  *
@@ -19,21 +19,10 @@ import type { LinkIdentity } from '../links/service.js'
 import type { SessionService } from '../accounts/session-service.js'
 import { verifySignedRequest, type CanvasRequest } from './signed-request.js'
 import * as repo from './repository.js'
-import type { SecretBox } from '../crypto/secret-box.js'
-import { associatedData } from '../crypto/secret-store.js'
+import type { CanvasBootstrap } from '../contract/index.js'
 import type { TokenCheck } from '../salesforce/strategies.js'
 
-export interface CanvasBootstrap {
-  token: string
-  expiresAt: string
-  linked: boolean
-  salesforceUserId: string
-  organizationId: string
-  instanceUrl: string
-  user: { fullName: string; email: string; userName: string }
-  /** What the Canvas SDK needs to talk to its parent (never the tokens). */
-  client: { instanceId: string; targetOrigin: string }
-}
+export type { CanvasBootstrap }
 
 export interface CanvasService {
   verify(raw: unknown): { request: CanvasRequest; digest: Buffer }
@@ -72,10 +61,9 @@ export function createCanvasService(deps: {
   secrets: SecretStore
   audit: AuditLog
   canvasTokenTtlSeconds: number
-  box: SecretBox
   checkToken: TokenChecker
 }): CanvasService {
-  const { pool, sessions, credentials, secrets, audit, box } = deps
+  const { pool, sessions, credentials, secrets, audit } = deps
 
   function verify(raw: unknown): { request: CanvasRequest; digest: Buffer } {
     const result = verifySignedRequest(raw, deps.consumerSecrets(), {
@@ -141,12 +129,8 @@ export function createCanvasService(deps: {
       const visit = seen.linked
       if (visit) {
         const { link, canvasCredentialId } = visit
-        const sealed = box.seal(
-          request.client.oauthToken,
-          associatedData('credential', canvasCredentialId, 'accessToken'),
-        )
         const session = await repo.saveVisit(pool, {
-          token: { credentialId: canvasCredentialId, keyId: sealed.keyId, ciphertext: sealed.ciphertext },
+          token: secrets.seal('credential', canvasCredentialId, 'accessToken', request.client.oauthToken),
           session: {
             accountId: link.accountId,
             linkId: link.id,
@@ -154,7 +138,6 @@ export function createCanvasService(deps: {
             ip: ctx.ip ?? null,
             userAgent: ctx.userAgent ?? null,
           },
-          audit: { ip: ctx.ip ?? null },
         })
         // A replayed request may carry a refresh token revoked since: it never replaces the stored one.
         const refreshToken = replayed ? undefined : request.client.refreshToken

@@ -1,5 +1,5 @@
 /**
- * The one SOQL builder (SPEC §2): turns a connection's structured definition into SOQL.
+ * The one SOQL builder (docs/spec.md §2): turns a connection's structured definition into SOQL.
  *
  * Why this is safe against injection: identifiers in the output only ever come from the
  * object's describe (matched case-insensitively, emitted in their canonical spelling) or

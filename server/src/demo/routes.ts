@@ -10,6 +10,14 @@ import { Type } from '@fastify/type-provider-typebox'
 import type { DemoInfo } from '../app.js'
 import { AppError } from '../errors.js'
 import { DEMO_ACTIONS, controlRequest, isDemoAction } from './actions.js'
+import {
+  DemoActionBodySchema,
+  DemoActionResultSchema,
+  DemoInfoSchema,
+  ErrorRef,
+  type DemoActionResult,
+  type DemoInfoView,
+} from '../contract/index.js'
 import type { CaughtMail } from './mail-catcher.js'
 import { escapeHtml } from '../http/html.js'
 
@@ -70,14 +78,15 @@ export const demoRoutes: FastifyPluginAsyncTypebox<{ demo: DemoInfo; publicUrl: 
       schema: {
         tags: ['demo'],
         summary: 'Demo mode: the simulator, its users, what it can be made to do, and the caught mail',
+        response: { 200: DemoInfoSchema },
       },
     },
-    async () => ({
+    async (): Promise<DemoInfoView> => ({
       simulatorUrl: demo.simulatorUrl,
       canvasHostUrl: `${demo.simulatorUrl}/canvas-host`,
       ...(demo.mail ? { mailUrl: `${publicUrl}/demo/mail` } : {}),
       users: await demo.users(),
-      actions: DEMO_ACTIONS,
+      actions: [...DEMO_ACTIONS],
     }),
   )
 
@@ -89,15 +98,11 @@ export const demoRoutes: FastifyPluginAsyncTypebox<{ demo: DemoInfo; publicUrl: 
         tags: ['demo'],
         summary: 'Demo mode: make the simulated Salesforce reset a token, change a password, expire sessions, …',
         params: Type.Object({ action: Type.String({ maxLength: 40 }) }),
-        body: Type.Object({ userId: Type.String({ minLength: 15, maxLength: 18 }) }),
-        response: {
-          200: Type.Object({ action: Type.String(), label: Type.String(), explanation: Type.String() }),
-          400: { $ref: 'Error#' },
-          404: { $ref: 'Error#' },
-        },
+        body: DemoActionBodySchema,
+        response: { 200: DemoActionResultSchema, 400: ErrorRef, 404: ErrorRef, 503: ErrorRef },
       },
     },
-    async (request) => {
+    async (request): Promise<DemoActionResult> => {
       const { action } = request.params
       if (!isDemoAction(action)) throw new AppError('NOT_FOUND', 'There is no such demo action.')
       const user = (await demo.users()).find((u) => u.id === request.body.userId)

@@ -1,5 +1,5 @@
 /**
- * Links between app accounts and Salesforce users (SPEC §1, journeys 1–2), and the
+ * Links between app accounts and Salesforce users (docs/spec.md §1, journeys 1–2), and the
  * Link Accounts view with the credential status.
  */
 import type { Pool, Queryable } from '../db/pool.js'
@@ -9,49 +9,13 @@ import type { CredentialStore } from '../salesforce/credential-store.js'
 import type { CredentialRow } from '../salesforce/credentials-repository.js'
 import * as policy from '../salesforce/credential-policy.js'
 import * as repo from './repository.js'
+import type { CredentialView, LinkView } from '../contract/index.js'
 import type { LinkIdentity, LinkRow } from './repository.js'
 
 export type { LinkRow, LinkIdentity }
 
-export interface CredentialView {
-  kind: policy.StoredCredentialKind | null
-  status: 'none' | 'ok' | 'needs_attention' | 'rate_limited'
-  reason: string | null
-  reasonMessage: string | null
-  lastSuccessAt: string | null
-  lastFailureAt: string | null
-  username: string | null
-  environment: string | null
-  /** What the person can do about `reason` (credential-policy.ts). */
-  action: policy.AccessAction | null
-  /** What only a Salesforce admin can change about `reason`. */
-  adminAction: string | null
-  /** E.g. that Salesforce retires username, password and security token in Summer '27. */
-  notice: string | null
-}
-
-/** The access state the credential policy decided, for the UI to show as it is. */
-export interface AccessView {
-  code: string | null
-  message: string | null
-  action: policy.AccessAction | null
-  adminAction: string | null
-}
-
-export interface LinkView {
-  salesforceUserId: string
-  organizationId: string
-  instanceUrl: string
-  username: string
-  email: string
-  name: string
-  linkedAt: string
-  lastSeenAt: string
-  credential: CredentialView
-  credentials: CredentialView[]
-  canConnect: boolean
-  access: AccessView
-}
+/** The link view is the contract's (`GET /api/salesforce/link`, server/src/contract/salesforce.ts). */
+export type { CredentialView, LinkView }
 
 export interface LinkService {
   findBySalesforceUser(db: Queryable, organizationId: string, userId: string): Promise<LinkRow | null>

@@ -1,5 +1,5 @@
 /**
- * The one door to Salesforce (SPEC §3). Picks a strategy, shares one cached access token
+ * The one door to Salesforce (docs/spec.md §3). Picks a strategy, shares one cached access token
  * per credential across requests, jobs and instances, refreshes once on a 401, and keeps
  * lockout safety: after a credential error the credential's circuit is open and no login
  * is attempted with it until the person changes it (its `version` changes).

@@ -1,5 +1,5 @@
 /**
- * Setting up outside access (SPEC §1 journeys 3 and 5): every credential is proven by a
+ * Setting up outside access (docs/spec.md §1 journeys 3 and 5): every credential is proven by a
  * real login before anything is stored; a wrong one is never stored. Also "Connect with
  * Salesforce" and "Sign in with Salesforce" (OAuth web-server flow with PKCE).
  */
@@ -10,7 +10,8 @@ import { withTransaction } from '../db/pool.js'
 import { AppError } from '../errors.js'
 import type { AuditLog } from '../audit/audit-log.js'
 import type { SecretStore } from '../crypto/secret-store.js'
-import type { LinkRow, LinkService, LinkView } from '../links/service.js'
+import type { LinkRow, LinkService } from '../links/service.js'
+import type { CredentialsBody, CredentialsPatch, LinkView } from '../contract/index.js'
 import type { SessionService, IssuedSession } from '../accounts/session-service.js'
 import type { CredentialStore } from './credential-store.js'
 import type { SalesforceAccessInternals } from './access.js'
@@ -29,13 +30,12 @@ export interface Actor {
   ip?: string
 }
 
-export type SaveCredentialInput =
-  | { kind?: 'password_token'; username: string; password: string; securityToken?: string; environment: string }
-  | { kind: 'jwt_bearer'; environment: string }
+/** The bodies of `PUT` and `PATCH /api/salesforce/credentials` (server/src/contract/salesforce.ts). */
+export type SaveCredentialInput = CredentialsBody
 
 export interface CredentialsService {
   save(actor: Actor, input: SaveCredentialInput): Promise<LinkView>
-  update(actor: Actor, input: { securityToken?: string; password?: string }): Promise<LinkView>
+  update(actor: Actor, input: CredentialsPatch): Promise<LinkView>
   forget(actor: Actor): Promise<void>
   oauthTicket(actor: Actor, environment: string): Promise<string>
   /**

@@ -1,18 +1,19 @@
-/** Salesforce credentials and Connect / Sign in with Salesforce (SPEC §6). Thin: the service decides. */
+/** Salesforce credentials and Connect / Sign in with Salesforce (docs/spec.md §6). Thin: the service decides. */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { CredentialsService, Actor } from './credentials-service.js'
 import { OAUTH_DONE_PATH, doneUrl } from './credentials-service.js'
 import { OAUTH_DONE_SCRIPT, OAUTH_DONE_SCRIPT_PATH, oauthDonePage } from './oauth-done-page.js'
-import { LinkViewSchema } from '../links/routes.js'
+import {
+  CredentialsBodySchema,
+  CredentialsPatchSchema,
+  EnvironmentSchema,
+  LinkViewSchema,
+  OAuthTicketSchema,
+} from '../contract/index.js'
 import { SESSION_COOKIE, requireAccount } from '../http/auth.js'
 import { toAppError } from '../http/error-handler.js'
 
-const Environment = Type.String({
-  minLength: 1,
-  maxLength: 300,
-  description: 'production, sandbox, or a My Domain URL (https://<name>.my.salesforce.com)',
-})
 const credentialRateLimit = { max: 10, timeWindow: '1 minute' }
 /** Each start stores an OAuth state row: bounded per client so nobody can fill the table. */
 const oauthStartRateLimit = { max: 30, timeWindow: '1 minute' }
@@ -54,23 +55,11 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
         tags: ['salesforce'],
         summary:
           'Store a credential after proving it by a real login (username + password + security token, or JWT bearer)',
-        body: Type.Union([
-          Type.Object(
-            {
-              kind: Type.Optional(Type.Literal('password_token')),
-              username: Type.String({ minLength: 3, maxLength: 320 }),
-              password: Type.String({ minLength: 1, maxLength: 1024 }),
-              securityToken: Type.Optional(Type.String({ maxLength: 128 })),
-              environment: Environment,
-            },
-            { additionalProperties: false },
-          ),
-          Type.Object({ kind: Type.Literal('jwt_bearer'), environment: Environment }, { additionalProperties: false }),
-        ]),
+        body: CredentialsBodySchema,
         response: { 200: LinkViewSchema, ...errors },
       },
     },
-    async (request) => service.save(actorOf(request), request.body as any),
+    async (request) => service.save(actorOf(request), request.body),
   )
 
   app.patch(
@@ -80,13 +69,7 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags: ['salesforce'],
         summary: 'Update the security token and/or password after a reset (proven by a login first)',
-        body: Type.Object(
-          {
-            securityToken: Type.Optional(Type.String({ maxLength: 128 })),
-            password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
-          },
-          { additionalProperties: false },
-        ),
+        body: CredentialsPatchSchema,
         response: { 200: LinkViewSchema, ...errors },
       },
     },
@@ -117,8 +100,8 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
         tags: ['salesforce'],
         summary: 'A one-time URL that starts Connect with Salesforce in a new window (for the canvas iframe)',
         // No body at all is fine too (Fastify validates a missing body as null).
-        body: Type.Union([Type.Object({ environment: Type.Optional(Environment) }), Type.Null()]),
-        response: { 200: Type.Object({ url: Type.String() }), ...errors },
+        body: Type.Union([Type.Object({ environment: Type.Optional(EnvironmentSchema) }), Type.Null()]),
+        response: { 200: OAuthTicketSchema, ...errors },
       },
     },
     async (request) => ({
@@ -155,7 +138,7 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
           'Connect with Salesforce (intent=link, needs a session or a ticket) or Sign in with Salesforce (intent=signin)',
         querystring: Type.Object({
           intent: Type.Optional(Type.Union([Type.Literal('link'), Type.Literal('signin'), Type.Literal('approve')])),
-          environment: Type.Optional(Environment),
+          environment: Type.Optional(EnvironmentSchema),
           ticket: Type.Optional(Type.String({ maxLength: 64 })),
         }),
       },
