@@ -8,6 +8,7 @@
  */
 import { ERRORS, type ErrorCode } from '../errors.js'
 import type { CredentialKind, CredentialStatus } from './credentials-repository.js'
+import type { AccessAction } from '../contract/salesforce.js'
 
 /** Stored credentials in the order they are used outside Salesforce: no secret of the person's first. */
 export const STORED_CREDENTIAL_ORDER = ['oauth_refresh', 'jwt_bearer', 'password_token'] as const
@@ -21,18 +22,13 @@ export type StoredCredentialKind = (typeof STORED_CREDENTIAL_ORDER)[number]
  */
 export type ErrorClass = 'credential' | 'transient' | 'fatal'
 
-/** What the person can do about a failure. */
-export type AccessAction =
-  /** Use "Connect with Salesforce" (OAuth): the way out of every SOAP login failure. */
-  | 'connect_with_salesforce'
-  /** Enter the new security token or password (or connect with Salesforce instead). */
-  | 'update_credential'
-  /** Something only a Salesforce admin can change (see `adminAction`). */
-  | 'ask_admin'
-  /** Nothing: SF Link retries by itself. */
-  | 'wait'
-  /** Reload SF Link inside Salesforce (the canvas session ended). */
-  | 'open_in_salesforce'
+/**
+ * What the person can do about a failure (the contract's list, server/src/contract/salesforce.ts):
+ * `connect_with_salesforce` (the way out of every SOAP login failure), `update_credential` (the new
+ * token or password), `ask_admin` (see `adminAction`), `wait` (SF Link retries by itself),
+ * `open_in_salesforce` (reload SF Link inside Salesforce).
+ */
+export type { AccessAction }
 
 type SalesforceCode = Extract<ErrorCode, `SF_${string}`>
 
