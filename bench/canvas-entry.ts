@@ -16,7 +16,7 @@ import { verifySignedRequest } from '../server/src/canvas/signed-request.js'
 import { CANVAS_BODY_LIMIT } from '../server/src/canvas/routes.js'
 import { isSalesforceHost } from '../server/src/salesforce/hosts.js'
 import { buildSignedRequest } from '@sf-link/simulator'
-import { createSimApp } from '../test/helpers/simulator-app.js'
+import { startBenchApp } from './lib/runtime.js'
 import { createBenchDatabase } from './lib/database.js'
 import { addressFor, canvasForm, linkThroughCanvas, mapConcurrent } from './lib/accounts.js'
 import { describeCpu } from './lib/cpu.js'
@@ -140,7 +140,7 @@ export async function runCanvasEntryBenchmark(
   const length = options.signedRequestLength ?? 4_469
 
   const db = await createBenchDatabase(ctx.database)
-  const t = await createSimApp({
+  const t = await startBenchApp({
     db,
     sim: {
       orgs: [

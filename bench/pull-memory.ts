@@ -25,11 +25,11 @@ import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import v8 from 'node:v8'
 import vm from 'node:vm'
-import { buildApp } from '../server/src/app.js'
-import { createServices } from '../server/src/services.js'
+import type { FastifyInstance } from 'fastify'
 import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET } from '@sf-link/simulator'
-import { testConfig } from '../test/helpers/config.js'
 import { createBenchDatabase, resolveDatabaseTarget, type DatabaseTarget } from './lib/database.js'
+import { startBenchRuntime } from './lib/runtime.js'
+import { formatNumber, type BenchmarkResult } from './lib/report.js'
 
 export interface PullBenchmarkOptions {
   /** Records in the org (default 100,000). */
@@ -218,7 +218,8 @@ export async function runPullBenchmark(
 
   const sim = await startSimulatorProcess()
   let db: Awaited<ReturnType<typeof createBenchDatabase>> | null = null
-  let app: Awaited<ReturnType<typeof buildApp>> | null = null
+  let runtime: Awaited<ReturnType<typeof startBenchRuntime>> | null = null
+  let app: FastifyInstance | null = null
   try {
     await sim.control('POST', '/_sim/seed', {
       contacts: orgRecords,
@@ -227,19 +228,12 @@ export async function runPullBenchmark(
       optedOutFraction: 0,
     })
     db = await createBenchDatabase(target)
-    const base = testConfig()
-    const config = {
-      ...base,
-      salesforce: {
-        ...base.salesforce,
-        loginUrl: sim.url,
-        consumerKey: DEFAULT_CONSUMER_KEY,
-        consumerSecrets: [DEFAULT_CONSUMER_SECRET],
-        extraHosts: [new URL(sim.url).host],
-      },
-    }
-    const services = createServices({ config, pool: db.pool, jobs: null })
-    app = await buildApp({ config, pool: db.pool, services })
+    runtime = await startBenchRuntime(db, {
+      url: sim.url,
+      consumerKey: DEFAULT_CONSUMER_KEY,
+      consumerSecret: DEFAULT_CONSUMER_SECRET,
+    })
+    app = runtime.app
     await app.listen({ host: '127.0.0.1', port: 0 })
     const appUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
 
@@ -328,10 +322,52 @@ export async function runPullBenchmark(
         `simulator in a child process, client in the app's process; RSS sampled every ${sampleEveryMs} ms after a warm-up pull.`,
     }
   } finally {
-    await app?.close()
+    await runtime?.close()
     await db?.close()
     await sim.close()
   }
+}
+
+/** The report's rows: the RSS growth ratio against the target, then each pull's rate and growth. */
+export function pullRows(r: PullBenchmarkResult): BenchmarkResult[] {
+  const runs = [...r.runs].sort((a, b) => a.records - b.records)
+  const small = runs[0]!
+  const large = runs[runs.length - 1]!
+  const label = (n: number) => (n % 1000 === 0 ? `${n / 1000}k` : String(n))
+  const mib = (bytes: number) => `${formatNumber(bytes / MiB)} MiB`
+  return [
+    {
+      name: `pull: peak RSS growth ${label(large.records)} / ${label(small.records)}`,
+      value: r.rssGrowthRatio,
+      unit: '×',
+      target: `≤ ${r.target}×`,
+      met: r.met,
+      details:
+        `peak RSS growth ${mib(small.peakRssGrowthBytes)} at ${label(small.records)} records vs ${mib(large.peakRssGrowthBytes)} at ${label(large.records)} (growths under 1 MiB counted as 1 MiB).` +
+        (r.met
+          ? ''
+          : ` Missed: memory grows with the record count (${formatNumber(r.rssGrowthRatio, 2)}× for ${formatNumber(large.records / small.records)}× the records).`) +
+        ` ${r.details} Also reported: liveGrowthRatio ${r.liveGrowthRatio}; database ${r.database}.`,
+    },
+    ...runs.flatMap((run) => [
+      {
+        name: `pull: ${label(run.records)} records`,
+        value: Math.round(run.recordsPerSecond),
+        unit: 'records/s',
+        target: null,
+        met: null,
+        details: `${formatNumber(run.records)} records in ${formatNumber(run.wallMs / 1000, 2)} s`,
+      },
+      {
+        name: `pull: ${label(run.records)} peak RSS growth`,
+        value: Math.round((run.peakRssGrowthBytes / MiB) * 10) / 10,
+        unit: 'MiB',
+        target: null,
+        met: null,
+        details: 'peak RSS during the pull minus RSS before it',
+      },
+    ]),
+  ]
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -48,6 +48,13 @@ export interface Config {
   warnings: string[]
 }
 
+/**
+ * The configuration once its secrets are known: what the runtime (runtime.ts) hands to the
+ * services and the app. Production demands both in the environment; demo and development
+ * fill them in from ./data/dev-keys.json (crypto/dev-keys.ts).
+ */
+export type ResolvedConfig = Config & { encryptionKeys: EncryptionKey[]; sessionSecret: string }
+
 export interface NotificationsConfig {
   /** False when NOTIFICATIONS=off, or outside production and demo mode when no SMTP_URL is set. */
   enabled: boolean

@@ -12,7 +12,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSimApp, linkedAccount, type SimApp } from '../helpers/simulator-app.js'
 import { authorizeWithForms } from '@sf-link/simulator/testing'
-import { listOperations, sampleRequest, type Operation, type Parameter } from './helpers/openapi.js'
+import { listOperations, sampleRequest, type Operation, type Parameter } from '../helpers/openapi.js'
 
 interface Party {
   label: 'A' | 'B'

@@ -56,7 +56,7 @@ describe('a token reset costs exactly one failed login', () => {
         payload: { name: 'All', sobject: 'Contact', fields: ['Email'] },
       })
     ).json().id
-    // The push job's handler body, as the worker runs it (jobs/handlers.ts → unsubscribes/jobs.ts).
+    // The push job's handler body, as the worker runs it (job-handlers.ts → unsubscribes/jobs.ts).
     sync = createUnsubscribeSync({
       pool: t.db.pool,
       links: t.app.services.links,

@@ -13,11 +13,11 @@ import { conformanceRequest } from '../helpers/canvas.js'
 import { linkedAccount, simulatorConfig } from '../helpers/simulator-app.js'
 import { createSalesforceSimulator, type SalesforceSimulator } from '@sf-link/simulator'
 import { createPool } from '../../server/src/db/pool.js'
-import { sessionKey, signSessionToken } from '../../server/src/accounts/session-tokens.js'
+import { sessionKey, signSessionToken } from '../../server/src/http/session-tokens.js'
 import { SALESFORCE_FRAME_ANCESTORS } from '../../server/src/http/security-headers.js'
-import type { JobSender } from '../../server/src/services.js'
+import type { JobSender } from '../../server/src/jobs/sender.js'
 import { ConfigError, loadConfig } from '../../server/src/config.js'
-import { isStateChanging, listOperations, sampleRequest } from './helpers/openapi.js'
+import { isStateChanging, listOperations, sampleRequest } from '../helpers/openapi.js'
 
 /** The contract exempts these from CSRF: a browser that is not signed in yet has no token to send. */
 const CSRF_EXEMPT = new Set(['POST /api/auth/login', 'POST /api/auth/signup', 'POST /api/auth/logout'])
@@ -413,7 +413,7 @@ describe('web security', () => {
     })
     try {
       const token = signSessionToken(
-        sessionKey(broken.config.sessionSecret!),
+        sessionKey(broken.config.sessionSecret),
         { sid: crypto.randomUUID(), knd: 'cookie' },
         new Date(Date.now() + 60_000),
       )

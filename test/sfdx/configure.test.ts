@@ -11,7 +11,7 @@ import {
   parseHost,
   parsePermittedUsers,
 } from '../../sfdx-project/scripts/configure.js'
-import { SFDX_PROJECT_DIR, convertToMetadataFormat, sourceFiles } from './project-files.js'
+import { SFDX_PROJECT_DIR, convertToMetadataFormat, sourceFiles } from '../helpers/sfdx-project-files.js'
 
 const run = promisify(execFile)
 const REPO_DIR = path.resolve(SFDX_PROJECT_DIR, '..')

@@ -2,7 +2,7 @@
 import type { FastifyReply } from 'fastify'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { AccountService } from './service.js'
-import { csrfTokenFor } from './session-tokens.js'
+import { csrfTokenFor } from '../http/session-tokens.js'
 import { SESSION_COOKIE, requireAccount } from '../http/auth.js'
 import { AppError } from '../errors.js'
 import {

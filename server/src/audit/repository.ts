@@ -1,7 +1,31 @@
 /** All SQL for `audit_log`. */
 import type { Queryable } from '../db/pool.js'
 import { SqlParams } from '../db/sql.js'
-import type { AuditEntry } from './audit-log.js'
+
+export type AuditEvent =
+  | 'app.signup'
+  | 'app.login'
+  | 'app.logout'
+  | 'app.password_confirmed'
+  | 'canvas.visit'
+  | 'link.created'
+  | 'credential.saved'
+  | 'credential.updated'
+  | 'credential.deleted'
+  | 'credential.rejected'
+  | 'salesforce.login'
+  | 'oauth.connected'
+  | 'api_key.created'
+  | 'api_key.revoked'
+
+export interface AuditEntry {
+  event: AuditEvent
+  outcome: 'success' | 'failure'
+  accountId?: string | null
+  linkId?: string | null
+  ip?: string | null
+  detail?: Record<string, unknown>
+}
 
 /** Appends an entry (also a fragment of the canvas fast path, server/src/canvas/repository.ts). */
 export function insertAuditEntrySql(p: SqlParams, e: AuditEntry): string {

@@ -6,13 +6,13 @@
  * 2. store the new canvas token (sealed by SecretStore), the session and the audit entry.
  * `canvas_signed_requests` is this domain's own table. The other parts are the owning
  * repositories' fragments (links, salesforce credentials, secrets, sessions, audit), so their
- * SQL is written once; test/canvas-page/fast-path-rows.test.ts proves both ways write the same rows.
+ * SQL is written once; test/canvas/fast-path-rows.test.ts proves both ways write the same rows.
  */
 import type { Queryable } from '../db/pool.js'
 import { SqlParams } from '../db/sql.js'
 import { refreshLinkSql, type LinkIdentity, type LinkRow } from '../links/repository.js'
-import { insertSessionSql, type SessionRow } from '../accounts/repository.js'
-import { upsertCanvasCredentialSql } from '../salesforce/credentials-repository.js'
+import { insertSessionSql, type SessionRow } from '../http/session-repository.js'
+import { upsertCanvasCredentialSql } from '../links/credentials-repository.js'
 import { upsertSecretSql, type SecretRow } from '../crypto/secrets-repository.js'
 import { insertAuditEntrySql } from '../audit/repository.js'
 

@@ -4,8 +4,8 @@
  * later check only for faults that waiting can fix (never "try again" for the rest).
  */
 import { AppError, type ErrorCode } from '../errors.js'
-import { isCredentialError } from '../salesforce/credential-policy.js'
-import { SoqlBuildError } from './soql-builder.js'
+import { isCredentialError } from '../links/credential-policy.js'
+import { SoqlBuildError } from '../salesforce/soql.js'
 import type { ProblemAction } from '../contract/index.js'
 
 /** What to do about a problem (server/src/contract/connections.ts): never "try again" for what retrying cannot fix. */
@@ -61,7 +61,7 @@ export function actionFor(code: string, connectionId?: string): ProblemAction {
     label: 'Edit the connection',
     href: connectionId ? `#/connections/${connectionId}` : null,
   }
-  // The credential policy (salesforce/credential-policy.ts) decides which codes the credential causes.
+  // The credential policy (links/credential-policy.ts) decides which codes the credential causes.
   if (isCredentialError(code) || code === 'LINK_NOT_FOUND')
     return { kind: 'fix_access', label: 'Update Salesforce access on Link Accounts', href: '#/settings/link-accounts' }
   if (code === 'CONNECTION_EMPTY') return { ...edit, kind: 'check_filters', label: 'Check the filters' }

@@ -1,6 +1,6 @@
 /** All SQL for connections, the describe cache and the suppression look-up of pulls. Every connection query is scoped by account. */
 import type { Queryable } from '../db/pool.js'
-import type { ConnectionFilter, SupportedSObject } from './soql-builder.js'
+import type { ConnectionFilter, SupportedSObject } from '../salesforce/soql.js'
 
 export interface ConnectionRow {
   id: string

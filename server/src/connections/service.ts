@@ -13,10 +13,10 @@ import type { DescribeCache } from './describe-cache.js'
 import { createDescribeCache } from './describe-cache.js'
 import { fetchDescribe, relatedTargets, usesRelatedFields, withRelatedFields, type DescribeView } from './describe.js'
 import { fieldValue, recordFormatter, type RecordFormat, type SalesforceRecord } from './record-format.js'
-import { normaliseEmail } from '../unsubscribes/emails.js'
+import { normaliseEmail } from '../email/addresses.js'
 import * as repo from './repository.js'
 import type { ConnectionInput, ConnectionRow } from './repository.js'
-import { buildSoql, escapeSoqlString, type ConnectionFilter, type SupportedSObject } from './soql-builder.js'
+import { buildSoql, escapeSoqlString, type ConnectionFilter, type SupportedSObject } from '../salesforce/soql.js'
 import { queryLocatorOf } from '../salesforce/hosts.js'
 import {
   MAX_CONNECTION_NAME_LENGTH,

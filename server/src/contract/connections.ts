@@ -1,12 +1,6 @@
 /** Database connections: definitions, their results, and the describe behind the field picker. */
 import { Type, type Static } from 'typebox'
-import {
-  FILTER_OPERATORS,
-  MAX_FILTERS,
-  MAX_IN_VALUES,
-  MAX_STRING_LENGTH,
-  SUPPORTED_SOBJECTS,
-} from '../connections/soql-builder.js'
+import { FILTER_OPERATORS, MAX_FILTERS, MAX_IN_VALUES, MAX_STRING_LENGTH, SUPPORTED_SOBJECTS } from './soql-limits.js'
 import { Nullable, StringEnum } from './common.js'
 
 export const MAX_CONNECTION_NAME_LENGTH = 200

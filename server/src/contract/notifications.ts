@@ -1,6 +1,6 @@
 /** Notification emails: the signed-in person's settings and previews. */
 import { Type, type Static } from 'typebox'
-import { NOTIFICATION_KINDS } from '../notifications/templates.js'
+import { NOTIFICATION_KINDS } from './notification-kinds.js'
 import { Nullable, StringEnum } from './common.js'
 
 export { NOTIFICATION_KINDS }

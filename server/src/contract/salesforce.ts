@@ -7,7 +7,7 @@ export type CredentialKind = (typeof CREDENTIAL_KINDS)[number]
 export const CREDENTIAL_STATUSES = ['none', 'ok', 'needs_attention', 'rate_limited'] as const
 export type CredentialStatus = (typeof CREDENTIAL_STATUSES)[number]
 
-/** What the person can do about a failure, as the credential policy decides (server/src/salesforce/credential-policy.ts). */
+/** What the person can do about a failure, as the credential policy decides (server/src/links/credential-policy.ts). */
 export const ACCESS_ACTIONS = [
   'connect_with_salesforce',
   'update_credential',

@@ -7,7 +7,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@fastify/type-provider-typebox'
 
-import type { DemoInfo } from '../app.js'
+import type { DemoInfo } from './info.js'
 import { AppError } from '../errors.js'
 import { DEMO_ACTIONS, controlRequest, isDemoAction } from './actions.js'
 import {

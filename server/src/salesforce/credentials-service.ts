@@ -12,11 +12,11 @@ import type { AuditLog } from '../audit/audit-log.js'
 import type { SecretStore } from '../crypto/secret-store.js'
 import type { LinkRow, LinkService } from '../links/service.js'
 import type { CredentialsBody, CredentialsPatch, LinkView } from '../contract/index.js'
-import type { SessionService, IssuedSession } from '../accounts/session-service.js'
-import type { CredentialStore } from './credential-store.js'
+import type { SessionService, IssuedSession } from '../http/session-service.js'
+import type { CredentialStore } from '../links/credential-store.js'
 import type { SalesforceAccessInternals } from './access.js'
 import { translateSalesforceError } from './error-translation.js'
-import { retirePasswordCredential } from './retire-password.js'
+import { retirePasswordCredential } from '../links/retire-password.js'
 import { loginUrlFor } from './hosts.js'
 import * as strategies from './strategies.js'
 import * as oauthRepo from './oauth-repository.js'
@@ -51,8 +51,24 @@ export interface CredentialsService {
   oauthCallback(
     q: { code?: string; state?: string; error?: string },
     ctx: { ip?: string; userAgent?: string; browserNonce: string | null },
-  ): Promise<{ redirect: string; session?: IssuedSession }>
+  ): Promise<OAuthOutcome>
 }
+
+/** How the OAuth flow ended; the route turns it into the page the browser lands on. */
+export type OAuthOutcome =
+  | { kind: 'signed_in'; session: IssuedSession }
+  /** `popup`: the flow ran in a window opened inside the canvas iframe (it ends on the done page). */
+  | { kind: 'connected'; popup: boolean }
+  /** A self-authorizing canvas app's approval finished: the iframe asks for the signed request. */
+  | { kind: 'approved' }
+  | { kind: 'failed'; intent: 'link' | 'signin' | 'approve'; code: string; popup: boolean }
+
+const failed = (intent: string | null | undefined, code: string, popup = false): OAuthOutcome => ({
+  kind: 'failed',
+  intent: intent === 'signin' ? 'signin' : intent === 'approve' ? 'approve' : 'link',
+  code,
+  popup,
+})
 
 export interface OAuthStart {
   url: string
@@ -64,9 +80,9 @@ export interface OAuthStart {
 /** Where a flow that runs in a popup window ends: a page that says how it went and closes itself. */
 export const OAUTH_DONE_PATH = '/oauth/salesforce/done'
 
-export type OAuthOutcome = 'connected' | 'approved' | 'failed'
+export type PopupOutcome = 'connected' | 'approved' | 'failed'
 
-export function doneUrl(outcome: OAuthOutcome, code?: string): string {
+export function doneUrl(outcome: PopupOutcome, code?: string): string {
   const q = new URLSearchParams({ outcome })
   if (code) q.set('error', code)
   return `${OAUTH_DONE_PATH}?${q.toString()}`
@@ -455,12 +471,6 @@ export function createCredentialsService(deps: {
         wellFormed && ctx.browserNonce
           ? await oauthRepo.consumeState(pool, q.state!, ['link', 'signin', 'approve'], nonceHash(ctx.browserNonce))
           : null
-      const failTo = (intent: string | undefined, code: string, popup = state?.popup ?? false) =>
-        popup || intent === 'approve'
-          ? doneUrl('failed', code)
-          : intent === 'signin'
-            ? `/#/signin?error=${code}`
-            : `/#/settings/link-accounts?error=${code}`
       if (!state) {
         const foreign = wellFormed
           ? await oauthRepo.liveStateIntent(pool, q.state!, ['link', 'signin', 'approve'])
@@ -473,7 +483,7 @@ export function createCredentialsService(deps: {
             detail: { code: 'SF_OAUTH_OTHER_BROWSER' },
           })
         }
-        return { redirect: failTo(foreign ?? undefined, foreign ? 'SF_OAUTH_OTHER_BROWSER' : 'SF_OAUTH_FAILED') }
+        return failed(foreign, foreign ? 'SF_OAUTH_OTHER_BROWSER' : 'SF_OAUTH_FAILED')
       }
       // "Deny" on Salesforce's approval page: the person declined, nothing failed.
       if (q.error === 'access_denied') {
@@ -484,12 +494,12 @@ export function createCredentialsService(deps: {
           ip: ctx.ip,
           detail: { code: 'SF_OAUTH_DENIED', intent: state.intent },
         })
-        return { redirect: failTo(state.intent, 'SF_OAUTH_DENIED') }
+        return failed(state.intent, 'SF_OAUTH_DENIED', state.popup)
       }
-      if (q.error || !q.code) return { redirect: failTo(state.intent, 'SF_OAUTH_FAILED') }
+      if (q.error || !q.code) return failed(state.intent, 'SF_OAUTH_FAILED', state.popup)
       const verifier = await secrets.get(pool, 'oauth_state', state.id, 'codeVerifier')
       await secrets.remove(pool, 'oauth_state', state.id)
-      if (!verifier) return { redirect: failTo(state.intent, 'SF_OAUTH_FAILED') }
+      if (!verifier) return failed(state.intent, 'SF_OAUTH_FAILED')
       let result: Awaited<ReturnType<typeof strategies.exchangeAuthorizationCode>>
       try {
         result = await strategies.exchangeAuthorizationCode({
@@ -508,7 +518,7 @@ export function createCredentialsService(deps: {
           ip: ctx.ip,
           detail: { kind: 'oauth_code', code: err.code },
         })
-        return { redirect: failTo(state.intent, err.code) }
+        return failed(state.intent, err.code)
       }
       const link =
         result.organizationId && result.userId
@@ -533,10 +543,10 @@ export function createCredentialsService(deps: {
               client,
             )
           })
-        return { redirect: doneUrl('approved') }
+        return { kind: 'approved' }
       }
       if (state.intent === 'signin') {
-        if (!link) return { redirect: '/#/signin?error=SF_NOT_LINKED' }
+        if (!link) return failed('signin', 'SF_NOT_LINKED')
         const session = await withTransaction(pool, async (client) => {
           await storeRefresh(client, link, state, result)
           await audit.record(
@@ -557,7 +567,7 @@ export function createCredentialsService(deps: {
             userAgent: ctx.userAgent,
           })
         })
-        return { redirect: '/#/connections', session }
+        return { kind: 'signed_in', session }
       }
       if (!link || link.accountId !== state.accountId) {
         await audit.record({
@@ -567,7 +577,7 @@ export function createCredentialsService(deps: {
           ip: ctx.ip,
           detail: { code: 'SF_USER_MISMATCH' },
         })
-        return { redirect: failTo('link', link ? 'LINK_CONFLICT' : 'SF_USER_MISMATCH') }
+        return failed('link', link ? 'LINK_CONFLICT' : 'SF_USER_MISMATCH')
       }
       await withTransaction(pool, async (client) => {
         await storeRefresh(client, link, state, result)
@@ -576,7 +586,7 @@ export function createCredentialsService(deps: {
           client,
         )
       })
-      return { redirect: state.popup ? doneUrl('connected') : '/#/settings/link-accounts?connected=1' }
+      return { kind: 'connected', popup: state.popup }
     },
   }
 

@@ -5,12 +5,12 @@
  * after a success. Its script is a file: the content security policy allows no inline script.
  */
 import { ERRORS, type ErrorCode } from '../errors.js'
-import type { OAuthOutcome } from './credentials-service.js'
+import type { PopupOutcome } from './credentials-service.js'
 import { escapeHtml } from '../http/html.js'
 
 export const OAUTH_DONE_SCRIPT_PATH = '/oauth/salesforce/done.js'
 
-export function oauthDoneContent(outcome: OAuthOutcome, code: string | undefined): { title: string; message: string } {
+export function oauthDoneContent(outcome: PopupOutcome, code: string | undefined): { title: string; message: string } {
   if (outcome === 'approved')
     return {
       title: 'SF Link is approved',
@@ -29,7 +29,7 @@ export function oauthDoneContent(outcome: OAuthOutcome, code: string | undefined
   }
 }
 
-export function oauthDonePage(outcome: OAuthOutcome, code: string | undefined): string {
+export function oauthDonePage(outcome: PopupOutcome, code: string | undefined): string {
   const { title, message } = oauthDoneContent(outcome, code)
   const failed = outcome === 'failed'
   const safeCode = code && Object.hasOwn(ERRORS, code) ? code : failed ? 'SF_OAUTH_FAILED' : ''

@@ -1,7 +1,7 @@
 /** Salesforce credentials and Connect / Sign in with Salesforce (docs/spec.md §6). Thin: the service decides. */
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { CredentialsService, Actor } from './credentials-service.js'
+import type { CredentialsService, Actor, OAuthOutcome } from './credentials-service.js'
 import { OAUTH_DONE_PATH, doneUrl } from './credentials-service.js'
 import { OAUTH_DONE_SCRIPT, OAUTH_DONE_SCRIPT_PATH, oauthDonePage } from './oauth-done-page.js'
 import {
@@ -12,7 +12,7 @@ import {
   OAuthTicketSchema,
 } from '../contract/index.js'
 import { SESSION_COOKIE, requireAccount } from '../http/auth.js'
-import { toAppError } from '../http/error-handler.js'
+import { redirectErrors } from '../http/error-handler.js'
 
 const credentialRateLimit = { max: 10, timeWindow: '1 minute' }
 /** Each start stores an OAuth state row: bounded per client so nobody can fill the table. */
@@ -31,6 +31,19 @@ function actorOf(request: FastifyRequest): Actor {
     canvas: auth.kind === 'canvas',
     ip: request.ip,
   }
+}
+
+/** The UI page a browser lands on when the OAuth flow ends (the hash routes of canvas-ui). */
+export function oauthLandingUrl(outcome: OAuthOutcome): string {
+  if (outcome.kind === 'signed_in') return '/#/connections'
+  // Flows that ran in a popup end on a page that says how it went and closes itself.
+  if (outcome.kind === 'approved') return doneUrl('approved')
+  if (outcome.kind === 'connected')
+    return outcome.popup ? doneUrl('connected') : '/#/settings/link-accounts?connected=1'
+  if (outcome.popup || outcome.intent === 'approve') return doneUrl('failed', outcome.code)
+  return outcome.intent === 'signin'
+    ? `/#/signin?error=${outcome.code}`
+    : `/#/settings/link-accounts?error=${outcome.code}`
 }
 
 export const salesforceRoutes: FastifyPluginAsyncTypebox<{
@@ -110,22 +123,20 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
   )
 
   // Browser navigations: errors become a redirect to a page that explains them, not JSON.
-  const redirectOnError = (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const appErr = toAppError(err)
-    if (!appErr) request.log.error({ err }, 'oauth flow failed')
-    const code = appErr?.code ?? 'SF_OAUTH_FAILED'
-    const q = request.query as { intent?: string; ticket?: string } | undefined
-    // Flows that run in a popup (the canvas ticket, the approval) end on the page that closes itself.
-    const popup = q?.intent === 'approve' || Boolean(q?.ticket)
-    return reply.redirect(
-      popup
-        ? doneUrl('failed', code)
-        : q?.intent === 'signin'
-          ? `/#/signin?error=${code}`
-          : `/#/settings/link-accounts?error=${code}`,
-      302,
-    )
-  }
+  const redirectOnError = redirectErrors(
+    (code, request) => {
+      const q = request.query as { intent?: string; ticket?: string } | undefined
+      return oauthLandingUrl({
+        kind: 'failed',
+        intent: q?.intent === 'signin' ? 'signin' : q?.intent === 'approve' ? 'approve' : 'link',
+        code,
+        // Flows that run in a popup (the canvas ticket, the approval) end on the page that closes itself.
+        popup: Boolean(q?.ticket),
+      })
+    },
+    'SF_OAUTH_FAILED',
+    'oauth flow failed',
+  )
 
   app.get(
     '/oauth/salesforce/start',
@@ -223,7 +234,7 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
           sameSite: 'lax',
           secure: secureCookies,
         })
-      if (result.session) {
+      if (result.kind === 'signed_in') {
         reply.setCookie(SESSION_COOKIE, result.session.token, {
           httpOnly: true,
           sameSite: 'lax',
@@ -233,7 +244,7 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
           expires: new Date(result.session.expiresAt),
         })
       }
-      return reply.redirect(result.redirect, 302)
+      return reply.redirect(oauthLandingUrl(result), 302)
     },
   )
 }

@@ -13,7 +13,7 @@ import {
   reasonCode,
   retirementNotice,
   type PolicyCredential,
-} from '../../server/src/salesforce/credential-policy.js'
+} from '../../server/src/links/credential-policy.js'
 import { translateSalesforceError } from '../../server/src/salesforce/error-translation.js'
 
 const now = new Date('2026-11-30T12:00:00Z')

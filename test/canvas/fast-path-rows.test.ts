@@ -7,7 +7,9 @@
  */
 import crypto from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createServices, type Services } from '../../server/src/services.js'
+import pino from 'pino'
+import { createRuntime, type Runtime } from '../../server/src/runtime.js'
+import type { Services } from '../../server/src/services.js'
 import * as canvasRepo from '../../server/src/canvas/repository.js'
 import * as linksRepo from '../../server/src/links/repository.js'
 import * as accountsRepo from '../../server/src/accounts/repository.js'
@@ -22,12 +24,23 @@ const USER_AGENT = 'Mozilla/5.0 (fast-path-rows)'
 
 let db: TestDatabase
 let services: Services
+let runtime: Runtime
 
 beforeAll(async () => {
   db = await createTestDatabase()
-  services = createServices({ config: testConfig(), pool: db.pool })
+  runtime = await createRuntime(testConfig(), {
+    database: db,
+    logger: pino({ level: 'silent' }),
+    demo: null,
+    jobs: false,
+    app: false,
+  })
+  services = runtime.services
 })
-afterAll(() => db?.close())
+afterAll(async () => {
+  await runtime?.close()
+  await db?.close()
+})
 
 function identityOf(salesforceUserId: string, visit: number): LinkIdentity {
   return {
