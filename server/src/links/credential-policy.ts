@@ -3,8 +3,8 @@
  * tried, the class of every `SF_*` code (credential / transient / fatal), what the person can
  * do about it, and the access state (`canConnect`). Pure: no database, no Salesforce. Used by
  * the link view (`links/service.ts`), Salesforce access (`salesforce/access.ts`), unsubscribe
- * sync (`unsubscribes/sync.ts`) and the HTTP error answer (`http/error-handler.ts`), whose
- * decisions the UI shows as they come.
+ * sync (`unsubscribes/sync.ts`) and connection problems (`connections/problems.ts`); the UI
+ * shows the link view's decisions as they come.
  */
 import { ERRORS, type ErrorCode } from '../errors.js'
 import type { CredentialKind, CredentialStatus } from './credentials-repository.js'
