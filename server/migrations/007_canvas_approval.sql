@@ -9,7 +9,7 @@ ALTER TABLE oauth_states ADD COLUMN popup boolean NOT NULL DEFAULT false;
 
 -- When the person last stored (or changed) each credential: once an OAuth refresh token stored
 -- after the password works, the password and security token are deleted; a password stored
--- after it was a deliberate choice and stays (server/src/salesforce/retire-password.ts).
+-- after it was a deliberate choice and stays (server/src/links/retire-password.ts).
 ALTER TABLE salesforce_credentials ADD COLUMN saved_at timestamptz NOT NULL DEFAULT now();
 UPDATE salesforce_credentials SET saved_at = created_at;
 
