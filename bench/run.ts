@@ -15,8 +15,9 @@ import vm from 'node:vm'
 import { runCanvasEntryBenchmark } from './canvas-entry.js'
 import { runCanvasPageBenchmark } from './canvas-page.js'
 import { runLoginsPerWorkBenchmark } from './logins-per-work.js'
+import { runPullBenchmark } from './pull.js'
 import { resolveDatabaseTarget } from './lib/database.js'
-import { loadOptional, mapPullResult, mapUnsubscribeResult, unavailable } from './lib/external.js'
+import { loadOptional, mapUnsubscribeResult, unavailable } from './lib/external.js'
 import { cpuShare, cpuSnapshot, describeCpu, type CpuShare } from './lib/cpu.js'
 import {
   describeMachine,
@@ -44,14 +45,7 @@ const entries: Entry[] = [
       return mapUnsubscribeResult(await loaded.fn(ctx))
     },
   },
-  {
-    id: 'pull',
-    async run(ctx) {
-      const loaded = await loadOptional('pull-memory.ts', 'runPullBenchmark')
-      if (!loaded.ok) return [unavailable('pull', loaded.reason)]
-      return mapPullResult(await loaded.fn(ctx))
-    },
-  },
+  { id: 'pull', run: (ctx) => runPullBenchmark(ctx) },
 ]
 
 function parseOnly(argv: string[]): Set<string> | null {

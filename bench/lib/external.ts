@@ -1,5 +1,5 @@
 /**
- * The benchmarks other modules provide (bench/unsubscribe-push.ts, bench/pull-memory.ts),
+ * The benchmarks other modules provide (bench/unsubscribe-push.ts; bench/pull.ts once did too),
  * loaded only if their file exists, and their results mapped into the report's rows.
  *
  * Preferred return shapes are `UnsubscribeFigures` and `PullFigures` below (see

@@ -72,9 +72,9 @@ describe('createCsvReader', () => {
       ['c', 'd'],
     ])
     const reader = createCsvReader(',')
-    expect(reader.push('"a","b')).toEqual([])
-    expect(() => reader.end()).toThrow(CsvFormatError)
-    expect(() => createCsvReader(',').push('ab"c\n')).toThrow(CsvFormatError)
+    expect([...reader.push('"a","b')]).toEqual([])
+    expect(() => [...reader.end()]).toThrow(CsvFormatError)
+    expect(() => [...createCsvReader(',').push('ab"c\n')]).toThrow(CsvFormatError)
   })
 })
 

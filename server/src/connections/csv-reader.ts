@@ -18,10 +18,13 @@ export class CsvFormatError extends Error {
 }
 
 export interface CsvReader {
-  /** Adds text; returns the rows it completed (possibly none). */
-  push(text: string): string[][]
-  /** The input is over: returns the last row if it had no line break; throws on an unfinished quoted cell. */
-  end(): string[][]
+  /**
+   * Adds text; yields the rows it completes (possibly none), one at a time, so only the row in
+   * hand is alive while the caller waits. Iterate it to the end before the next push.
+   */
+  push(text: string): Iterable<string[]>
+  /** The input is over: yields the last row if it had no line break; throws on an unfinished quoted cell. */
+  end(): Iterable<string[]>
 }
 
 export function createCsvReader(delimiter = ','): CsvReader {
@@ -35,8 +38,7 @@ export function createCsvReader(delimiter = ','): CsvReader {
    * Reads as many whole rows of `text` as it holds. With `final`, the text is all there is: a
    * last row without a line break counts, and a quote at the very end closes its cell.
    */
-  function read(text: string, final: boolean): string[][] {
-    const rows: string[][] = []
+  function* read(text: string, final: boolean): Generator<string[], void, undefined> {
     const n = text.length
     let rowStart = 0
     let i = 0
@@ -80,9 +82,9 @@ export function createCsvReader(delimiter = ','): CsvReader {
       // What ends the cell: a delimiter, a line end, or the end of the text.
       if (i >= n) {
         if (!final) break
-        rows.push(row)
-        rowStart = i
-        break
+        pending = ''
+        yield row
+        return
       }
       const c = text.charCodeAt(i)
       if (c === delim) {
@@ -90,9 +92,9 @@ export function createCsvReader(delimiter = ','): CsvReader {
         // A delimiter as the last character: one more (empty) cell follows.
         if (i >= n && final) {
           row.push('')
-          rows.push(row)
-          row = []
-          rowStart = i
+          pending = ''
+          yield row
+          return
         }
         continue
       }
@@ -104,12 +106,12 @@ export function createCsvReader(delimiter = ','): CsvReader {
       } else {
         throw new CsvFormatError(`unexpected character after a quoted cell at character ${i}`)
       }
-      rows.push(row)
+      const done = row
       row = []
       rowStart = i
+      yield done
     }
     pending = text.slice(rowStart)
-    return rows
   }
 
   return {
@@ -119,7 +121,7 @@ export function createCsvReader(delimiter = ','): CsvReader {
     end() {
       const text = pending
       pending = ''
-      return text.length > 0 ? read(text, true) : []
+      return read(text, true)
     },
   }
 }

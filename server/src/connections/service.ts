@@ -525,7 +525,7 @@ export function createConnectionService(deps: {
         /** Per page: where each output column (and Email) sits in its header line. */
         let positions: number[] | null = null
         let emailAt = -1
-        const take = async (rows: string[][]): Promise<boolean> => {
+        const take = async (rows: Iterable<string[]>): Promise<boolean> => {
           for (const cells of rows) {
             if (!positions) {
               const at = new Map(cells.map((name, i) => [name.toLowerCase(), i]))
