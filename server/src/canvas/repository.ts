@@ -111,8 +111,10 @@ export async function enterVisit(
     pending: { sessionId: string; oauthToken: SealedValue; refreshToken: SealedValue | null } | null
   },
 ): Promise<VisitOutcome> {
-  const { rows } = await db.query(
-    `WITH seen AS (
+  const { rows } = await db.query({
+    // Named: Postgres parses and plans this large statement once per connection, not on every visit.
+    name: 'canvas-enter-visit',
+    text: `WITH seen AS (
        INSERT INTO canvas_signed_requests AS s (digest) VALUES ($8)
        ON CONFLICT (digest) DO UPDATE SET seen_count = s.seen_count + 1
        RETURNING seen_count, $10 OR first_seen_at > now() - make_interval(secs => $9) AS accepted
@@ -162,7 +164,7 @@ export async function enterVisit(
        to_jsonb(ls.*) AS linked_session, to_jsonb(ps.*) AS pending_session,
        rt.id AS refresh_id, rt.status AS refresh_status, rt.key_id AS refresh_key_id, rt.ciphertext AS refresh_ciphertext
      FROM seen LEFT JOIN l ON true LEFT JOIN c ON true LEFT JOIN ls ON true LEFT JOIN ps ON true LEFT JOIN rt ON true`,
-    [
+    values: [
       identity.organizationId,
       identity.salesforceUserId,
       identity.instanceUrl,
@@ -191,7 +193,7 @@ export async function enterVisit(
         salesforceUserId: identity.salesforceUserId,
       }),
     ],
-  )
+  })
   const r = rows[0]
   const session = (j: any): SessionRow | null =>
     j
