@@ -156,7 +156,7 @@ export function createCanvasService(deps: {
       // sealed beforehand for the rows they will belong to. A user seen before in this process is
       // probably linked: its token is sealed for its canvas credential; anyone else may be a first
       // visit: the tokens are sealed for a pending session whose ID is chosen here.
-      const pendingSessionId = crypto.randomUUID()
+      const pendingSessionId = knownCredentialId ? null : crypto.randomUUID()
       const visit = (proven: boolean) =>
         repo.enterVisit(pool, identity, {
           digest,
@@ -172,7 +172,7 @@ export function createCanvasService(deps: {
                 accessToken: box.seal(oauthToken, associatedData('credential', knownCredentialId, 'accessToken')),
               }
             : null,
-          pending: knownCredentialId
+          pending: !pendingSessionId
             ? null
             : {
                 sessionId: pendingSessionId,
