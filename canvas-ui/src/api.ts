@@ -17,6 +17,9 @@ import type {
   Describe,
   Me,
   NewApiKey,
+  NotificationKind,
+  NotificationPreview,
+  NotificationSettings,
   PreviewResult,
   SalesforceLink,
   SessionToken,
@@ -216,6 +219,13 @@ export function createApiClient(options: ApiClientOptions) {
     describe: (sobject: string, signal?: AbortSignal) =>
       get<Describe>(`/api/salesforce/describe/${id(sobject)}`, signal),
 
+    // Notification emails
+    notificationSettings: (signal?: AbortSignal) => get<NotificationSettings>('/api/notifications/settings', signal),
+    setAccessEmails: (accessEmails: boolean) =>
+      request<NotificationSettings>('PUT', '/api/notifications/settings', { body: { accessEmails } }),
+    previewNotification: (kind: NotificationKind, signal?: AbortSignal) =>
+      get<NotificationPreview>(`/api/notifications/preview/${id(kind)}`, signal),
+
     // Connections
     connections: (signal?: AbortSignal) => get<ConnectionList>('/api/connections', signal),
     connection: (connectionId: string, signal?: AbortSignal) =>
@@ -269,7 +279,11 @@ export async function fetchDemoInfo(
     if (!res.ok) return null
     const body = (await res.json()) as Partial<DemoInfo>
     if (typeof body.simulatorUrl !== 'string') return null
-    return { simulatorUrl: body.simulatorUrl.replace(/\/+$/, ''), users: Array.isArray(body.users) ? body.users : [] }
+    return {
+      simulatorUrl: body.simulatorUrl.replace(/\/+$/, ''),
+      users: Array.isArray(body.users) ? body.users : [],
+      mailUrl: typeof body.mailUrl === 'string' ? body.mailUrl : null,
+    }
   } catch {
     return null
   }

@@ -183,6 +183,33 @@ export interface DemoUser {
 export interface DemoInfo {
   simulatorUrl: string
   users: DemoUser[]
+  /** The demo mail catcher: the emails SF Link sent (demo mode only). */
+  mailUrl: string | null
+}
+
+export type NotificationKind = 'access_broken' | 'access_reminder' | 'access_restored' | 'api_cap_reached'
+
+/** `GET/PUT /api/notifications/settings`. */
+export interface NotificationSettings {
+  accessEmails: boolean
+  email: string
+  /** False when this server sends no email at all. */
+  serverSends: boolean
+  recent: {
+    kind: string
+    status: 'pending' | 'sent' | 'skipped' | 'failed'
+    createdAt: string
+    sentAt: string | null
+    /** Why it was not sent. */
+    note: string | null
+  }[]
+}
+
+export interface NotificationPreview {
+  kind: NotificationKind
+  subject: string
+  text: string
+  html: string
 }
 
 /** The `client` object of a Canvas signed request, as the Canvas SDK expects it. */

@@ -24,9 +24,12 @@ import { ErrorSchema } from './http/schemas.js'
 import { createServices, type Services } from './services.js'
 import { registerRoutes } from './routes.js'
 import { postgresRateLimitStore } from './rate-limits/store.js'
+import type { CaughtMail } from './demo/mail-catcher.js'
 
 export interface DemoInfo {
   simulatorUrl: string
+  /** The demo mail catcher (server/src/demo/mail-catcher.ts), when it runs. */
+  mail?: { list(): CaughtMail[] } | null
   users(): Promise<
     Array<{ id: string; organizationId: string; username: string; password: string; securityToken: string }>
   >

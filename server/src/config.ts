@@ -49,8 +49,21 @@ export interface Config {
   simulatorPort: number
   canvasSessionMinutes: number
   cookieSessionHours: number
+  /** Emails to account owners (credential needs attention, reminders, working again). */
+  notifications: NotificationsConfig
   /** Accepted but unsafe settings, for the server to log at start. */
   warnings: string[]
+}
+
+export interface NotificationsConfig {
+  /** False when NOTIFICATIONS=off, or outside production and demo mode when no SMTP_URL is set. */
+  enabled: boolean
+  /** smtp:// or smtps:// URL with any credentials; demo mode fills in its mail catcher. */
+  smtpUrl: string | null
+  /** The From header, e.g. `SF Link <alerts@example.com>`. */
+  mailFrom: string
+  /** How often the worker looks for mail to send and reminders that are due. */
+  sweepSeconds: number
 }
 
 export class ConfigError extends Error {
@@ -166,6 +179,57 @@ export function parseTrustProxy(
   return entries
 }
 
+const DEFAULT_MAIL_FROM = 'SF Link <sf-link@localhost>'
+
+/**
+ * NOTIFICATIONS (on|off), SMTP_URL, MAIL_FROM, NOTIFICATION_SWEEP_SECONDS. Production needs
+ * SMTP_URL and MAIL_FROM unless notifications are turned off: a credential that breaks
+ * silently is the failure these emails exist for. Demo mode sends to its own mail catcher.
+ */
+export function parseNotifications(
+  env: Env,
+  mode: AppMode,
+  problems: string[],
+  warnings: string[],
+): NotificationsConfig {
+  const switchRaw = (env.NOTIFICATIONS ?? '').trim().toLowerCase()
+  if (switchRaw !== '' && switchRaw !== 'on' && switchRaw !== 'off') {
+    problems.push(`NOTIFICATIONS: must be on or off (got "${env.NOTIFICATIONS}")`)
+  }
+  const off = switchRaw === 'off'
+  let smtpUrl: string | null = null
+  const rawSmtp = env.SMTP_URL?.trim()
+  if (rawSmtp) {
+    try {
+      const u = new URL(rawSmtp)
+      if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') throw new Error('protocol')
+      if (!u.hostname) throw new Error('host')
+      smtpUrl = rawSmtp
+    } catch {
+      // Never echo the value: it may hold the SMTP password.
+      problems.push('SMTP_URL: must be smtp://[user:password@]host[:port] or smtps://…')
+    }
+  }
+  const rawFrom = env.MAIL_FROM?.trim()
+  if (rawFrom && !/^([^<>\r\n]*<)?[^\s<>@]+@[^\s<>@]+(>)?$/.test(rawFrom)) {
+    problems.push(`MAIL_FROM: must be an address, e.g. "SF Link <alerts@example.com>" (got "${rawFrom}")`)
+  }
+  if (mode === 'production' && !off) {
+    if (!rawSmtp) problems.push('SMTP_URL: required when APP_MODE=production (or set NOTIFICATIONS=off)')
+    if (!rawFrom) problems.push('MAIL_FROM: required when APP_MODE=production (or set NOTIFICATIONS=off)')
+  }
+  if (mode === 'development' && !off && !rawSmtp) {
+    warnings.push('No SMTP_URL: notification emails are off. Set SMTP_URL and MAIL_FROM to send them.')
+  }
+  const sweepSeconds = intVar(env, 'NOTIFICATION_SWEEP_SECONDS', 30, problems, 1, 3600)
+  return {
+    enabled: !off && (smtpUrl !== null || mode === 'demo'),
+    smtpUrl,
+    mailFrom: rawFrom || DEFAULT_MAIL_FROM,
+    sweepSeconds,
+  }
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = []
   const warnings: string[] = []
@@ -233,6 +297,8 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`LOG_LEVEL: unknown level "${logLevel}"`)
   }
 
+  const notifications = parseNotifications(env, mode, problems, warnings)
+
   if (problems.length > 0) throw new ConfigError(problems)
 
   return {
@@ -264,6 +330,7 @@ export function loadConfig(env: Env = process.env): Config {
     simulatorPort: intVar(env, 'SIMULATOR_PORT', 3001, problems),
     canvasSessionMinutes: intVar(env, 'CANVAS_SESSION_MINUTES', 15, problems, 1, 240),
     cookieSessionHours: intVar(env, 'COOKIE_SESSION_HOURS', 12, problems, 1, 720),
+    notifications,
     warnings,
   }
 }

@@ -165,6 +165,18 @@ export const ERRORS = {
     message: 'No Salesforce username and password are stored yet. Enter them and choose Save.',
   },
 
+  // Notifications
+  UNSUBSCRIBE_LINK_INVALID: {
+    status: 400,
+    message:
+      'This unsubscribe link is not valid. Copy the whole link from the email, or turn the emails off under Settings → Link Accounts.',
+  },
+  NOTIFICATION_KIND_UNKNOWN: {
+    status: 404,
+    message:
+      'There is no such notification. Known kinds: access_broken, access_reminder, access_restored, api_cap_reached.',
+  },
+
   // Connections
   CONNECTION_INVALID: { status: 400, message: 'The connection definition is not valid.' },
   CONNECTION_NOT_FOUND: { status: 404, message: 'This database connection does not exist, or was deleted.' },

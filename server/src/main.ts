@@ -12,6 +12,7 @@ import { openDatabase } from './db/open.js'
 import { buildApp } from './app.js'
 import { loggerOptions } from './logger.js'
 import type { RunningSimulator } from './demo/simulator.js'
+import type { MailCatcher } from './demo/mail-catcher.js'
 import { startJobs } from './jobs/start.js'
 import { printBanner } from './demo/banner.js'
 import { createServices } from './services.js'
@@ -47,6 +48,13 @@ async function main(): Promise<void> {
     config = started.config
     simulator = started.simulator
   }
+  let mailCatcher: MailCatcher | null = null
+  if (config.mode === 'demo' && config.notifications.enabled && !config.notifications.smtpUrl) {
+    // Demo mail goes to a real SMTP server on this machine, shown at /demo/mail.
+    const { startMailCatcher } = await import('./demo/mail-catcher.js')
+    mailCatcher = await startMailCatcher()
+    config = { ...config, notifications: { ...config.notifications, smtpUrl: mailCatcher.url } }
+  }
 
   const database = await openDatabase(config, { runMigrations: true, log: (m) => log.warn(m) })
   const jobs = await startJobs({ databaseUrl: database.url, log })
@@ -54,11 +62,12 @@ async function main(): Promise<void> {
 
   let app: Awaited<ReturnType<typeof buildApp>> | null = null
   if (!workerOnly) {
-    app = await buildApp({ config, pool: database.pool, logger: log, demo: simulator, services })
+    const demo = simulator ? { ...simulator, mail: mailCatcher } : null
+    app = await buildApp({ config, pool: database.pool, logger: log, demo, services })
     await app.listen({ host: config.host, port: config.port })
   }
   if (!noWorker) await jobs.work(services)
-  printBanner({ config, simulator, embedded: database.embedded, generatedKeys, workerOnly })
+  printBanner({ config, simulator, mailCatcher, embedded: database.embedded, generatedKeys, workerOnly })
 
   let closing = false
   const shutdown = async (signal: string): Promise<void> => {
@@ -72,6 +81,7 @@ async function main(): Promise<void> {
       await jobs.stop()
       await database.close()
       await simulator?.close()
+      await mailCatcher?.close()
     } finally {
       process.exit(0)
     }

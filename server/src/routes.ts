@@ -13,6 +13,7 @@ import { salesforceRoutes } from './salesforce/routes.js'
 import { connectionRoutes } from './connections/routes.js'
 import { apiKeyRoutes } from './api-keys/routes.js'
 import { unsubscribeRoutes } from './unsubscribes/routes.js'
+import { notificationRoutes } from './notifications/routes.js'
 
 export async function registerRoutes(
   app: FastifyInstance,
@@ -39,5 +40,6 @@ export async function registerRoutes(
   await app.register(connectionRoutes, { connections: services.connections })
   await app.register(apiKeyRoutes, { apiKeys: services.apiKeys, accounts: services.accounts })
   await app.register(unsubscribeRoutes, { unsubscribes: services.unsubscribes })
-  if (opts.demo) await app.register(demoRoutes, { demo: opts.demo })
+  await app.register(notificationRoutes, { notifications: services.notifications })
+  if (opts.demo) await app.register(demoRoutes, { demo: opts.demo, publicUrl: config.publicUrl })
 }

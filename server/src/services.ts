@@ -18,6 +18,9 @@ import { createConnectionService, type ConnectionService } from './connections/s
 import { createApiKeyService, type ApiKeyService } from './api-keys/service.js'
 import { createUnsubscribeService, type UnsubscribeService } from './unsubscribes/service.js'
 import { createRateLimits, type RateLimits } from './rate-limits/service.js'
+import { createNotificationService, type NotificationService } from './notifications/service.js'
+import { createMailer, type Mailer } from './notifications/mailer.js'
+import { createUnsubscribeTokens } from './notifications/unsubscribe-token.js'
 import { checkAccessToken } from './salesforce/strategies.js'
 import { isAllowedInstanceUrl } from './salesforce/hosts.js'
 
@@ -43,12 +46,17 @@ export interface Services {
   apiKeys: ApiKeyService
   unsubscribes: UnsubscribeService
   rateLimits: RateLimits
+  notifications: NotificationService
 }
 
 export interface ServiceDeps {
   config: Config
   pool: Pool
   jobs?: JobSender | null
+  /** How notification emails leave (default: SMTP per config; null sends none). */
+  mailer?: Mailer | null
+  /** The notification clock (tests move it forward to reach reminders). */
+  now?: () => Date
 }
 
 /** How long a canvas OAuth token is trusted after a visit before the UI renews it. */
@@ -119,6 +127,13 @@ export function createServices(deps: ServiceDeps): Services {
   })
   const apiKeys = createApiKeyService({ pool, audit })
   const unsubscribes = createUnsubscribeService({ pool, salesforce, jobs: deps.jobs ?? null })
+  const notifications = createNotificationService({
+    config,
+    pool,
+    mailer: deps.mailer === undefined ? createMailer(config.notifications) : deps.mailer,
+    tokens: createUnsubscribeTokens(config.sessionSecret),
+    now: deps.now,
+  })
   return {
     config,
     pool,
@@ -137,5 +152,6 @@ export function createServices(deps: ServiceDeps): Services {
     apiKeys,
     unsubscribes,
     rateLimits,
+    notifications,
   }
 }

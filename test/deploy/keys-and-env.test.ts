@@ -44,6 +44,8 @@ describe('npm run keys:generate', () => {
       PUBLIC_URL: 'https://app.example.com',
       SALESFORCE_CONSUMER_KEY: 'key',
       SALESFORCE_CONSUMER_SECRET: 'secret',
+      SMTP_URL: 'smtp://smtp.example.com:587',
+      MAIL_FROM: 'alerts@example.com',
       ...keys,
     })
     expect(config.encryptionKeys?.map((k) => k.id)).toEqual(['k2026a'])
@@ -107,6 +109,7 @@ describe('.env.example', () => {
       'SALESFORCE_CONSUMER_SECRET',
       'POSTGRES_PASSWORD',
       'DATABASE_URL',
+      'SMTP_URL',
     ]) {
       expect(envExample().get(name), name).toEqual({ value: '', commented: false })
     }
@@ -129,6 +132,8 @@ describe('.env.example', () => {
       'SESSION_SECRET',
       'SALESFORCE_CONSUMER_KEY',
       'SALESFORCE_CONSUMER_SECRET',
+      'SMTP_URL',
+      'MAIL_FROM',
     ]) {
       expect((error as ConfigError).problems.join('\n')).toContain(name)
     }

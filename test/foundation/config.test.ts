@@ -27,6 +27,8 @@ describe('configuration', () => {
       'SESSION_SECRET',
       'SALESFORCE_CONSUMER_KEY',
       'SALESFORCE_CONSUMER_SECRET',
+      'SMTP_URL',
+      'MAIL_FROM',
     ]) {
       expect(message).toContain(name)
     }
@@ -39,12 +41,64 @@ describe('configuration', () => {
       PUBLIC_URL: 'https://sflink.example.com/',
       SALESFORCE_CONSUMER_KEY: 'key',
       SALESFORCE_CONSUMER_SECRET: 'new-secret, old-secret',
+      SMTP_URL: 'smtp://mailer:pw@smtp.example.com:587',
+      MAIL_FROM: 'SF Link <alerts@example.com>',
       ...testKeys(),
     })
     expect(config.mode).toBe('production')
     expect(config.publicUrl).toBe('https://sflink.example.com')
     expect(config.salesforce.consumerSecrets).toEqual(['new-secret', 'old-secret'])
     expect(config.encryptionKeys![0]!.key).toHaveLength(32)
+  })
+
+  it('notifications: production needs SMTP_URL and MAIL_FROM unless NOTIFICATIONS=off; bad values are named, never echoed', () => {
+    const production = {
+      APP_MODE: 'production',
+      DATABASE_URL: 'postgres://db/sflink',
+      PUBLIC_URL: 'https://sflink.example.com',
+      SALESFORCE_CONSUMER_KEY: 'key',
+      SALESFORCE_CONSUMER_SECRET: 'secret',
+      ...testKeys(),
+    }
+    const problems = (env: Record<string, string>): string => {
+      try {
+        loadConfig(env)
+        return ''
+      } catch (err) {
+        return (err as ConfigError).problems.join('\n')
+      }
+    }
+    expect(problems(production)).toMatch(/SMTP_URL: required[\s\S]*MAIL_FROM: required/)
+    expect(problems({ ...production, SMTP_URL: 'smtp://smtp.example.com' })).toMatch(/MAIL_FROM: required/)
+    const off = loadConfig({ ...production, NOTIFICATIONS: 'off' })
+    expect(off.notifications.enabled).toBe(false)
+    const on = loadConfig({
+      ...production,
+      SMTP_URL: 'smtps://mailer:hunter2@smtp.example.com:465',
+      MAIL_FROM: 'SF Link <alerts@example.com>',
+      NOTIFICATION_SWEEP_SECONDS: '5',
+    })
+    expect(on.notifications).toEqual({
+      enabled: true,
+      smtpUrl: 'smtps://mailer:hunter2@smtp.example.com:465',
+      mailFrom: 'SF Link <alerts@example.com>',
+      sweepSeconds: 5,
+    })
+    const bad = problems({
+      ...production,
+      SMTP_URL: 'http://mailer:hunter2@x',
+      MAIL_FROM: 'nobody',
+      NOTIFICATIONS: 'maybe',
+    })
+    expect(bad).toMatch(/SMTP_URL: must be smtp/)
+    expect(bad).toMatch(/MAIL_FROM: must be an address/)
+    expect(bad).toMatch(/NOTIFICATIONS: must be on or off/)
+    expect(bad).not.toContain('hunter2')
+    // Demo mode sends to its own mail catcher; development without SMTP_URL sends nothing, and says so.
+    expect(loadConfig({}).notifications.enabled).toBe(true)
+    const dev = loadConfig({ APP_MODE: 'development', ...testKeys() })
+    expect(dev.notifications.enabled).toBe(false)
+    expect(dev.warnings.join('\n')).toMatch(/No SMTP_URL/)
   })
 
   it('names each invalid variable with what is wrong', () => {

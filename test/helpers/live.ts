@@ -21,12 +21,16 @@ import pino from 'pino'
 import { startJobs, type RunningJobs } from '../../server/src/jobs/start.js'
 import { createServices } from '../../server/src/services.js'
 import { registerUnsubscribeJobs } from '../../server/src/unsubscribes/jobs.js'
+import { registerNotificationJobs } from '../../server/src/notifications/jobs.js'
+import { startMailCatcher, type MailCatcher } from '../../server/src/demo/mail-catcher.js'
 
 export interface LiveApp {
   url: string
   app: FastifyInstance
   sim: SalesforceSimulator
   db: TestDatabase
+  /** The demo mail catcher, with `mail: true`. */
+  mail: MailCatcher | null
   close(): Promise<void>
 }
 
@@ -41,18 +45,24 @@ export async function freePort(): Promise<number> {
   })
 }
 
-/** `worker: true` also runs the job worker (pg-boss on the same database), polling fast. */
+/**
+ * `worker: true` also runs the job worker (pg-boss on the same database), polling fast.
+ * `mail: true` sends notification emails to a demo mail catcher (and, with the worker, every second).
+ */
 export async function startLiveApp(
-  options: { sim?: SalesforceSimulatorOptions; config?: (c: Config) => Config; worker?: boolean } = {},
+  options: { sim?: SalesforceSimulatorOptions; config?: (c: Config) => Config; worker?: boolean; mail?: boolean } = {},
 ): Promise<LiveApp> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const sim = await createSalesforceSimulator({ canvasAppUrl: `${url}/canvas`, ...options.sim })
   const db = await createTestDatabase()
   let config = simulatorConfig(testConfig({ PORT: String(port) }), sim, url)
+  const mail = options.mail ? await startMailCatcher() : null
+  if (mail) config = { ...config, notifications: { ...config.notifications, enabled: true, smtpUrl: mail.url } }
   if (options.config) config = options.config(config)
   const demo = {
     simulatorUrl: sim.url,
+    mail,
     users: async () =>
       sim.control.users().map((u) => ({
         id: u.id,
@@ -75,16 +85,25 @@ export async function startLiveApp(
       sweepCron: null,
       sweepAtStart: false,
     })
+    if (mail) {
+      await registerNotificationJobs(jobs.boss, services, pino({ level: 'silent' }), {
+        sweepSeconds: 1,
+        pollingIntervalSeconds: 0.5,
+        cron: null,
+      })
+    }
   }
   return {
     url,
     app,
     sim,
     db,
+    mail,
     async close() {
       await app.close()
       await jobs?.stop()
       await sim.close()
+      await mail?.close()
       await db.close()
     },
   }

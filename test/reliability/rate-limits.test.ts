@@ -171,6 +171,8 @@ describe('TRUST_PROXY', () => {
       PUBLIC_URL: 'https://sflink.example.com',
       SALESFORCE_CONSUMER_KEY: 'k',
       SALESFORCE_CONSUMER_SECRET: 's',
+      SMTP_URL: 'smtp://smtp.example.com:587',
+      MAIL_FROM: 'alerts@example.com',
     }
     expect(problems({ ...production, TRUST_PROXY: '1' })).toBe('')
     expect(problems({ ...production, TRUST_PROXY: 'true' })).toMatch(/TRUST_PROXY: "true" trusts any X-Forwarded-For/)

@@ -324,6 +324,7 @@ describe('web security', () => {
       APP_MODE: 'production',
       DATABASE_URL: 'postgres://db/x',
       PUBLIC_URL: 'https://sflink.example.com',
+      NOTIFICATIONS: 'off',
     }
     expect(problems(production)).toEqual([])
     expect(problems({ ...production, SALESFORCE_EXTRA_HOSTS: '127.0.0.1:3001' }).join('\n')).toMatch(

@@ -16,6 +16,14 @@ export function DemoBanner() {
         <a href={host} target="_blank" rel="noopener">
           Open SF Link inside the simulated Salesforce
         </a>
+        {demo.mailUrl && (
+          <>
+            {' · '}
+            <a href={demo.mailUrl} target="_blank" rel="noopener" data-testid="demo-mail-link">
+              Mail SF Link sent
+            </a>
+          </>
+        )}
       </h2>
       {demo.users.length > 0 && (
         <div class="sfl-demo-users">

@@ -9,6 +9,7 @@ import { ConnectWithSalesforce } from '../components/connect-salesforce.js'
 import { CopyButton } from '../components/copy-button.js'
 import { CredentialForm } from '../components/credential-form.js'
 import { ReadOnlyField } from '../components/form.js'
+import { NotificationSettingsCard } from '../components/notification-settings.js'
 import { ButtonIcon } from '../components/icon.js'
 import { PageHeader } from '../components/page-header.js'
 import { Spinner } from '../components/spinner.js'
@@ -74,6 +75,7 @@ export function LinkAccountsPage({ query }: { query: URLSearchParams }) {
           <div class="sfl-stack">
             <LinkFacts link={link.link} />
             <OutsideAccess link={link.link} />
+            <NotificationSettingsCard />
           </div>
           <TokenHelp />
         </div>

@@ -1,10 +1,12 @@
 /** The start banner: which mode, where the app is, and in demo mode how to use the simulator. */
 import type { Config } from '../config.js'
 import type { RunningSimulator } from './simulator.js'
+import type { MailCatcher } from './mail-catcher.js'
 
 export function printBanner(opts: {
   config: Config
   simulator: RunningSimulator | null
+  mailCatcher?: MailCatcher | null
   embedded: boolean
   generatedKeys: boolean
   workerOnly: boolean
@@ -32,6 +34,11 @@ export function printBanner(opts: {
     lines.push(
       `               then ${config.publicUrl}/ to use it standalone. Demo users: ${config.publicUrl}/demo.json`,
     )
+  }
+  if (opts.mailCatcher && !opts.workerOnly) {
+    lines.push(`  Mail:        emails SF Link sends are caught at ${config.publicUrl}/demo/mail`)
+  } else if (!config.notifications.enabled) {
+    lines.push('  Mail:        notification emails are off')
   }
   const width = Math.max(...lines.map((l) => l.length)) + 2
   const bar = '='.repeat(width)

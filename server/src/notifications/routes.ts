@@ -1,0 +1,189 @@
+/**
+ * Notification settings and previews for the signed-in person, and the unsubscribe link of
+ * every notification email: `GET` (the link) and `POST` (one-click, RFC 8058 `List-Unsubscribe-Post`)
+ * turn the emails off; the page it shows turns them back on. The token is the authority, so
+ * these routes need no session.
+ */
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { AppError } from '../errors.js'
+import { requireAccount } from '../http/auth.js'
+import type { NotificationService } from './service.js'
+import { LINK_ACCOUNTS_ROUTE } from './service.js'
+import { escapeHtml } from '../http/html.js'
+
+const SettingsSchema = Type.Object({
+  accessEmails: Type.Boolean(),
+  email: Type.String(),
+  serverSends: Type.Boolean(),
+  recent: Type.Array(
+    Type.Object({
+      kind: Type.String(),
+      status: Type.String(),
+      createdAt: Type.String(),
+      sentAt: Type.Union([Type.String(), Type.Null()]),
+      /** Why it was not sent (turned off, fixed before it went out, the SMTP server's refusal). */
+      note: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+})
+
+const TokenQuery = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) })
+const tokenRateLimit = { max: 30, timeWindow: '1 minute' }
+
+/** `a••••@example.com`: enough for the person to recognise, not a directory of addresses. */
+function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@')
+  return at <= 0 ? '••••' : `${email[0]}••••${email.slice(at)}`
+}
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} · SF Link</title></head>
+<body style="font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; color: #181818; max-width: 560px; margin: 48px auto; padding: 0 16px; line-height: 1.5;">
+<h1 style="font-size: 22px;">${escapeHtml(title)}</h1>
+${body}
+</body></html>
+`
+}
+
+export const notificationRoutes: FastifyPluginAsyncTypebox<{ notifications: NotificationService }> = async (
+  app,
+  { notifications },
+) => {
+  // One-click unsubscribe posts `List-Unsubscribe=One-Click` as a form, and the page's button
+  // posts a form: accepted here only (everywhere else forms are refused, http/body-parsing.ts).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, _body, done) =>
+    done(null, {}),
+  )
+
+  const view = async (accountId: string) => ({
+    ...(await notifications.settings(accountId)),
+    recent: (await notifications.recent(accountId)).map((r) => ({
+      kind: r.kind,
+      status: r.status,
+      createdAt: r.createdAt.toISOString(),
+      sentAt: r.sentAt?.toISOString() ?? null,
+      note: r.status === 'sent' ? null : r.lastError,
+    })),
+  })
+
+  app.get(
+    '/api/notifications/settings',
+    {
+      config: { auth: 'session' },
+      schema: {
+        tags: ['notifications'],
+        summary: 'Whether SF Link emails you when Salesforce access needs attention, and the latest such emails',
+        response: { 200: SettingsSchema },
+      },
+    },
+    async (request) => view(requireAccount(request).accountId),
+  )
+
+  app.put(
+    '/api/notifications/settings',
+    {
+      config: { auth: 'session' },
+      schema: {
+        tags: ['notifications'],
+        summary: 'Turn the Salesforce access emails on or off',
+        body: Type.Object({ accessEmails: Type.Boolean() }, { additionalProperties: false }),
+        response: { 200: SettingsSchema, 400: { $ref: 'Error#' } },
+      },
+    },
+    async (request) => {
+      const { accountId } = requireAccount(request)
+      await notifications.setAccessEmails(accountId, request.body.accessEmails)
+      return view(accountId)
+    },
+  )
+
+  app.get(
+    '/api/notifications/preview/:kind',
+    {
+      config: { auth: 'session' },
+      schema: {
+        tags: ['notifications'],
+        summary: 'A notification email as you would get it, with example data (format json, html or text)',
+        params: Type.Object({ kind: Type.String({ maxLength: 40 }) }),
+        querystring: Type.Object({
+          format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('html'), Type.Literal('text')])),
+        }),
+        response: {
+          200: Type.Object({ kind: Type.String(), subject: Type.String(), text: Type.String(), html: Type.String() }),
+          404: { $ref: 'Error#' },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { accountId } = requireAccount(request)
+      const mail = await notifications.preview(request.params.kind, accountId)
+      if (request.query.format === 'html') return reply.type('text/html; charset=utf-8').send(mail.html)
+      if (request.query.format === 'text') return reply.type('text/plain; charset=utf-8').send(mail.text)
+      return { kind: request.params.kind, ...mail }
+    },
+  )
+
+  /** People follow these links in a browser: errors come as a page there, as JSON elsewhere. */
+  async function answer(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    wanted: boolean,
+    token: string,
+  ): Promise<FastifyReply> {
+    const browser = (request.headers.accept ?? '').includes('text/html')
+    let email: string | null
+    try {
+      ;({ email } = await notifications.unsubscribe(token, wanted))
+    } catch (err) {
+      if (!(err instanceof AppError) || !browser) throw err
+      return reply
+        .code(err.status)
+        .type('text/html; charset=utf-8')
+        .send(page('This link does not work', `<p>${escapeHtml(err.message)}</p><p><code>${err.code}</code></p>`))
+    }
+    reply.header('cache-control', 'no-store')
+    if (!browser) return reply.send({ accessEmails: wanted })
+    const who = email ? ` to <strong>${escapeHtml(maskEmail(email))}</strong>` : ''
+    const action = `/notifications/${wanted ? 'unsubscribe' : 'resubscribe'}?token=${encodeURIComponent(token)}`
+    const body = wanted
+      ? `<p data-testid="subscribed">SF Link will email you${who} again when its access to Salesforce needs attention.</p>`
+      : `<p data-testid="unsubscribed">SF Link will no longer email you${who} when its access to Salesforce needs attention.
+   You still see the banner in SF Link, and you can turn the emails back on any time under
+   <a href="${LINK_ACCOUNTS_ROUTE}">Settings → Link Accounts</a>.</p>`
+    return reply.type('text/html; charset=utf-8').send(
+      page(
+        wanted ? 'Emails turned back on' : 'You are unsubscribed',
+        `${body}
+<form method="post" action="${escapeHtml(action)}"><button type="submit" style="padding: 8px 14px;">${
+          wanted ? 'Unsubscribe again' : 'Turn these emails back on'
+        }</button></form>`,
+      ),
+    )
+  }
+
+  const tokenRoute = (summary: string) => ({
+    config: { rateLimit: tokenRateLimit },
+    schema: {
+      tags: ['notifications'],
+      summary,
+      querystring: TokenQuery,
+      response: { 400: { $ref: 'Error#' } },
+    },
+  })
+  app.get('/notifications/unsubscribe', tokenRoute('The unsubscribe link of notification emails'), (request, reply) =>
+    answer(request, reply, false, request.query.token),
+  )
+  app.post(
+    '/notifications/unsubscribe',
+    tokenRoute('One-click unsubscribe (List-Unsubscribe-Post)'),
+    (request, reply) => answer(request, reply, false, request.query.token),
+  )
+  app.post(
+    '/notifications/resubscribe',
+    tokenRoute('Turns notification emails back on from the unsubscribe page'),
+    (request, reply) => answer(request, reply, true, request.query.token),
+  )
+}
