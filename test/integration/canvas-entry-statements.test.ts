@@ -142,4 +142,19 @@ describe('canvas entry: one statement per visit, nothing durable left out', () =
     // And the next visit is one statement again.
     expect((await countStatements(() => t.app.inject(form(signed())))).statements).toBe(1)
   })
+
+  it('a remembered user whose link is gone is a first visit again, with its pending session and tokens', async () => {
+    await t.db.pool.query(`DELETE FROM salesforce_links`)
+    const before = await count(`SELECT count(*) AS n FROM sessions WHERE kind = 'pending_link'`)
+    const res = await t.app.inject(form(signed({ refreshToken: '5Aep861-after-unlink' })))
+    expect(res.statusCode).toBe(200)
+    expect(bootstrapOf(res.body).linked).toBe(false)
+    expect(await count(`SELECT count(*) AS n FROM sessions WHERE kind = 'pending_link'`)).toBe(before + 1)
+    const { rows } = await t.db.pool.query(
+      `SELECT name FROM encrypted_secrets WHERE owner_kind = 'canvas' AND owner_id = (SELECT id FROM sessions WHERE kind = 'pending_link' ORDER BY created_at DESC LIMIT 1) ORDER BY name`,
+    )
+    expect(rows.map((r) => r.name)).toEqual(['oauthToken', 'refreshToken'])
+    // Forgotten as linked: the next first visit is one statement again.
+    expect((await countStatements(() => t.app.inject(form(signed())))).statements).toBe(1)
+  })
 })
