@@ -7,6 +7,9 @@
 // Every non-2xx answer becomes an ApiError carrying the server's stable `code`.
 import type {
   ApiKey,
+  Campaign,
+  CampaignMemberStatus,
+  Readiness,
   Connection,
   ConnectionInput,
   ConnectionList,
@@ -37,6 +40,8 @@ export class ApiError extends Error {
     message: string,
     /** HTTP status; 0 when the request never got an answer. */
     readonly status: number,
+    /** The server's `details`, when it sent any (e.g. `{reason, field, action}` for a connection problem). */
+    readonly details?: unknown,
   ) {
     super(message)
   }
@@ -217,7 +222,13 @@ export function createApiClient(options: ApiClientOptions) {
     forgetCredentials: () => request<void>('DELETE', '/api/salesforce/credentials'),
     oauthTicket: () => post<{ url: string }>('/api/salesforce/oauth/ticket'),
     describe: (sobject: string, signal?: AbortSignal) =>
-      get<Describe>(`/api/salesforce/describe/${id(sobject)}`, signal),
+      get<Describe>(`/api/salesforce/describe/${id(sobject)}?related=true`, signal),
+    campaigns: (query: { search?: string; id?: string }, signal?: AbortSignal) =>
+      get<{ items: Campaign[] }>(`/api/salesforce/campaigns?${new URLSearchParams(query).toString()}`, signal),
+    campaignStatuses: (campaignId: string, signal?: AbortSignal) =>
+      get<{ items: CampaignMemberStatus[] }>(`/api/salesforce/campaigns/${id(campaignId)}/statuses`, signal),
+    readiness: (connectionId: string, body: { requireNonEmpty?: boolean } = {}, signal?: AbortSignal) =>
+      post<Readiness>(`/api/connections/${id(connectionId)}/readiness`, body, signal),
 
     // Notification emails
     notificationSettings: (signal?: AbortSignal) => get<NotificationSettings>('/api/notifications/settings', signal),
@@ -240,8 +251,13 @@ export function createApiClient(options: ApiClientOptions) {
     previewConnection: (body: ConnectionInput, signal?: AbortSignal) =>
       post<PreviewResult>('/api/connections/preview', body, signal),
     /** Pulls all records with this page's credentials and saves them as a file (both contexts: no navigation needed). */
-    downloadRecords: async (connectionId: string, format: 'csv' | 'ndjson', fileName: string) => {
-      const path = `/api/connections/${id(connectionId)}/records?format=${format}`
+    downloadRecords: async (
+      connectionId: string,
+      format: 'csv' | 'ndjson',
+      fileName: string,
+      headers: 'api' | 'labels' = 'api',
+    ) => {
+      const path = `/api/connections/${id(connectionId)}/records?format=${format}${format === 'csv' && headers === 'labels' ? '&headers=labels' : ''}`
       try {
         const res = await send('GET', path, { accept: format === 'csv' ? 'text/csv' : 'application/x-ndjson' })
         if (!res.ok) throw await errorFromResponse(res)
@@ -330,12 +346,13 @@ export async function errorFromResponse(res: Response): Promise<ApiError> {
     // not JSON (a proxy error page, say): fall through to a generic message
   }
   if (body && typeof body === 'object') {
-    const { code, message } = body as { code?: unknown; message?: unknown }
+    const { code, message, details } = body as { code?: unknown; message?: unknown; details?: unknown }
     if (typeof code === 'string' && code) {
       return new ApiError(
         code,
         typeof message === 'string' && message ? message : fallbackMessage(res.status),
         res.status,
+        details,
       )
     }
   }

@@ -17,6 +17,33 @@ export function parseHash(hash: string): Route {
   return { path, query: new URLSearchParams(q === -1 ? '' : value.slice(q + 1)) }
 }
 
+/**
+ * A page with unsaved work can hold navigation: the guard is asked before the route changes
+ * (links, Back, `navigate`), and a refused change puts the address back. One guard at a time.
+ */
+let guard: (() => boolean) | null = null
+let shownHash = typeof window === 'undefined' ? '' : window.location.hash
+
+export function setNavigationGuard(fn: () => boolean): () => void {
+  guard = fn
+  return () => {
+    if (guard === fn) guard = null
+  }
+}
+
+if (typeof window !== 'undefined') {
+  // Registered before any router listener, so a refused change stops here.
+  window.addEventListener('hashchange', (event) => {
+    const next = window.location.hash
+    if (next !== shownHash && guard && !guard()) {
+      event.stopImmediatePropagation()
+      window.history.replaceState(window.history.state, '', shownHash || '#/')
+      return
+    }
+    shownHash = next
+  })
+}
+
 export function useRoute(): Route {
   const [hash, setHash] = useState(() => window.location.hash)
   useEffect(() => {

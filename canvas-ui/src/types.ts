@@ -71,14 +71,22 @@ export const OPERATORS = [
   'notIn',
   'isEmpty',
   'isNotEmpty',
+  'includes',
+  'excludes',
 ] as const
 export type Operator = (typeof OPERATORS)[number]
+
+/** A relative date (`TODAY`, `LAST_N_DAYS:30`) or a calendar day, on date and date/time fields. */
+export type DateValue = { relative: string } | { day: string }
 
 export interface Filter {
   field: string
   operator: Operator
-  /** A string for most operators, a string list for `in`/`notIn`, absent for `isEmpty`/`isNotEmpty`. */
-  value?: string | string[]
+  /**
+   * A string (or true/false) for most operators, a list for `in`/`notIn`/`includes`/`excludes`,
+   * a DateValue on dates, absent for `isEmpty`/`isNotEmpty`.
+   */
+  value?: string | boolean | number | string[] | DateValue
 }
 
 export interface ConnectionInput {
@@ -104,9 +112,41 @@ export interface Access {
   message: string | null
 }
 
+export interface ConnectionHealth {
+  state: 'ok' | 'broken'
+  code: string | null
+  message: string | null
+  field: string | null
+  checkedAt: string
+}
+
 export interface ConnectionList {
   items: Connection[]
   access: Access
+  /** By connection id; absent when not checked since the last edit. */
+  health: Record<string, ConnectionHealth>
+}
+
+export interface ProblemAction {
+  kind: 'fix_access' | 'edit_connection' | 'check_filters' | 'retry_later'
+  label: string
+  href: string | null
+}
+
+export type Readiness =
+  { ready: true; count: number } | { ready: false; code: string; message: string; action: ProblemAction }
+
+export interface Campaign {
+  id: string
+  name: string
+  status: string | null
+  isActive: boolean | null
+}
+
+export interface CampaignMemberStatus {
+  label: string
+  isDefault: boolean
+  hasResponded: boolean
 }
 
 export type SalesforceRecord = Record<string, unknown>
@@ -115,6 +155,8 @@ export interface PreviewResult {
   count: number
   records: SalesforceRecord[]
   soql: string
+  /** The columns with Salesforce's labels (records are keyed by API name). */
+  columns?: { name: string; label: string }[]
 }
 
 export interface DescribeField {
@@ -123,6 +165,11 @@ export interface DescribeField {
   type: string
   filterable: boolean
   picklistValues?: string[]
+  custom?: boolean
+  /** On a field of a related record: the relationship's label ("Account"). */
+  relationship?: string
+  referenceTo?: string[]
+  relationshipName?: string
 }
 
 export interface Describe {

@@ -180,6 +180,20 @@ export const ERRORS = {
   // Connections
   CONNECTION_INVALID: { status: 400, message: 'The connection definition is not valid.' },
   CONNECTION_NOT_FOUND: { status: 404, message: 'This database connection does not exist, or was deleted.' },
+  CONNECTION_FIELD_REMOVED: {
+    status: 409,
+    message:
+      'A field this connection uses no longer exists in Salesforce, or you can no longer see it. Edit the connection to replace it.',
+  },
+  CONNECTION_FIELD_NOT_FILTERABLE: {
+    status: 409,
+    message: 'Salesforce no longer allows filtering on a field this connection filters on. Edit the filter.',
+  },
+  CONNECTION_QUERY_REFUSED: {
+    status: 409,
+    message: "Salesforce refused this connection's query. Edit the connection; running it again will not help.",
+  },
+  CONNECTION_EMPTY: { status: 409, message: 'The connection matches no records right now.' },
 } as const satisfies Record<string, ErrorDefinition>
 
 export type ErrorCode = keyof typeof ERRORS

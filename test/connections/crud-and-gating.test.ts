@@ -284,7 +284,11 @@ describe('connections: create, read, edit, copy, delete, scoped to the account',
     })
 
     it('a saved connection whose field does not exist fails to connect with CONNECTION_INVALID, not 5xx', async () => {
+      // The field existed when the connection was saved, and was deleted in Salesforce since.
+      t.sim.control.addCustomField('Contact', { name: 'Nope__c', type: 'string', label: 'Nope' })
+      await t.db.pool.query(`DELETE FROM describe_cache`)
       const c = await createConnection(t.app, ada.canvasToken, { name: 'Broken', fields: ['Email', 'Nope__c'] })
+      t.sim.control.removeField('Contact', 'Nope__c')
       const res = await t.app.inject({
         method: 'POST',
         url: `/api/connections/${c.id}/test`,

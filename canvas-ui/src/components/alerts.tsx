@@ -93,30 +93,61 @@ const FIX_ON_LINK_ACCOUNTS = new Set([
   'LINK_NOT_FOUND',
 ])
 
-/** An API error as a person sees it: the server's message, its code, and a way forward. */
+/**
+ * False for faults that asking again cannot fix: a credential Salesforce refuses (fixed on
+ * Link Accounts) and a connection definition Salesforce refuses (fixed in the editor).
+ */
+export function isRetryable(error: ApiError): boolean {
+  return !FIX_ON_LINK_ACCOUNTS.has(error.code) && connectionProblem(error) === null && error.code !== 'SF_API_DISABLED'
+}
+
+/** Why a connection cannot run, as the server's details say: the field removed, not filterable, or the query refused. */
+export function connectionProblem(error: ApiError): 'field_removed' | 'not_filterable' | 'query_refused' | null {
+  if (!error.code.startsWith('CONNECTION_') || error.code === 'CONNECTION_NOT_FOUND') return null
+  const reason = (error.details as { reason?: unknown } | undefined)?.reason
+  if (reason === 'FIELD_REMOVED' || error.code === 'CONNECTION_FIELD_REMOVED') return 'field_removed'
+  if (reason === 'FIELD_NOT_FILTERABLE' || error.code === 'CONNECTION_FIELD_NOT_FILTERABLE') return 'not_filterable'
+  return 'query_refused'
+}
+
+/**
+ * An API error as a person sees it: the server's message, its code, and the way forward
+ * that fits: Link Accounts for access, the editor for a definition Salesforce refuses, and
+ * "Try again" only where trying again can help.
+ */
 export function ErrorAlert(props: {
   error: ApiError
   title?: string
   onRetry?: () => void
   id?: string
   hideFixLink?: boolean
+  /** Where to edit the connection concerned, offered when the definition is what is wrong. */
+  editHref?: string
 }) {
-  const { error, title, onRetry, id, hideFixLink } = props
+  const { error, title, onRetry, id, hideFixLink, editHref } = props
+  const fixAccess = !hideFixLink && FIX_ON_LINK_ACCOUNTS.has(error.code)
+  const edit = editHref && connectionProblem(error) ? editHref : null
+  const retry = onRetry && isRetryable(error) ? onRetry : null
   return (
     <Notice tone="error" title={title} id={id} testId="error-alert">
       <p class="sfl-error-message">{error.message}</p>
       <p class="slds-text-body_small sfl-error-code">
         Code: <code data-testid="error-code">{error.code}</code>
       </p>
-      {(onRetry || (!hideFixLink && FIX_ON_LINK_ACCOUNTS.has(error.code))) && (
+      {(retry || fixAccess || edit) && (
         <p class="slds-m-top_x-small">
-          {!hideFixLink && FIX_ON_LINK_ACCOUNTS.has(error.code) && (
+          {fixAccess && (
             <a href={href('/settings/link-accounts')} class="slds-m-right_medium">
               Go to Link Accounts
             </a>
           )}
-          {onRetry && (
-            <button type="button" class="slds-button" onClick={onRetry}>
+          {edit && (
+            <a href={edit} class="slds-m-right_medium" data-testid="error-edit">
+              Edit the connection
+            </a>
+          )}
+          {retry && (
+            <button type="button" class="slds-button" onClick={retry}>
               Try again
             </button>
           )}

@@ -1,9 +1,21 @@
 import { formatValue } from '../format.js'
 import type { SalesforceRecord } from '../types.js'
 
-/** Up to ten sample records, one column per requested field (Salesforce's `attributes` left out). */
-export function RecordsTable({ records, fields }: { records: SalesforceRecord[]; fields: string[] }) {
+/**
+ * Up to ten sample records, one column per requested field (Salesforce's `attributes` left
+ * out), headed by Salesforce's labels when known (the API name on hover).
+ */
+export function RecordsTable({
+  records,
+  fields,
+  labels,
+}: {
+  records: SalesforceRecord[]
+  fields: string[]
+  labels?: { name: string; label: string }[]
+}) {
   const columns = fields.length ? fields : Object.keys(records[0] ?? {}).filter((k) => k !== 'attributes')
+  const labelOf = (name: string) => labels?.find((c) => c.name.toLowerCase() === name.toLowerCase())?.label ?? name
   if (records.length === 0) return <p class="slds-text-color_weak">No record matches.</p>
   return (
     <div class="sfl-scroll-x">
@@ -17,7 +29,7 @@ export function RecordsTable({ records, fields }: { records: SalesforceRecord[];
             {columns.map((c) => (
               <th scope="col" key={c}>
                 <span class="slds-truncate" title={c}>
-                  {c}
+                  {labelOf(c)}
                 </span>
               </th>
             ))}

@@ -57,7 +57,9 @@ export function ToastProvider({ children }: { children: ComponentChildren }) {
               <Icon name={t.tone} class="slds-icon slds-icon_small" />
             </span>
             <div class="slds-notify__content">
-              <h2 class="slds-text-heading_small">{t.title}</h2>
+              <h2 class="slds-text-heading_small sfl-toast-title" title={t.title}>
+                {t.title}
+              </h2>
               {t.detail && <p>{t.detail}</p>}
             </div>
             <div class="slds-notify__close">

@@ -1,7 +1,7 @@
-import { useEffect, useMemo, useState } from 'preact/hooks'
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { useApp } from '../app-context.js'
 import { useAction, useAsync } from '../hooks.js'
-import { href, navigate } from '../router.js'
+import { href, navigate, setNavigationGuard } from '../router.js'
 import { type ConnectionInput, type SObjectName, SOBJECTS } from '../types.js'
 import { AccessNotice } from '../components/access-notice.js'
 import { ErrorAlert } from '../components/alerts.js'
@@ -73,30 +73,78 @@ function ConnectionForm({ connectionId, initial }: { connectionId: string | null
     setAutoPick(false)
   }, [autoPick, describe.data])
 
-  const incompleteRow = firstIncompleteRow(rows)
+  const described = describe.data?.fields
+  const incompleteRow = firstIncompleteRow(rows, described)
   const draft: ConnectionInput = useMemo(
     () => ({
       name: name.trim(),
       sobject,
       fields,
-      filters: filtersFromRows(rows),
+      filters: filtersFromRows(rows, described),
       logic,
       excludeOptedOut,
       requireEmail,
       excludeSuppressed,
     }),
-    [name, sobject, fields, rows, logic, excludeOptedOut, requireEmail, excludeSuppressed],
+    [name, sobject, fields, rows, logic, excludeOptedOut, requireEmail, excludeSuppressed, described],
   )
+
+  // Unsaved changes: leaving (Back, a link, reload, closing) asks first.
+  const [pristine] = useState(() =>
+    JSON.stringify({
+      name: initial?.name ?? '',
+      sobject: initial?.sobject ?? 'Contact',
+      rows: rowsFromFilters(initial?.filters ?? []).map(({ key: _key, ...r }) => r),
+      logic: initial?.logic ?? 'AND',
+      excludeOptedOut: initial?.excludeOptedOut ?? true,
+      requireEmail: initial?.requireEmail ?? false,
+      excludeSuppressed: initial?.excludeSuppressed ?? false,
+    }),
+  )
+  const [baseFields, setBaseFields] = useState<string[] | null>(initial ? initial.fields : null)
+  // A new connection's pre-picked fields are not a change of the person's.
+  useEffect(() => {
+    if (baseFields === null && !autoPick && describe.data) setBaseFields(fields)
+  }, [autoPick, describe.data])
+  const dirty =
+    JSON.stringify({
+      name,
+      sobject,
+      rows: rows.map(({ key: _key, ...r }) => r),
+      logic,
+      excludeOptedOut,
+      requireEmail,
+      excludeSuppressed,
+    }) !== pristine ||
+    (baseFields !== null && JSON.stringify(fields) !== JSON.stringify(baseFields))
+  const leaving = useRef(false)
+  useEffect(() => {
+    if (!dirty) return
+    const onBeforeUnload = (e: BeforeUnloadEvent) => {
+      if (leaving.current) return
+      e.preventDefault()
+      e.returnValue = ''
+    }
+    window.addEventListener('beforeunload', onBeforeUnload)
+    const release = setNavigationGuard(
+      () => leaving.current || window.confirm('You have unsaved changes to this connection. Leave without saving?'),
+    )
+    return () => {
+      window.removeEventListener('beforeunload', onBeforeUnload)
+      release()
+    }
+  }, [dirty])
   const previewable = fields.length > 0 && incompleteRow === 0
   // The count does not depend on the name: leave it out so typing a name does not re-query Salesforce.
   const previewDraft = useMemo(
     () => ({ ...draft, name: 'Preview' }),
-    [sobject, fields, rows, logic, excludeOptedOut, requireEmail, excludeSuppressed],
+    [sobject, fields, rows, logic, excludeOptedOut, requireEmail, excludeSuppressed, described],
   )
 
   const save = useAction(async () => {
     const saved = connectionId ? await api.updateConnection(connectionId, draft) : await api.createConnection(draft)
     toast({ tone: 'success', title: `Saved “${saved.name}”` })
+    leaving.current = true
     navigate('/connections')
   })
 
@@ -109,6 +157,11 @@ function ConnectionForm({ connectionId, initial }: { connectionId: string | null
   return (
     <>
       <EditorHeader title={connectionId ? `Edit “${initial?.name ?? ''}”` : 'New connection'} />
+      {dirty && (
+        <p class="slds-text-body_small slds-text-color_weak slds-m-bottom_x-small" data-testid="unsaved-changes">
+          Unsaved changes
+        </p>
+      )}
       {!canAccess && (
         <AccessNotice
           access={{
@@ -172,6 +225,7 @@ function ConnectionForm({ connectionId, initial }: { connectionId: string | null
               <FilterBuilder
                 rows={rows}
                 logic={logic}
+                sobject={sobject}
                 fields={describe.data?.fields}
                 onRows={setRows}
                 onLogic={setLogic}

@@ -4,7 +4,9 @@ import { fileNameFor } from '../download.js'
 import { formatCount } from '../format.js'
 import { useAction, useAsync } from '../hooks.js'
 import { navigate } from '../router.js'
-import { ErrorAlert } from '../components/alerts.js'
+import { connectionProblem, ErrorAlert } from '../components/alerts.js'
+import type { ApiError } from '../api.js'
+import { CsvHeadersChoice, type CsvHeaders } from '../components/csv-headers.js'
 import { Card } from '../components/card.js'
 import { ButtonIcon } from '../components/icon.js'
 import { PageHeader } from '../components/page-header.js'
@@ -17,10 +19,16 @@ export function ConnectionPreviewPage({ connectionId }: { connectionId: string }
   const connection = useAsync((signal) => api.connection(connectionId, signal), [connectionId])
   const test = useAsync((signal) => api.testConnection(connectionId, signal), [connectionId])
   const [exporting, setExporting] = useState(false)
+  const [headers, setHeaders] = useState<CsvHeaders>('api')
   const exportAction = useAction(async (format: 'csv' | 'ndjson') => {
     setExporting(true)
     try {
-      await api.downloadRecords(connectionId, format, fileNameFor(connection.data?.name ?? 'connection', format))
+      await api.downloadRecords(
+        connectionId,
+        format,
+        fileNameFor(connection.data?.name ?? 'connection', format),
+        headers,
+      )
     } finally {
       setExporting(false)
     }
@@ -54,10 +62,11 @@ export function ConnectionPreviewPage({ connectionId }: { connectionId: string }
         type="button"
         class="slds-button slds-button_neutral"
         disabled={exporting || !connection.data}
+        title="Newline-delimited JSON (NDJSON), keyed by API names"
         onClick={() => void exportAction.run('ndjson')}
       >
         <ButtonIcon name="download" left />
-        Export NDJSON
+        JSON lines (for developers)
       </button>
     </>
   )
@@ -76,12 +85,18 @@ export function ConnectionPreviewPage({ connectionId }: { connectionId: string }
       {connection.error && (
         <ErrorAlert error={connection.error} title="Could not open this connection" onRetry={connection.reload} />
       )}
+      <CsvHeadersChoice id="preview-csv-headers" value={headers} onValue={setHeaders} />
       {exporting && <Spinner variant="inline" label="Exporting records" />}
       {exportAction.error && <ErrorAlert error={exportAction.error} title="Export failed" />}
       <Card id="preview" title="Result" icon="preview" iconTone="dataset" testId="connection-preview">
         {test.loading && <Spinner label="Asking Salesforce" />}
         {test.error && !test.loading && (
-          <ErrorAlert error={test.error} title="Salesforce did not answer the query" onRetry={test.reload} />
+          <ErrorAlert
+            error={test.error}
+            title={connectFailureTitle(test.error)}
+            onRetry={test.reload}
+            editHref={`#/connections/${encodeURIComponent(connectionId)}`}
+          />
         )}
         {test.data && !test.loading && (
           <div class="sfl-stack">
@@ -94,7 +109,11 @@ export function ConnectionPreviewPage({ connectionId }: { connectionId: string }
                 ? `; the first ${test.data.records.length} are shown below.`
                 : '.'}
             </p>
-            <RecordsTable records={test.data.records} fields={connection.data?.fields ?? []} />
+            <RecordsTable
+              records={test.data.records}
+              fields={connection.data?.fields ?? []}
+              labels={test.data.columns}
+            />
             {test.data.soql && (
               <details>
                 <summary class="slds-text-body_small">Query sent to Salesforce</summary>
@@ -106,4 +125,15 @@ export function ConnectionPreviewPage({ connectionId }: { connectionId: string }
       </Card>
     </>
   )
+}
+
+/** What went wrong, in a person's words: the query, the access, or a field gone from Salesforce. */
+function connectFailureTitle(error: ApiError): string {
+  const problem = connectionProblem(error)
+  if (problem === 'field_removed') return 'A field of this connection was removed in Salesforce'
+  if (problem === 'not_filterable') return 'Salesforce no longer allows filtering on a field of this connection'
+  if (problem === 'query_refused') return 'Salesforce refused the query'
+  if (error.code.startsWith('SF_') && error.status > 0 && error.status < 500 && error.code !== 'SF_RATE_LIMITED')
+    return 'Salesforce refused access'
+  return 'Salesforce did not answer the query'
 }

@@ -4,7 +4,8 @@ import { fileNameFor } from '../download.js'
 import { formatDateTime } from '../format.js'
 import { useAction, useAsync } from '../hooks.js'
 import { href, navigate } from '../router.js'
-import type { Access, Connection } from '../types.js'
+import type { Access, Connection, ConnectionHealth, Describe, Readiness } from '../types.js'
+import { CsvHeadersChoice, type CsvHeaders } from '../components/csv-headers.js'
 import { ACCESS_REASON_ID, AccessNotice } from '../components/access-notice.js'
 import { ErrorAlert } from '../components/alerts.js'
 import { InlineConfirm } from '../components/confirm.js'
@@ -50,7 +51,12 @@ export function ConnectionsPage() {
               {newButton}
             </div>
           ) : (
-            <ConnectionsTable items={list.data.items} access={list.data.access} onChanged={list.reload} />
+            <ConnectionsTable
+              items={list.data.items}
+              access={list.data.access}
+              health={list.data.health ?? {}}
+              onChanged={list.reload}
+            />
           )}
         </>
       )}
@@ -61,36 +67,138 @@ export function ConnectionsPage() {
 function ConnectionsTable({
   items,
   access,
+  health,
   onChanged,
 }: {
   items: Connection[]
   access: Access
+  health: Record<string, ConnectionHealth>
   onChanged: () => void
 }) {
+  const { api } = useApp()
+  const [headers, setHeaders] = useState<CsvHeaders>('api')
+  // Salesforce's labels for the fields column (the describes are cached by the server).
+  const sobjects = [...new Set(items.map((c) => c.sobject))].sort()
+  const describes = useAsync(
+    async (signal) => {
+      if (!access.canConnect) return {} as Record<string, Describe>
+      const entries = await Promise.all(
+        sobjects.map(async (s) => [s, await api.describe(s, signal).catch(() => null)] as const),
+      )
+      return Object.fromEntries(entries.filter(([, d]) => d !== null)) as Record<string, Describe>
+    },
+    [sobjects.join(','), access.canConnect],
+  )
   return (
-    <div class="slds-card sfl-table-card">
-      <table
-        class="slds-table slds-table_cell-buffer slds-table_bordered"
-        aria-label="Connections"
-        data-testid="connections-table"
-      >
-        <thead>
-          <tr class="slds-line-height_reset">
-            <th scope="col">Name</th>
-            <th scope="col">Object</th>
-            <th scope="col">Fields</th>
-            <th scope="col">Updated</th>
-            <th scope="col">
-              <span class="slds-assistive-text">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((c) => (
-            <ConnectionRow key={c.id} connection={c} access={access} onChanged={onChanged} />
-          ))}
-        </tbody>
-      </table>
+    <>
+      <CsvHeadersChoice id="list-csv-headers" value={headers} onValue={setHeaders} />
+      <div class="slds-card sfl-table-card">
+        <table
+          class="slds-table slds-table_cell-buffer slds-table_bordered sfl-connections-table"
+          aria-label="Connections"
+          data-testid="connections-table"
+        >
+          <thead>
+            <tr class="slds-line-height_reset">
+              <th scope="col" class="sfl-col-name">
+                Name
+              </th>
+              <th scope="col" class="sfl-col-object">
+                Object
+              </th>
+              <th scope="col" class="sfl-col-fields">
+                Fields
+              </th>
+              <th scope="col" class="sfl-col-status">
+                Status
+              </th>
+              <th scope="col" class="sfl-col-updated">
+                Updated
+              </th>
+              <th scope="col" class="sfl-col-actions">
+                <span class="slds-assistive-text">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((c) => (
+              <ConnectionRow
+                key={c.id}
+                connection={c}
+                access={access}
+                health={health[c.id]}
+                describe={describes.data?.[c.sobject]}
+                headers={headers}
+                onChanged={onChanged}
+              />
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  )
+}
+
+/**
+ * Whether the connection can be sent to now: the server's readiness check (access, then a
+ * COUNT() of the saved query), or what is known without Salesforce.
+ */
+function StatusCell({
+  connection,
+  access,
+  health,
+}: {
+  connection: Connection
+  access: Access
+  health: ConnectionHealth | undefined
+}) {
+  const { api } = useApp()
+  const readiness = useAsync(
+    (signal): Promise<Readiness | null> =>
+      access.canConnect ? api.readiness(connection.id, {}, signal) : Promise.resolve(null),
+    [connection.id, connection.updatedAt, access.canConnect],
+  )
+  const r = readiness.data
+  let tone: 'ok' | 'broken' | 'unknown' = 'unknown'
+  let text = 'Not checked'
+  let detail: string | null = null
+  let action: { label: string; href: string | null } | null = null
+  if (r?.ready) {
+    tone = 'ok'
+    text = `Ready · ${r.count.toLocaleString('en-US')} ${r.count === 1 ? 'record' : 'records'}`
+  } else if (r && !r.ready) {
+    tone = 'broken'
+    text = r.code.startsWith('CONNECTION_') && r.code !== 'CONNECTION_EMPTY' ? 'Broken' : 'Not ready'
+    detail = r.message
+    action = r.action
+  } else if (health?.state === 'broken') {
+    tone = 'broken'
+    text = 'Broken'
+    detail = health.message
+    action = { label: 'Edit the connection', href: `#/connections/${connection.id}` }
+  } else if (!access.canConnect) {
+    text = 'Needs Salesforce access'
+  } else if (readiness.loading) {
+    text = 'Checking…'
+  }
+  return (
+    <div
+      class="sfl-status"
+      data-testid="connection-status"
+      data-state={tone}
+      data-code={r && !r.ready ? r.code : !r && health?.state === 'broken' ? (health.code ?? '') : ''}
+    >
+      <span class={`slds-badge sfl-status__badge sfl-status_${tone}`}>{text}</span>
+      {detail && (
+        <span class="slds-text-body_small sfl-status__detail slds-line-clamp_x-small" title={detail}>
+          {detail}
+        </span>
+      )}
+      {action?.href && (
+        <a href={action.href} class="slds-text-body_small">
+          {action.label}
+        </a>
+      )}
     </div>
   )
 }
@@ -98,10 +206,16 @@ function ConnectionsTable({
 function ConnectionRow({
   connection: c,
   access,
+  health,
+  describe,
+  headers,
   onChanged,
 }: {
   connection: Connection
   access: Access
+  health: ConnectionHealth | undefined
+  describe: Describe | undefined
+  headers: CsvHeaders
   onChanged: () => void
 }) {
   const { api } = useApp()
@@ -126,31 +240,37 @@ function ConnectionRow({
     } else {
       setExporting(kind)
       try {
-        await api.downloadRecords(c.id, kind, fileNameFor(c.name, kind))
+        await api.downloadRecords(c.id, kind, fileNameFor(c.name, kind), headers)
       } finally {
         setExporting(null)
       }
     }
   })
 
-  const fieldList = c.fields.join(', ')
+  const labelOf = (name: string) => describe?.fields.find((f) => f.name === name)?.label ?? name
+  const fieldList = c.fields.map(labelOf).join(', ')
   return (
     <>
       <tr class="slds-hint-parent" data-testid="connection-row" data-connection-id={c.id}>
-        <th scope="row" id={nameId}>
+        <th scope="row" id={nameId} class="sfl-col-name">
           {can ? (
-            <a href={href(`/connections/${encodeURIComponent(c.id)}`)} class="sfl-row-title">
+            <a href={href(`/connections/${encodeURIComponent(c.id)}`)} class="sfl-row-title sfl-name" title={c.name}>
               {c.name}
             </a>
           ) : (
-            <span class="sfl-row-title">{c.name}</span>
+            <span class="sfl-row-title sfl-name" title={c.name}>
+              {c.name}
+            </span>
           )}
         </th>
         <td>{SOBJECT_LABEL[c.sobject] ?? c.sobject}</td>
         <td class="sfl-fields-cell">
-          <span class="slds-line-clamp_x-small" title={fieldList}>
+          <span class="slds-line-clamp_x-small" title={c.fields.join(', ')}>
             {fieldList || '—'}
           </span>
+        </td>
+        <td class="sfl-col-status">
+          <StatusCell connection={c} access={access} health={health} />
         </td>
         <td class="sfl-nowrap">{formatDateTime(c.updatedAt)}</td>
         <td>
@@ -211,7 +331,7 @@ function ConnectionRow({
               aria-describedby={describedBy}
               onClick={() => void action.run('ndjson')}
             >
-              Export NDJSON
+              JSON lines (for developers)
             </button>
             {(exporting || action.busy) && (
               <Spinner variant="inline" label={exporting ? 'Exporting records' : 'Working'} />
@@ -221,7 +341,7 @@ function ConnectionRow({
       </tr>
       {(confirmDelete || action.error) && (
         <tr>
-          <td colSpan={5} class="sfl-row-detail">
+          <td colSpan={6} class="sfl-row-detail">
             {action.error && <ErrorAlert error={action.error} />}
             {confirmDelete && (
               <InlineConfirm

@@ -8,7 +8,7 @@
  */
 import type { Queryable } from '../db/pool.js'
 import type { DescribeView } from './describe.js'
-import { toDescribeView } from './describe.js'
+import { DESCRIBE_VERSION, toDescribeView } from './describe.js'
 import * as repo from './repository.js'
 
 export const DESCRIBE_TTL_SECONDS = 60 * 60
@@ -16,6 +16,10 @@ export const DESCRIBE_TTL_SECONDS = 60 * 60
 export interface DescribeCache {
   /** The cached describe when fresh, else `load()`'s result, which is stored for everyone. */
   get(organizationId: string, sobject: string, load: () => Promise<DescribeView>): Promise<DescribeView>
+  /** The cached describe whatever its age (null when none): for checks that must not call Salesforce. */
+  peek(organizationId: string, sobject: string): Promise<DescribeView | null>
+  /** Forgets the cached describe, so the next `get` asks Salesforce (a query was refused: the org changed). */
+  invalidate(organizationId: string, sobject: string): Promise<void>
 }
 
 export function createDescribeCache({
@@ -28,10 +32,17 @@ export function createDescribeCache({
   return {
     async get(organizationId, sobject, load) {
       const cached = await repo.findFreshDescribe(db, organizationId, sobject, ttlSeconds)
-      if (cached) return toDescribeView(cached)
+      if (cached && (cached as { version?: unknown }).version === DESCRIBE_VERSION) return toDescribeView(cached)
       const fresh = await load()
       await repo.saveDescribe(db, organizationId, sobject, fresh)
       return fresh
+    },
+    async peek(organizationId, sobject) {
+      const cached = await repo.findFreshDescribe(db, organizationId, sobject, Number.MAX_SAFE_INTEGER / 1e6)
+      return cached && (cached as { version?: unknown }).version === DESCRIBE_VERSION ? toDescribeView(cached) : null
+    },
+    async invalidate(organizationId, sobject) {
+      await repo.deleteDescribe(db, organizationId, sobject)
     },
   }
 }

@@ -109,10 +109,12 @@ function csvFromValues(values: readonly unknown[]): string {
  * What a pull route needs for either format: content type, text before the rows, and each
  * row, from a REST record (`row`) or from its values in the order of `fields` (`values`, what
  * a Bulk API result line gives). Both end in the same writer, so either source gives the same bytes.
+ * `headerNames` replaces the CSV header's field paths (e.g. with Salesforce's labels).
  */
 export function recordFormatter(
   format: RecordFormat,
   fields: readonly string[],
+  headerNames?: readonly string[],
 ): {
   contentType: string
   header: string
@@ -123,7 +125,7 @@ export function recordFormatter(
   if (format === 'csv') {
     return {
       contentType: 'text/csv; charset=utf-8',
-      header: csvHeader(fields),
+      header: csvHeader(headerNames ?? fields),
       row: (record) => csvFromValues(valuesOf(record)),
       values: csvFromValues,
     }

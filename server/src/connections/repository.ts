@@ -80,7 +80,8 @@ export async function updateConnection(
 ): Promise<ConnectionRow | null> {
   const { rows } = await db.query(
     `UPDATE connections SET name = $3, sobject = $4, fields = $5, filters = $6, logic = $7,
-       exclude_opted_out = $8, require_email = $9, exclude_suppressed = $10, updated_at = now()
+       exclude_opted_out = $8, require_email = $9, exclude_suppressed = $10, updated_at = now(),
+       health_state = NULL, health_code = NULL, health_message = NULL, health_field = NULL, health_checked_at = NULL
      WHERE id = $1 AND account_id = $2 RETURNING ${cols}`,
     [
       id,
@@ -148,6 +149,56 @@ export async function saveDescribe(
      ON CONFLICT (organization_id, sobject) DO UPDATE SET body = EXCLUDED.body, fetched_at = EXCLUDED.fetched_at`,
     [organizationId, sobject, JSON.stringify(body)],
   )
+}
+
+export async function deleteDescribe(db: Queryable, organizationId: string, sobject: string): Promise<void> {
+  await db.query(`DELETE FROM describe_cache WHERE organization_id = $1 AND sobject = $2`, [organizationId, sobject])
+}
+
+// ---- connection health (migration 008) ---------------------------------------------------
+
+export interface ConnectionHealthRow {
+  connectionId: string
+  state: 'ok' | 'broken'
+  code: string | null
+  message: string | null
+  field: string | null
+  checkedAt: Date
+}
+
+/**
+ * Records the outcome of a check; a definition edited since the check started is left alone
+ * (`checkedVersion` is the `updated_at` read, in JavaScript's millisecond precision).
+ */
+export async function saveHealth(
+  db: Queryable,
+  accountId: string,
+  id: string,
+  health: { state: 'ok' | 'broken'; code: string | null; message: string | null; field: string | null },
+  checkedVersion?: Date,
+): Promise<void> {
+  await db.query(
+    `UPDATE connections SET health_state = $3, health_code = $4, health_message = $5, health_field = $6, health_checked_at = now()
+     WHERE id = $1 AND account_id = $2
+       AND ($7::timestamptz IS NULL OR abs(extract(epoch FROM updated_at - $7::timestamptz)) < 0.001)`,
+    [id, accountId, health.state, health.code, health.message, health.field, checkedVersion ?? null],
+  )
+}
+
+export async function listHealth(db: Queryable, accountId: string): Promise<ConnectionHealthRow[]> {
+  const { rows } = await db.query(
+    `SELECT id, health_state, health_code, health_message, health_field, health_checked_at FROM connections
+     WHERE account_id = $1 AND health_state IS NOT NULL`,
+    [accountId],
+  )
+  return rows.map((r) => ({
+    connectionId: r.id,
+    state: r.health_state,
+    code: r.health_code,
+    message: r.health_message,
+    field: r.health_field,
+    checkedAt: r.health_checked_at,
+  }))
 }
 
 // ---- suppression list (table suppressions, migration 004) --------------------------------

@@ -18,8 +18,9 @@ const SObjectSchema = Type.Union(
 const FieldNameSchema = Type.String({
   minLength: 1,
   maxLength: 80,
-  pattern: '^[A-Za-z][A-Za-z0-9_]*$',
-  description: 'A field API name, checked against the describe',
+  pattern: '^[A-Za-z][A-Za-z0-9_]*(?:\\.[A-Za-z][A-Za-z0-9_]*)?$',
+  description:
+    'A field API name, or Relationship.Field of a related record (Account.Name), checked against the describe',
 })
 const ScalarSchema = Type.Union([Type.String({ maxLength: MAX_STRING_LENGTH }), Type.Number(), Type.Boolean()])
 
@@ -30,9 +31,28 @@ export const FilterSchema = Type.Object({
   field: FieldNameSchema,
   operator: Type.Union(FILTER_OPERATORS.map((o) => Type.Literal(o))),
   value: Type.Optional(
-    Type.Union([ScalarSchema, Type.Null(), Type.Array(ScalarSchema, { maxItems: MAX_IN_VALUES })], {
-      description: 'A list for in/notIn; none for isEmpty/isNotEmpty',
-    }),
+    Type.Union(
+      [
+        ScalarSchema,
+        Type.Null(),
+        Type.Array(ScalarSchema, { maxItems: MAX_IN_VALUES }),
+        Type.Object(
+          { relative: Type.String({ maxLength: 40 }) },
+          { additionalProperties: false, description: 'A relative date: TODAY, THIS_MONTH, LAST_N_DAYS:30, …' },
+        ),
+        Type.Object(
+          { day: Type.String({ maxLength: 10 }) },
+          {
+            additionalProperties: false,
+            description: 'A calendar day (YYYY-MM-DD); the whole UTC day on a date/time field',
+          },
+        ),
+      ],
+      {
+        description:
+          'A list for in/notIn/includes/excludes; none for isEmpty/isNotEmpty; {relative} or {day} on date and date/time fields',
+      },
+    ),
   ),
 })
 
@@ -73,6 +93,30 @@ export const ConnectionSchema = Type.Object({
   updatedAt: Type.String({ format: 'date-time' }),
 })
 
+const HealthSchema = Type.Object({
+  state: Type.Union([Type.Literal('ok'), Type.Literal('broken')]),
+  code: Type.Union([Type.String(), Type.Null()]),
+  message: Type.Union([Type.String(), Type.Null()]),
+  field: Type.Union([Type.String(), Type.Null()]),
+  checkedAt: Type.String({ format: 'date-time' }),
+})
+
+const ActionSchema = Type.Object({
+  kind: Type.Union([
+    Type.Literal('fix_access'),
+    Type.Literal('edit_connection'),
+    Type.Literal('check_filters'),
+    Type.Literal('retry_later'),
+  ]),
+  label: Type.String(),
+  href: Type.Union([Type.String(), Type.Null()]),
+})
+
+export const ReadinessSchema = Type.Union([
+  Type.Object({ ready: Type.Literal(true), count: Type.Integer() }),
+  Type.Object({ ready: Type.Literal(false), code: Type.String(), message: Type.String(), action: ActionSchema }),
+])
+
 const AccessSchema = Type.Object({
   canConnect: Type.Boolean(),
   code: Type.Union([Type.String(), Type.Null()]),
@@ -85,6 +129,9 @@ export const TestResultSchema = Type.Object({
     description: `Up to 10 of them: Id and the fields`,
   }),
   soql: Type.String({ description: 'The query the connection runs' }),
+  columns: Type.Array(Type.Object({ name: Type.String(), label: Type.String() }), {
+    description: "The output columns with Salesforce's labels",
+  }),
 })
 
 export const DescribeSchema = Type.Object({
@@ -97,6 +144,10 @@ export const DescribeSchema = Type.Object({
       type: Type.String(),
       filterable: Type.Boolean(),
       picklistValues: Type.Optional(Type.Array(Type.String())),
+      custom: Type.Optional(Type.Boolean()),
+      relationship: Type.Optional(Type.String({ description: 'On a related field: the relationship label' })),
+      referenceTo: Type.Optional(Type.Array(Type.String())),
+      relationshipName: Type.Optional(Type.String()),
     }),
   ),
 })
@@ -125,7 +176,16 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ connections: Connecti
       schema: {
         tags,
         summary: 'Connections, and whether Salesforce can be reached now',
-        response: { 200: Type.Object({ items: Type.Array(ConnectionSchema), access: AccessSchema }) },
+        response: {
+          200: Type.Object({
+            items: Type.Array(ConnectionSchema),
+            access: AccessSchema,
+            health: Type.Record(Type.String(), HealthSchema, {
+              description:
+                'By connection id: whether it still works against the org (absent: not checked since the last edit)',
+            }),
+          }),
+        },
       },
     },
     async (request) => connections.list(targetOf(request)),
@@ -137,13 +197,13 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ connections: Connecti
       config: { auth: 'session', lineBreaksAllowed: FILTER_VALUE_PATHS },
       schema: {
         tags,
-        summary: 'Create a connection (always allowed)',
+        summary:
+          'Create a connection: checked against the org like a preview when Salesforce or a cached describe is at hand, else saved and checked on first use',
         body: ConnectionCreateSchema,
         response: { 201: ConnectionSchema, 400: err },
       },
     },
-    async (request, reply) =>
-      reply.code(201).send(await connections.create(requireAccount(request).accountId, request.body)),
+    async (request, reply) => reply.code(201).send(await connections.create(targetOf(request), request.body)),
   )
 
   app.post(
@@ -246,7 +306,14 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ connections: Connecti
         summary:
           'Pull: every matching record, streamed as NDJSON (default) or CSV (needs Salesforce access; API keys accepted)',
         params: IdParamsSchema,
-        querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('ndjson'), Type.Literal('csv')])) }),
+        querystring: Type.Object({
+          format: Type.Optional(Type.Union([Type.Literal('ndjson'), Type.Literal('csv')])),
+          headers: Type.Optional(
+            Type.Union([Type.Literal('api'), Type.Literal('labels')], {
+              description: "CSV header row: API names (default, for machines) or Salesforce's labels",
+            }),
+          ),
+        }),
         response: { 400: err, 401: err, ...gatedErrors },
       },
     },
@@ -256,9 +323,85 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ connections: Connecti
         request.params.id,
         request.query.format ?? 'ndjson',
         rawResponseOutput(request, reply),
+        { headers: request.query.headers ?? 'api' },
       )
       return reply
     },
+  )
+
+  app.post(
+    '/api/connections/:id/readiness',
+    {
+      config: { auth: 'session-or-api-key' },
+      schema: {
+        tags,
+        summary:
+          'Pre-send check: Salesforce access, then COUNT() of the saved query. Answers 200 {ready: true, count} or {ready: false, code, message, action}',
+        params: IdParamsSchema,
+        body: Type.Optional(
+          Type.Object({
+            requireNonEmpty: Type.Optional(
+              Type.Boolean({ description: 'Not ready when the query matches no records (default false)' }),
+            ),
+          }),
+        ),
+        response: { 200: ReadinessSchema, 401: err, 404: err },
+      },
+    },
+    async (request) =>
+      connections.readiness(targetOf(request), request.params.id, {
+        requireNonEmpty: request.body?.requireNonEmpty === true,
+      }),
+  )
+
+  app.get(
+    '/api/salesforce/campaigns',
+    {
+      config: { auth: 'session' },
+      schema: {
+        tags: ['salesforce'],
+        summary: 'Campaigns by name (search) or by id, for picking a campaign in the editor (needs Salesforce access)',
+        querystring: Type.Object({
+          search: Type.Optional(Type.String({ maxLength: 80 })),
+          id: Type.Optional(Type.String({ maxLength: 18 })),
+        }),
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({
+                id: Type.String(),
+                name: Type.String(),
+                status: Type.Union([Type.String(), Type.Null()]),
+                isActive: Type.Union([Type.Boolean(), Type.Null()]),
+              }),
+            ),
+          }),
+          ...gatedErrors,
+        },
+      },
+    },
+    async (request) => ({ items: await connections.campaigns(targetOf(request), request.query) }),
+  )
+
+  app.get(
+    '/api/salesforce/campaigns/:id/statuses',
+    {
+      config: { auth: 'session' },
+      schema: {
+        tags: ['salesforce'],
+        summary: "A campaign's own member statuses (CampaignMemberStatus)",
+        params: IdParamsSchema,
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({ label: Type.String(), isDefault: Type.Boolean(), hasResponded: Type.Boolean() }),
+            ),
+          }),
+          ...gatedErrors,
+        },
+      },
+    },
+    async (request) => ({ items: await connections.campaignStatuses(targetOf(request), request.params.id) }),
   )
 
   app.get(
@@ -269,9 +412,17 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ connections: Connecti
         tags: ['salesforce'],
         summary: "An object's fields, for the connection editor (needs Salesforce access)",
         params: Type.Object({ sobject: SObjectSchema }),
+        querystring: Type.Object({
+          related: Type.Optional(
+            Type.Union([Type.Literal('true'), Type.Literal('false')], {
+              description: 'true: also the fields of related records (Account.Name), labelled "Account: Account Name"',
+            }),
+          ),
+        }),
         response: { 200: DescribeSchema, 400: err, ...gatedErrors },
       },
     },
-    async (request) => connections.describe(targetOf(request), request.params.sobject),
+    async (request) =>
+      connections.describe(targetOf(request), request.params.sobject, { related: request.query.related === 'true' }),
   )
 }

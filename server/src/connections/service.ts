@@ -6,11 +6,12 @@
  */
 import type { Connection } from 'jsforce'
 import type { Pool } from '../db/pool.js'
-import { AppError, isAppError } from '../errors.js'
+import { AppError, ERRORS, isAppError } from '../errors.js'
+import { actionFor, problemCode, translateQueryError, type ProblemAction } from './problems.js'
 import type { AccessState, AccessTarget, SalesforceAccess } from '../salesforce/access-types.js'
 import type { DescribeCache } from './describe-cache.js'
 import { createDescribeCache } from './describe-cache.js'
-import { fetchDescribe, type DescribeView } from './describe.js'
+import { fetchDescribe, relatedTargets, usesRelatedFields, withRelatedFields, type DescribeView } from './describe.js'
 import {
   bulkCellConverter,
   fieldValue,
@@ -21,7 +22,7 @@ import {
 import { normaliseEmail } from '../unsubscribes/emails.js'
 import * as repo from './repository.js'
 import type { ConnectionInput, ConnectionRow } from './repository.js'
-import { buildSoql, SoqlBuildError, type ConnectionFilter, type SupportedSObject } from './soql-builder.js'
+import { buildSoql, escapeSoqlString, type ConnectionFilter, type SupportedSObject } from './soql-builder.js'
 import { queryLocatorOf } from '../salesforce/hosts.js'
 import { abortJob, createQueryJob, deleteJob, readResultsPage, waitForJob } from './bulk-query.js'
 import { createCsvReader } from './csv-reader.js'
@@ -79,7 +80,38 @@ export interface TestResult {
   count: number
   records: Array<Record<string, unknown>>
   soql: string
+  /** The output columns with Salesforce's labels, for people (records stay keyed by API name). */
+  columns: Array<{ name: string; label: string }>
 }
+
+/** Whether a saved connection still works against its org. */
+export interface ConnectionHealth {
+  state: 'ok' | 'broken'
+  code: string | null
+  message: string | null
+  field: string | null
+  checkedAt: string
+}
+
+export type { ProblemAction }
+
+export type Readiness =
+  { ready: true; count: number } | { ready: false; code: string; message: string; action: ProblemAction }
+
+export interface Campaign {
+  id: string
+  name: string
+  status: string | null
+  isActive: boolean | null
+}
+
+export interface CampaignMemberStatusView {
+  label: string
+  isDefault: boolean
+  hasResponded: boolean
+}
+
+export type CsvHeaders = 'api' | 'labels'
 
 /** Where a pull writes. The route backs it with the raw HTTP response. */
 export interface PullOutput {
@@ -95,16 +127,30 @@ export interface PullOutput {
 }
 
 export interface ConnectionService {
-  list(target: AccessTarget): Promise<{ items: ConnectionView[]; access: AccessView }>
+  list(
+    target: AccessTarget,
+  ): Promise<{ items: ConnectionView[]; access: AccessView; health: Record<string, ConnectionHealth> }>
   get(accountId: string, id: string): Promise<ConnectionView>
-  create(accountId: string, draft: ConnectionDraft): Promise<ConnectionView>
+  /** Checked against the org's describe like a preview when Salesforce (or a cached describe) is at hand. */
+  create(target: AccessTarget, draft: ConnectionDraft): Promise<ConnectionView>
   update(target: AccessTarget, id: string, patch: ConnectionPatch): Promise<ConnectionView>
   remove(accountId: string, id: string): Promise<void>
   copy(accountId: string, id: string): Promise<ConnectionView>
   test(target: AccessTarget, id: string): Promise<TestResult>
   preview(target: AccessTarget, draft: ConnectionDraft): Promise<TestResult>
-  describe(target: AccessTarget, sobject: SupportedSObject): Promise<DescribeView>
-  pull(target: AccessTarget, id: string, format: RecordFormat, out: PullOutput): Promise<void>
+  /** With `related`, the fields of related records too (`Account.Name`, "Account: Account Name"). */
+  describe(target: AccessTarget, sobject: SupportedSObject, options?: { related?: boolean }): Promise<DescribeView>
+  pull(
+    target: AccessTarget,
+    id: string,
+    format: RecordFormat,
+    out: PullOutput,
+    options?: { headers?: CsvHeaders },
+  ): Promise<void>
+  /** Pre-send check: access, then `COUNT()` of the saved query. Never throws for a Salesforce or definition problem. */
+  readiness(target: AccessTarget, id: string, options?: { requireNonEmpty?: boolean }): Promise<Readiness>
+  campaigns(target: AccessTarget, query: { search?: string; id?: string }): Promise<Campaign[]>
+  campaignStatuses(target: AccessTarget, campaignId: string): Promise<CampaignMemberStatusView[]>
 }
 
 function toView(c: ConnectionRow): ConnectionView {
@@ -153,33 +199,6 @@ export function accessError(state: AccessState): AppError {
   const code = state.code
   if (code && code !== 'SF_CREDENTIALS_REQUIRED' && code.startsWith('SF_')) return new AppError(code)
   return new AppError('SF_CREDENTIALS_REQUIRED', state.message ?? undefined)
-}
-
-/** Salesforce's answers that mean the query itself is wrong for this org (not the credential). */
-const QUERY_ERROR_CODES = new Set([
-  'INVALID_FIELD',
-  'MALFORMED_QUERY',
-  'INVALID_TYPE',
-  'INVALID_QUERY_FILTER_OPERATOR',
-  'NOT_FOUND',
-])
-
-function translateQueryError(err: unknown): unknown {
-  if (err instanceof SoqlBuildError) {
-    return new AppError('CONNECTION_INVALID', err.message, {
-      cause: err,
-      details: { reason: err.code, field: err.field ?? null },
-    })
-  }
-  const code = (err as { errorCode?: unknown })?.errorCode
-  if (typeof code === 'string' && QUERY_ERROR_CODES.has(code)) {
-    const message = (err as Error).message ?? ''
-    return new AppError('CONNECTION_INVALID', `Salesforce refused the query: ${message.slice(0, 300)}`, {
-      cause: err,
-      details: { reason: code },
-    })
-  }
-  return err
 }
 
 /** An email as the suppression list stores it; null for no email. */
@@ -253,9 +272,49 @@ export function createConnectionService(deps: {
     return state.organizationId
   }
 
-  function describeOf(conn: Connection, organizationId: string, sobject: string): Promise<DescribeView> {
-    return describes.get(organizationId, sobject, () => fetchDescribe(conn, sobject))
+  /**
+   * The object's describe (cached per org), with the fields of related records when `related`
+   * (each related object's describe is cached under its own name).
+   */
+  async function describeOf(
+    conn: Connection,
+    organizationId: string,
+    sobject: string,
+    related = false,
+  ): Promise<DescribeView> {
+    const base = await describes.get(organizationId, sobject, () => fetchDescribe(conn, sobject))
+    if (!related) return base
+    const targets = new Map<string, DescribeView>()
+    for (const target of new Set(relatedTargets(base).values())) {
+      try {
+        targets.set(target, await describes.get(organizationId, target, () => fetchDescribe(conn, target)))
+      } catch (err) {
+        // An object this user cannot see offers no related fields; access problems still surface.
+        if (isAppError(err)) throw err
+      }
+    }
+    return withRelatedFields(base, targets)
   }
+
+  /** The same from the cache alone, whatever its age (null when the object's describe is not cached). */
+  async function cachedDescribeOf(
+    organizationId: string,
+    sobject: string,
+    related: boolean,
+  ): Promise<DescribeView | null> {
+    const base = await describes.peek(organizationId, sobject)
+    if (!base || !related) return base
+    const targets = new Map<string, DescribeView>()
+    for (const target of new Set(relatedTargets(base).values())) {
+      const view = await describes.peek(organizationId, target)
+      if (view) targets.set(target, view)
+    }
+    return withRelatedFields(base, targets)
+  }
+
+  /** Whether a definition needs the related objects' describes. */
+  const related = (def: { fields: readonly string[]; filters: readonly ConnectionFilter[] }): boolean =>
+    usesRelatedFields([...def.fields, ...def.filters.map((f) => String(f?.field))])
 
   /** Builds the SOQL for a definition against the describe; definition errors become CONNECTION_INVALID. */
   function build(
@@ -316,7 +375,7 @@ export function createConnectionService(deps: {
   async function sample(target: AccessTarget, def: ConnectionInput): Promise<TestResult> {
     const organizationId = await requireAccess(target)
     return salesforce.withConnection(target, async (conn) => {
-      const describe = await describeOf(conn, organizationId, def.sobject)
+      const describe = await describeOf(conn, organizationId, def.sobject, related(def))
       const full = build(def, describe)
       const [counted, first] = await Promise.all([
         query(conn, build(def, describe, { count: true }).soql),
@@ -328,17 +387,169 @@ export function createConnectionService(deps: {
         count: counted.totalSize,
         records: rows.map((r) => Object.fromEntries(full.columns.map((c) => [c, fieldValue(r, c)]))),
         soql: full.soql,
+        columns: full.columns.map((c) => ({ name: c, label: labelOf(describe, c) })),
       }
     })
   }
+
+  /** The label Salesforce gives a column ("Email", "Account: Account Name"); the API name when unknown. */
+  function labelOf(describe: DescribeView, name: string): string {
+    const lower = name.toLowerCase()
+    return describe.fields.find((f) => f.name.toLowerCase() === lower)?.label ?? name
+  }
+
+  /** A problem found with a saved definition, as its health. */
+  function brokenHealth(err: AppError): { state: 'broken'; code: string; message: string; field: string | null } {
+    const code = problemCode(err)
+    const field = (err.details as { field?: unknown } | undefined)?.field
+    return {
+      state: 'broken',
+      code,
+      message: code === 'CONNECTION_INVALID' ? err.message : `${ERRORS[code].message} (${err.message})`,
+      field: typeof field === 'string' ? field : null,
+    }
+  }
+
+  /** A saved definition's problem in words that say what changed in Salesforce and what to do. */
+  function savedProblem(err: AppError): AppError {
+    const details = err.details as { reason?: unknown; field?: unknown } | undefined
+    const field = typeof details?.field === 'string' ? JSON.stringify(details.field) : 'a field'
+    const message =
+      details?.reason === 'FIELD_REMOVED'
+        ? `The field ${field} this connection uses is no longer in Salesforce (deleted, or hidden from you). Edit the connection to replace it.`
+        : details?.reason === 'FIELD_NOT_FILTERABLE'
+          ? `Salesforce no longer allows filtering on ${field}. Edit the connection to change that filter.`
+          : null
+    return message ? new AppError(err.code, message, { cause: err, details: err.details }) : err
+  }
+
+  /**
+   * Runs work on a saved connection and keeps its health: ok after success, broken with the
+   * reason when the definition no longer fits the org. When Salesforce refuses a query the
+   * cached describe said was fine, the org changed: the describe is fetched again and the
+   * definition checked against it, so the reason names the field that went.
+   */
+  async function watched<T>(target: AccessTarget, row: ConnectionRow, work: () => Promise<T>): Promise<T> {
+    try {
+      const result = await work()
+      await repo.saveHealth(
+        pool,
+        target.accountId,
+        row.id,
+        { state: 'ok', code: null, message: null, field: null },
+        row.updatedAt,
+      )
+      return result
+    } catch (err) {
+      if (!isAppError(err) || err.code !== 'CONNECTION_INVALID') throw err
+      let problem: AppError = err
+      const refused = (err.details as { reason?: unknown } | undefined)?.reason === 'QUERY_REFUSED'
+      if (refused) {
+        const state = await salesforce.state(target)
+        if (state.organizationId) {
+          await describes.invalidate(state.organizationId, row.sobject)
+          const organizationId = state.organizationId
+          const recheck = await salesforce
+            .withConnection(target, async (conn) => {
+              build(row, await describeOf(conn, organizationId, row.sobject, related(row)))
+              return null
+            })
+            .catch((e: unknown) => (isAppError(e) && e.code === 'CONNECTION_INVALID' ? e : null))
+          if (recheck) problem = recheck
+        }
+      }
+      await repo.saveHealth(pool, target.accountId, row.id, brokenHealth(problem), row.updatedAt)
+      throw savedProblem(problem)
+    }
+  }
+
+  /** Checks every saved connection against the describes (cached for an hour), recording their health. */
+  async function checkAll(target: AccessTarget, organizationId: string, rows: ConnectionRow[]): Promise<void> {
+    const sobjects = [...new Set(rows.map((r) => r.sobject))]
+    const previous = new Map((await repo.listHealth(pool, target.accountId)).map((h) => [h.connectionId, h]))
+    await salesforce.withConnection(target, async (conn) => {
+      for (const sobject of sobjects) {
+        const ofObject = rows.filter((r) => r.sobject === sobject)
+        const describe = await describeOf(conn, organizationId, sobject, ofObject.some(related))
+        for (const row of ofObject) {
+          let health: { state: 'ok' | 'broken'; code: string | null; message: string | null; field: string | null }
+          try {
+            build(row, describe)
+            health = { state: 'ok', code: null, message: null, field: null }
+          } catch (err) {
+            if (!isAppError(err) || err.code !== 'CONNECTION_INVALID') throw err
+            health = brokenHealth(err)
+          }
+          // A connection found fine by the describe keeps a "broken" Salesforce itself reported (until an edit).
+          const before = previous.get(row.id)
+          if (health.state === 'ok' && before?.state === 'broken' && before.code === 'CONNECTION_QUERY_REFUSED')
+            continue
+          await repo.saveHealth(pool, target.accountId, row.id, health, row.updatedAt)
+        }
+      }
+    })
+  }
+
+  async function readinessOf(target: AccessTarget, row: ConnectionRow, requireNonEmpty: boolean): Promise<Readiness> {
+    const notReady = (code: string, message: string): Readiness => ({
+      ready: false,
+      code,
+      message,
+      action: actionFor(code, row.id),
+    })
+    const state = await salesforce.state(target)
+    if (!state.canConnect || !state.organizationId) {
+      const denied = accessError(state)
+      return notReady(denied.code, denied.message)
+    }
+    const organizationId = state.organizationId
+    try {
+      const count = await salesforce.withConnection(target, async (conn) => {
+        const describe = await describeOf(conn, organizationId, row.sobject, related(row))
+        return watched(
+          target,
+          row,
+          async () => (await query(conn, build(row, describe, { count: true }).soql)).totalSize,
+        )
+      })
+      if (requireNonEmpty && count === 0)
+        return notReady(
+          'CONNECTION_EMPTY',
+          'The connection matches no records right now, so a send would reach nobody.',
+        )
+      return { ready: true, count }
+    } catch (err) {
+      const app = isAppError(err) ? err : translateQueryError(err)
+      if (!isAppError(app)) return notReady('SF_REQUEST_FAILED', ERRORS.SF_REQUEST_FAILED.message)
+      const code = problemCode(app)
+      return notReady(code, code === app.code ? app.message : brokenHealth(app).message)
+    }
+  }
+
+  const CAMPAIGN_ID = /^701[a-zA-Z0-9]{12}(?:[a-zA-Z0-9]{3})?$/
 
   return {
     async list(target) {
       const [rows, state] = await Promise.all([repo.listConnections(pool, target.accountId), salesforce.state(target)])
       const denied = state.canConnect ? null : accessError(state)
+      if (state.canConnect && state.organizationId && rows.length > 0) {
+        // Flag connections a change in Salesforce broke, against the (cached) describes.
+        await checkAll(target, state.organizationId, rows).catch(() => undefined)
+      }
+      const health: Record<string, ConnectionHealth> = {}
+      for (const h of await repo.listHealth(pool, target.accountId)) {
+        health[h.connectionId] = {
+          state: h.state,
+          code: h.code,
+          message: h.message,
+          field: h.field,
+          checkedAt: h.checkedAt.toISOString(),
+        }
+      }
       return {
         items: rows.map(toView),
         access: { canConnect: state.canConnect, code: denied?.code ?? null, message: denied?.message ?? null },
+        health,
       }
     },
 
@@ -346,9 +557,37 @@ export function createConnectionService(deps: {
       return toView(await find(accountId, id))
     },
 
-    async create(accountId, draft) {
-      // Always allowed: the definition is checked against the org's describe when it is next used.
-      return toView(await repo.insertConnection(pool, accountId, toInput(draft, cleanName(draft.name))))
+    async create(target, draft) {
+      // Save checks what the preview checks: against the org's describe when Salesforce can be
+      // asked, else against the describe cached for the org. With neither (no access, nothing
+      // cached) it is saved as is and checked when it is next used.
+      const input = toInput(draft, cleanName(draft.name))
+      const state = await salesforce.state(target)
+      let checked: ConnectionInput | null = null
+      if (state.canConnect && state.organizationId) {
+        const organizationId = state.organizationId
+        checked = await salesforce
+          .withConnection(target, async (conn) => {
+            const describe = await describeOf(conn, organizationId, input.sobject, related(input))
+            const normalised = canonical(input, describe)
+            build(normalised, describe)
+            return normalised
+          })
+          .catch((err: unknown) => {
+            // A definition Salesforce's describe refuses is refused; Salesforce being out of reach
+            // (or the access failing just now) does not lose the person's work: the cache decides.
+            if (isAppError(err) && err.code === 'CONNECTION_INVALID') throw err
+            return null
+          })
+      }
+      if (!checked && state.organizationId) {
+        const cached = await cachedDescribeOf(state.organizationId, input.sobject, related(input))
+        if (cached) {
+          checked = canonical(input, cached)
+          build(checked, cached)
+        }
+      }
+      return toView(await repo.insertConnection(pool, target.accountId, checked ?? input))
     },
 
     async update(target, id, patch) {
@@ -356,7 +595,7 @@ export function createConnectionService(deps: {
       const organizationId = await requireAccess(target)
       const merged = toInput({ ...current, ...patch } as ConnectionDraft, cleanName(patch.name ?? current.name))
       const checked = await salesforce.withConnection(target, async (conn) => {
-        const describe = await describeOf(conn, organizationId, merged.sobject)
+        const describe = await describeOf(conn, organizationId, merged.sobject, related(merged))
         const normalised = canonical(merged, describe)
         build(normalised, describe)
         return normalised
@@ -378,37 +617,86 @@ export function createConnectionService(deps: {
     },
 
     async test(target, id) {
-      return sample(target, await find(target.accountId, id))
+      const row = await find(target.accountId, id)
+      return watched(target, row, () => sample(target, row))
     },
 
     async preview(target, draft) {
       return sample(target, toInput(draft, draft.name?.trim() || 'Preview'))
     },
 
-    async describe(target, sobject) {
+    async describe(target, sobject, options = {}) {
       const organizationId = await requireAccess(target)
+      if (options.related) {
+        const views = await salesforce.withConnection(target, (conn) => describeOf(conn, organizationId, sobject, true))
+        return views
+      }
       // A cached describe needs no Salesforce session at all.
       return describes.get(organizationId, sobject, () =>
         salesforce.withConnection(target, (conn) => fetchDescribe(conn, sobject)),
       )
     },
 
-    async pull(target, id, format, out) {
+    async pull(target, id, format, out, options = {}) {
       const def = await find(target.accountId, id)
       const organizationId = await requireAccess(target)
       await salesforce.withConnection(target, async (conn) => {
-        const describe = await describeOf(conn, organizationId, def.sobject)
-        const { soql, columns } = build(def, describe)
+        const describe = await describeOf(conn, organizationId, def.sobject, related(def))
         // The first page is fetched before anything is sent: a refused query is still a JSON error.
         // Its totalSize is Salesforce's count, which decides between REST paging and the Bulk API.
-        const first = await query(conn, soql)
-        const formatter = recordFormatter(format, columns)
+        const { first, columns, soql } = await watched(target, def, async () => {
+          const built = build(def, describe)
+          return { first: await query(conn, built.soql), columns: built.columns, soql: built.soql }
+        })
+        const headerNames =
+          format === 'csv' && options.headers === 'labels' ? columns.map((c) => labelOf(describe, c)) : undefined
+        const formatter = recordFormatter(format, columns, headerNames)
         const head = { contentType: formatter.contentType, contentDisposition: contentDisposition(def.name, format) }
         if (bulk.threshold > 0 && !first.done && first.totalSize > bulk.threshold && bulkReadable(def, describe)) {
           const sent = await pullThroughBulk(conn, { def, describe, soql, columns, formatter, head, target, out })
           if (sent) return
         }
         await pullThroughRest(conn, { def, first, formatter, head, target, out })
+      })
+    },
+
+    async readiness(target, id, options = {}) {
+      return readinessOf(target, await find(target.accountId, id), options.requireNonEmpty === true)
+    },
+
+    async campaigns(target, { search, id }) {
+      await requireAccess(target)
+      let where = ''
+      if (id !== undefined) {
+        if (!CAMPAIGN_ID.test(id)) return []
+        where = ` WHERE Id = '${id}'`
+      } else if (search && search.trim()) {
+        where = ` WHERE Name LIKE '%${escapeSoqlString(search.trim().slice(0, 80), { like: true })}%'`
+      }
+      const soql = `SELECT Id, Name, Status, IsActive FROM Campaign${where} ORDER BY Name LIMIT 50`
+      return salesforce.withConnection(target, async (conn) => {
+        const result = await conn.query<SalesforceRecord>(soql)
+        return result.records.map((r) => ({
+          id: String(r.Id),
+          name: String(r.Name ?? ''),
+          status: typeof r.Status === 'string' ? r.Status : null,
+          isActive: typeof r.IsActive === 'boolean' ? r.IsActive : null,
+        }))
+      })
+    },
+
+    async campaignStatuses(target, campaignId) {
+      await requireAccess(target)
+      if (!CAMPAIGN_ID.test(campaignId)) throw new AppError('NOT_FOUND', 'There is no campaign with this ID.')
+      return salesforce.withConnection(target, async (conn) => {
+        const result = await conn.query<SalesforceRecord>(
+          `SELECT Label, IsDefault, HasResponded FROM CampaignMemberStatus WHERE CampaignId = '${campaignId}'`,
+        )
+        return result.records.map((r) => ({
+          label: String(r.Label ?? ''),
+          isDefault: r.IsDefault === true,
+          hasResponded: r.HasResponded === true,
+        }))
       })
     },
   }

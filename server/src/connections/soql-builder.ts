@@ -22,6 +22,8 @@ export class SoqlBuildError extends Error {
     message: string,
     /** The field concerned, as the definition spelled it, when there is one. */
     readonly field?: string,
+    /** Which rule refused it, when finer than `code`: `UNKNOWN_FIELD`, `NOT_FILTERABLE`. */
+    readonly rule?: 'UNKNOWN_FIELD' | 'NOT_FILTERABLE',
   ) {
     super(message)
   }
@@ -43,8 +45,115 @@ export const FILTER_OPERATORS = [
   'notIn',
   'isEmpty',
   'isNotEmpty',
+  'includes',
+  'excludes',
 ] as const
 export type FilterOperator = (typeof FILTER_OPERATORS)[number]
+
+const TEXT_OPERATORS: readonly FilterOperator[] = [
+  '=',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'contains',
+  'startsWith',
+  'in',
+  'notIn',
+  'isEmpty',
+  'isNotEmpty',
+]
+const ORDERED_OPERATORS: readonly FilterOperator[] = [
+  '=',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'in',
+  'notIn',
+  'isEmpty',
+  'isNotEmpty',
+]
+const DATE_OPERATORS: readonly FilterOperator[] = ['=', '!=', '<', '<=', '>', '>=', 'isEmpty', 'isNotEmpty']
+
+/**
+ * The operators each describe type accepts: the one rule the editor offers and save and
+ * preview enforce. A type that is not listed cannot be filtered on.
+ */
+export const OPERATORS_BY_TYPE: Readonly<Record<string, readonly FilterOperator[]>> = {
+  string: TEXT_OPERATORS,
+  email: TEXT_OPERATORS,
+  phone: TEXT_OPERATORS,
+  url: TEXT_OPERATORS,
+  textarea: TEXT_OPERATORS,
+  combobox: TEXT_OPERATORS,
+  encryptedstring: ['=', '!=', 'in', 'notIn', 'isEmpty', 'isNotEmpty'],
+  picklist: TEXT_OPERATORS,
+  multipicklist: ['=', '!=', 'includes', 'excludes', 'isEmpty', 'isNotEmpty'],
+  boolean: ['=', '!=', 'isEmpty', 'isNotEmpty'],
+  int: ORDERED_OPERATORS,
+  long: ORDERED_OPERATORS,
+  double: ORDERED_OPERATORS,
+  currency: ORDERED_OPERATORS,
+  percent: ORDERED_OPERATORS,
+  date: DATE_OPERATORS,
+  datetime: DATE_OPERATORS,
+  id: ['=', '!=', 'in', 'notIn', 'isEmpty', 'isNotEmpty'],
+  reference: ['=', '!=', 'in', 'notIn', 'isEmpty', 'isNotEmpty'],
+}
+
+/** Relative date literals without a number (SOQL's own spelling). */
+export const DATE_LITERALS = [
+  'YESTERDAY',
+  'TODAY',
+  'TOMORROW',
+  'LAST_WEEK',
+  'THIS_WEEK',
+  'NEXT_WEEK',
+  'LAST_MONTH',
+  'THIS_MONTH',
+  'NEXT_MONTH',
+  'LAST_90_DAYS',
+  'NEXT_90_DAYS',
+  'LAST_QUARTER',
+  'THIS_QUARTER',
+  'NEXT_QUARTER',
+  'LAST_YEAR',
+  'THIS_YEAR',
+  'NEXT_YEAR',
+] as const
+/** Relative date literals that take a number: `LAST_N_DAYS:30`. */
+export const DATE_N_LITERALS = [
+  'LAST_N_DAYS',
+  'NEXT_N_DAYS',
+  'N_DAYS_AGO',
+  'LAST_N_WEEKS',
+  'NEXT_N_WEEKS',
+  'N_WEEKS_AGO',
+  'LAST_N_MONTHS',
+  'NEXT_N_MONTHS',
+  'N_MONTHS_AGO',
+  'LAST_N_QUARTERS',
+  'NEXT_N_QUARTERS',
+  'LAST_N_YEARS',
+  'NEXT_N_YEARS',
+  'N_YEARS_AGO',
+] as const
+/** The largest n this builder sends in `LAST_N_DAYS:n` and its kind. */
+export const MAX_DATE_N = 1000
+
+/** `TODAY`, `LAST_N_DAYS:30`, … in canonical spelling when `value` is one, else null. */
+export function dateLiteral(value: unknown): string | null {
+  if (typeof value !== 'string') return null
+  const text = value.trim().toUpperCase()
+  if ((DATE_LITERALS as readonly string[]).includes(text)) return text
+  const match = /^([A-Z_]+):(\d{1,4})$/.exec(text)
+  if (!match || !(DATE_N_LITERALS as readonly string[]).includes(match[1]!)) return null
+  const n = Number(match[2])
+  return n >= 1 && n <= MAX_DATE_N ? `${match[1]}:${n}` : null
+}
 
 export const MAX_FILTERS = 50
 export const MAX_IN_VALUES = 1000
@@ -274,9 +383,52 @@ function lookupField(byName: Map<string, DescribeField>, name: unknown, sobject:
       'INVALID_FIELD',
       `${sobject} has no field ${quoteName(name)}`,
       typeof name === 'string' ? name : undefined,
+      'UNKNOWN_FIELD',
     )
   }
   return field
+}
+
+/** How an operator refusal names a type. */
+const TYPE_NAMES: Record<string, string> = {
+  boolean: 'true/false',
+  multipicklist: 'multi-select picklist',
+  picklist: 'picklist',
+  date: 'date',
+  datetime: 'date/time',
+  reference: 'lookup',
+  id: 'record ID',
+  int: 'number',
+  long: 'number',
+  double: 'number',
+  currency: 'currency',
+  percent: 'percent',
+}
+
+/** The day after a `YYYY-MM-DD` (already checked to be a calendar date), same shape. */
+function nextDay(day: string): string {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number]
+  const next = new Date(Date.UTC(y, m - 1, d + 1))
+  return `${pad(next.getUTCFullYear(), 4)}-${pad(next.getUTCMonth() + 1)}-${pad(next.getUTCDate())}`
+}
+
+/** `field <op> day` for a datetime field, as a range of UTC instants. */
+function dayRange(name: string, operator: string, day: string): SoqlFragment {
+  const start = `${day}T00:00:00Z`
+  const end = `${nextDay(day)}T00:00:00Z`
+  const forms: Record<string, string> = {
+    '=': `(${name} >= ${start} AND ${name} < ${end})`,
+    '!=': `(${name} < ${start} OR ${name} >= ${end})`,
+    '<': `${name} < ${start}`,
+    '<=': `${name} < ${end}`,
+    '>': `${name} >= ${end}`,
+    '>=': `${name} >= ${start}`,
+  }
+  const form = forms[operator]
+  if (!form) throw new SoqlBuildError('INVALID_OPERATOR', `Operator ${quoteName(operator)} needs a date and time`, name)
+  if (end > '4000-12-31')
+    throw new SoqlBuildError('INVALID_VALUE', `Filter on ${quoteName(name)} needs a date before 4000-12-31`, name)
+  return form as SoqlFragment
 }
 
 /** One user filter as a SOQL condition, checked against the describe. */
@@ -296,14 +448,59 @@ function renderCondition(filter: ConnectionFilter, byName: Map<string, DescribeF
 
   if (!(FILTER_OPERATORS as readonly string[]).includes(operator)) throw refuse('is not supported')
   if (field.filterable !== true)
-    throw new SoqlBuildError('INVALID_FIELD', `Field ${quoteName(name)} cannot be used in a filter`, name)
+    throw new SoqlBuildError(
+      'INVALID_FIELD',
+      `Field ${quoteName(name)} cannot be used in a filter (Salesforce does not allow filtering on it)`,
+      name,
+      'NOT_FILTERABLE',
+    )
+  const allowed = OPERATORS_BY_TYPE[type]
+  if (!allowed)
+    throw new SoqlBuildError(
+      'INVALID_FIELD',
+      `Field ${quoteName(name)} has a type (${quoteName(field.type)}) that cannot be filtered on`,
+      name,
+    )
+  if (!allowed.includes(operator as FilterOperator))
+    throw refuse(`does not apply to a ${TYPE_NAMES[type] ?? type} field`)
 
   if (operator === 'isEmpty') return `${name} = null` as SoqlFragment
   if (operator === 'isNotEmpty') return `${name} != null` as SoqlFragment
 
-  if (type === 'boolean' && operator !== '=' && operator !== '!=') throw refuse('does not apply to a true/false field')
-  if (type === 'multipicklist' && operator !== '=' && operator !== '!=')
-    throw refuse('does not apply to a multi-select picklist')
+  if (operator === 'includes' || operator === 'excludes') {
+    const values = typeof filter.value === 'string' ? [filter.value] : filter.value
+    if (!Array.isArray(values) || values.length === 0 || values.length > MAX_IN_VALUES) {
+      throw new SoqlBuildError(
+        'INVALID_VALUE',
+        `Filter on ${quoteName(name)} needs a list of 1 to ${MAX_IN_VALUES} values`,
+        name,
+      )
+    }
+    const list = values.map((v) => formatSoqlValue(v, type, name)).join(', ')
+    return `${name} ${operator === 'includes' ? 'INCLUDES' : 'EXCLUDES'} (${list})` as SoqlFragment
+  }
+
+  const special = filter.value as { relative?: unknown; day?: unknown } | null | undefined
+  if (typeof special === 'object' && special !== null && !Array.isArray(special)) {
+    if (type !== 'date' && type !== 'datetime')
+      throw new SoqlBuildError('INVALID_VALUE', `Filter on ${quoteName(name)} needs a single value`, name)
+    if ('relative' in special) {
+      const literal = dateLiteral(special.relative)
+      if (!literal || operator === 'in' || operator === 'notIn')
+        throw new SoqlBuildError(
+          'INVALID_VALUE',
+          `Filter on ${quoteName(name)} needs a relative date such as TODAY, THIS_MONTH or LAST_N_DAYS:30 (n from 1 to ${MAX_DATE_N})`,
+          name,
+        )
+      return `${name} ${operator} ${literal}` as SoqlFragment
+    }
+    if ('day' in special) {
+      const day = formatSoqlValue(special.day, 'date', name)
+      // A calendar day against a date-and-time field is the whole UTC day, as SOQL's date literals count days.
+      return type === 'date' ? (`${name} ${operator} ${day}` as SoqlFragment) : dayRange(name, operator, day)
+    }
+    throw new SoqlBuildError('INVALID_VALUE', `Filter on ${quoteName(name)} needs {relative} or {day}`, name)
+  }
 
   if (operator === 'contains' || operator === 'startsWith') {
     if (!LIKE_TYPES.has(type)) throw refuse('only applies to text fields')
