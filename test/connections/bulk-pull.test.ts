@@ -129,6 +129,30 @@ describe('pulls above the threshold go through the Bulk API 2.0 query', () => {
     }
   })
 
+  it('fields of related records, and CSV headers as labels, read the same as through REST', async () => {
+    const [bulkId, restId] = await both({
+      name: 'With accounts',
+      fields: ['Email', 'Account.Name', 'Account.Annual_Spend__c', 'Owner.Name', 'RecordType.DeveloperName'],
+      excludeOptedOut: false,
+    })
+    for (const query of ['format=ndjson', 'format=csv&headers=labels']) {
+      t.sim.control.resetCounters()
+      const viaBulk = await t.app.inject({ url: `/api/connections/${bulkId}/records?${query}`, headers: bearer(token) })
+      expect(viaBulk.statusCode).toBe(200)
+      expect(counters().bulk.jobsCreated).toBe(1)
+      const viaRest = await rest.app.inject({
+        url: `/api/connections/${restId}/records?${query}`,
+        headers: bearer(restToken),
+      })
+      expect(viaBulk.body).toBe(viaRest.body)
+    }
+    const rows = ndjsonRows(
+      (await t.app.inject({ url: `/api/connections/${bulkId}/records?format=ndjson`, headers: bearer(token) })).body,
+    )
+    expect(rows.some((r) => typeof r['Account.Name'] === 'string')).toBe(true)
+    expect(rows.some((r) => typeof r['Account.Annual_Spend__c'] === 'number')).toBe(true)
+  })
+
   it('filters, opted-out exclusion and the suppression list give the same rows as REST', async () => {
     const contacts = t.sim.control.records('Contact', { limit: 40 })
     const emails = contacts.map((c) => c.Email as string).filter(Boolean)

@@ -138,6 +138,8 @@ export async function readResultsPage(
   },
 ): Promise<{ next: string | null; stopped: boolean }> {
   if (!JOB_ID.test(id)) throw failure('BULK_JOB_INVALID', 'Not a query job ID')
+  // Aborting is what closes the connection to Salesforce at once; cancelling the body alone may leave it open.
+  const abort = new AbortController()
   const fetchPage = async (): Promise<Response> => {
     // Checked at every page: a refreshed session may have moved the instance.
     if (!isAllowedInstanceUrl(conn.instanceUrl, opts.extraHosts)) throw new AppError('SF_UNTRUSTED_URL')
@@ -147,6 +149,7 @@ export async function readResultsPage(
     return fetch(url, {
       headers: { authorization: `Bearer ${conn.accessToken}`, accept: 'text/csv' },
       redirect: 'error',
+      signal: abort.signal,
     })
   }
   let res = await fetchPage()
@@ -161,7 +164,7 @@ export async function readResultsPage(
   let next: string | null = null
   if (header && header !== 'null') {
     if (!LOCATOR.test(header)) {
-      await res.body.cancel()
+      abort.abort()
       throw failure('BULK_JOB_INVALID', 'Salesforce answered a results locator that is not one')
     }
     next = header
@@ -174,11 +177,13 @@ export async function readResultsPage(
       if (done) break
       const text = decoder.decode(value, { stream: true })
       if (text.length > 0 && !(await opts.onText(text))) {
-        await reader.cancel()
+        abort.abort()
+        await reader.cancel().catch(() => {})
         return { next, stopped: true }
       }
     }
   } catch (err) {
+    abort.abort()
     await reader.cancel().catch(() => {})
     throw err
   }
