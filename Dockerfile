@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # SF Link production image. Build: docker build -t sf-link .   Run: see docker-compose.yml
-# and the README's Deployment section. The runtime stage holds only compiled JavaScript, the built UI, the
+# and docs/deployment.md. The runtime stage holds only compiled JavaScript, the built UI, the
 # SQL migrations and production dependencies: no tsx, no vite, no TypeScript sources.
 
 FROM node:24-slim AS build

@@ -1,6 +1,8 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 import globals from 'globals'
+import { importX } from 'eslint-plugin-import-x'
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript'
 
 export default tseslint.config(
   {
@@ -29,6 +31,18 @@ export default tseslint.config(
         { object: 'process', property: 'env', message: 'Read configuration through server/src/config.ts only.' },
       ],
     },
+  },
+  {
+    // No import cycles anywhere (server, UI, simulator, tests, benchmarks): a shared piece
+    // belongs in the folder that owns it, not in whichever module imported it first.
+    files: ['**/*.{ts,tsx,js,mjs}'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.tsx', '.js', '.mjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
     // Config is the one place that reads the environment; scripts and tests pass it in.

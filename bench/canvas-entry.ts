@@ -3,7 +3,7 @@
  * parses the form and verifies the signed request (the floor no entry can beat).
  *
  * The app listens on 127.0.0.1 on a real Postgres; autocannon runs in a worker thread and
- * rotates ~4.5 KB signed requests (the size of the real one in ../shared/conformance) from
+ * rotates ~4.5 KB signed requests (the size of the real one in test/fixtures/conformance) from
  * 500 simulator users in two orgs, half of them already linked: both the linked path
  * (touch link, save canvas tokens, issue session, audit) and the first-visit path (pending
  * session, encrypted tokens, audit) run. The bare route is on a separate minimal Fastify
@@ -21,7 +21,7 @@ import { verifySignedRequest } from '../server/src/canvas/signed-request.js'
 import { CANVAS_BODY_LIMIT } from '../server/src/canvas/routes.js'
 import { isSalesforceHost } from '../server/src/salesforce/hosts.js'
 import { buildSignedRequest } from '@sf-link/simulator'
-import { createSimApp } from '../test/helpers/simulator-app.js'
+import { startBenchApp } from './lib/runtime.js'
 import { createBenchDatabase } from './lib/database.js'
 import { addressFor, canvasForm, linkThroughCanvas, mapConcurrent } from './lib/accounts.js'
 import { describeCpu } from './lib/cpu.js'
@@ -151,7 +151,7 @@ export async function runCanvasEntryBenchmark(
   const rateSeconds = options.rateSeconds ?? 10
 
   const db = await createBenchDatabase(ctx.database)
-  const t = await createSimApp({
+  const t = await startBenchApp({
     db,
     sim: {
       orgs: [

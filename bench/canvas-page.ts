@@ -19,7 +19,8 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import formbody from '@fastify/formbody'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { registerSecurityHeaders } from '../server/src/http/security-headers.js'
-import { createSimApp, linkedAccount } from '../test/helpers/simulator-app.js'
+import { startBenchApp } from './lib/runtime.js'
+import { linkedAccount } from './lib/accounts.js'
 import { createBenchDatabase } from './lib/database.js'
 import { formatNumber, type BenchContext, type BenchmarkResult } from './lib/report.js'
 
@@ -178,7 +179,7 @@ export async function runCanvasPageBenchmark(
   const runs = options.runs ?? 7
   const network = options.network ?? DEFAULT_NETWORK
   const db = await createBenchDatabase(ctx.database)
-  const t = await createSimApp({
+  const t = await startBenchApp({
     db,
     sim: { data: { contacts: 5, leads: 0, campaigns: 0 } },
     // The host page is the simulator's: let it frame the app, as Salesforce origins are.

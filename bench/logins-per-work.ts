@@ -11,7 +11,7 @@
  * counts the logins. Three rounds, the worst reported: a race that shows one run in three is
  * still a defect.
  */
-import { createSimApp } from '../test/helpers/simulator-app.js'
+import { startBenchApp } from './lib/runtime.js'
 import { createBenchDatabase } from './lib/database.js'
 import { addressFor, linkThroughCanvas } from './lib/accounts.js'
 import { formatNumber, type BenchContext, type BenchmarkResult } from './lib/report.js'
@@ -40,7 +40,7 @@ interface Round {
   duplicates(lifetimes: number): number
 }
 
-type SimApp = Awaited<ReturnType<typeof createSimApp>>
+type SimApp = Awaited<ReturnType<typeof startBenchApp>>
 
 /** One round: every session dies, then `operations` spread over the links by `callers` concurrent callers. */
 async function round(
@@ -140,7 +140,7 @@ export async function runLoginsPerWorkBenchmark(
   const repeats = options.repeats ?? 3
 
   const db = await createBenchDatabase(ctx.database)
-  const t = await createSimApp({
+  const t = await startBenchApp({
     db,
     sim: {
       // No refresh token in signed requests: the stored password + token is the only way in.

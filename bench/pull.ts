@@ -19,11 +19,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { buildApp } from '../server/src/app.js'
-import { createServices } from '../server/src/services.js'
 import { DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET } from '@sf-link/simulator'
-import { testConfig } from '../test/helpers/config.js'
+import type { Config } from '../server/src/config.js'
 import { createBenchDatabase, resolveDatabaseTarget, type DatabaseTarget } from './lib/database.js'
+import { startBenchRuntime } from './lib/runtime.js'
 import type { BenchmarkResult } from './lib/report.js'
 
 export interface PullBenchmarkOptions {
@@ -177,7 +176,7 @@ export async function runPullBenchmarkFigures(
 
   const sim = await startSimulatorProcess()
   let db: Awaited<ReturnType<typeof createBenchDatabase>> | null = null
-  const apps: Array<Awaited<ReturnType<typeof buildApp>>> = []
+  const runtimes: Array<Awaited<ReturnType<typeof startBenchRuntime>>> = []
   try {
     log(`pull: seeding ${records} contacts in the simulator`)
     await sim.control('POST', '/_sim/seed', {
@@ -187,32 +186,19 @@ export async function runPullBenchmarkFigures(
       optedOutFraction: 0,
     })
     db = await createBenchDatabase(target)
-    const base = testConfig()
-    const config = {
-      ...base,
-      salesforce: {
-        ...base.salesforce,
-        loginUrl: sim.url,
-        consumerKey: DEFAULT_CONSUMER_KEY,
-        consumerSecrets: [DEFAULT_CONSUMER_SECRET],
-        extraHosts: [new URL(sim.url).host],
-      },
+    const salesforce = { url: sim.url, consumerKey: DEFAULT_CONSUMER_KEY, consumerSecret: DEFAULT_CONSUMER_SECRET }
+    // The same app twice on one database and keys: as configured by default (bulk above the threshold), and with bulk off.
+    const listen = async (adjust: (c: Config) => Config): Promise<string> => {
+      const runtime = await startBenchRuntime(db!, salesforce, adjust)
+      runtimes.push(runtime)
+      await runtime.app.listen({ host: '127.0.0.1', port: 0 })
+      return `http://127.0.0.1:${(runtime.app.server.address() as AddressInfo).port}`
     }
-    // The same app twice on one database: as configured by default (bulk above the threshold), and with bulk off.
-    const listen = async (pullBulkThreshold: number): Promise<string> => {
-      const c = { ...config, pullBulkThreshold }
-      const app = await buildApp({
-        config: c,
-        pool: db!.pool,
-        services: createServices({ config: c, pool: db!.pool, jobs: null }),
-      })
-      apps.push(app)
-      await app.listen({ host: '127.0.0.1', port: 0 })
-      return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
-    }
-    const bulkUrl = await listen(config.pullBulkThreshold)
-    const restUrl = await listen(0)
-    const app = apps[0]!
+    const bulkUrl = await listen((c) => c)
+    const first = runtimes[0]!.config
+    const restUrl = await listen(() => ({ ...first, pullBulkThreshold: 0 }) as Config)
+    const config = first
+    const app = runtimes[0]!.app
 
     // Enter through the canvas as the first simulator user and create the account: a canvas session.
     const [user] = await sim.control<Array<{ id: string }>>('GET', '/_sim/users')
@@ -282,7 +268,7 @@ export async function runPullBenchmarkFigures(
     }
     return { bulk, rest, small, smallStayedOnRest, threshold: config.pullBulkThreshold }
   } finally {
-    for (const app of apps) await app.close()
+    for (const runtime of runtimes) await runtime.close()
     await db?.close()
     await sim.close()
   }

@@ -17,7 +17,7 @@ import { runCanvasPageBenchmark } from './canvas-page.js'
 import { runLoginsPerWorkBenchmark } from './logins-per-work.js'
 import { runPullBenchmark } from './pull.js'
 import { resolveDatabaseTarget } from './lib/database.js'
-import { loadOptional, mapUnsubscribeResult, unavailable } from './lib/external.js'
+import { runUnsubscribeBenchmark, unsubscribeRows } from './unsubscribe-push.js'
 import { cpuShare, cpuSnapshot, describeCpu, type CpuShare } from './lib/cpu.js'
 import {
   describeMachine,
@@ -37,14 +37,7 @@ const entries: Entry[] = [
   { id: 'canvas-entry', run: (ctx) => runCanvasEntryBenchmark(ctx) },
   { id: 'canvas-page', run: (ctx) => runCanvasPageBenchmark(ctx) },
   { id: 'logins-per-work', run: (ctx) => runLoginsPerWorkBenchmark(ctx) },
-  {
-    id: 'unsubscribe-push',
-    async run(ctx) {
-      const loaded = await loadOptional('unsubscribe-push.ts', 'runUnsubscribeBenchmark')
-      if (!loaded.ok) return [unavailable('unsubscribe-push', loaded.reason)]
-      return mapUnsubscribeResult(await loaded.fn(ctx))
-    },
-  },
+  { id: 'unsubscribe-push', run: async (ctx) => unsubscribeRows(await runUnsubscribeBenchmark(ctx)) },
   { id: 'pull', run: (ctx) => runPullBenchmark(ctx) },
 ]
 
@@ -90,11 +83,6 @@ async function main(): Promise<number> {
   const log = (message: string) => process.stderr.write(`[bench] ${message}\n`)
   exposeGc()
   const database = await resolveDatabaseTarget()
-  // Modules that build their database with test/helpers (createTestDatabase reads
-  // DATABASE_URL) then use the same Postgres as the others instead of the embedded one.
-  // With no server reachable, they fall back to the embedded one too.
-  if (database.baseUrl) process.env.DATABASE_URL = database.baseUrl
-  else delete process.env.DATABASE_URL
   const machine = describeMachine(database)
   log(`${machineLine(machine)}`)
   log(`database: ${database.note}`)

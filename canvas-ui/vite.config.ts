@@ -26,7 +26,7 @@ const proxied = ['^/api/', '^/canvas(/|$)', '^/oauth/', '^/demo\\.json$', '^/hea
  * The SLDS stylesheet is ~890 kB; the UI uses a small part of it. PurgeCSS keeps the rules
  * whose classes, ids, tags and attributes appear in the UI's sources (the page and every
  * .ts/.tsx file), so components write SLDS class names out in full, never as
- * `slds-alert_${tone}` (test/canvas-page/build-output.test.ts checks both). Only the SLDS file is
+ * `slds-alert_${tone}` (test/canvas/build-output.test.ts checks both). Only the SLDS file is
  * purged: src/styles.css is ours and small.
  *
  * Custom properties all stay: PurgeCSS's `variables` option misses those read only inside

@@ -4,12 +4,19 @@
  * address: signup is rate-limited per IP, and the setup is not what is being measured.
  */
 import type { FastifyInstance } from 'fastify'
-import { bootstrapOf } from '../../test/helpers/canvas.js'
+import type { SalesforceSimulator } from '@sf-link/simulator'
 
 export const FORM = 'application/x-www-form-urlencoded'
 
 export function canvasForm(signedRequest: string): string {
   return `signed_request=${encodeURIComponent(signedRequest)}`
+}
+
+/** The JSON the canvas page carries for the UI (the page's `canvas-bootstrap` script). */
+export function bootstrapOf(html: string): any {
+  const m = /<script type="application\/json" id="canvas-bootstrap">([\s\S]*?)<\/script>/.exec(html)
+  if (!m) throw new Error('no canvas bootstrap in page')
+  return JSON.parse(m[1]!)
 }
 
 /** A distinct private address per index (10.x.y.z), for per-IP rate limits during setup. */
@@ -65,4 +72,34 @@ export async function mapConcurrent<T, R>(
   })
   await Promise.all(workers)
   return out
+}
+
+/**
+ * First visit inside Salesforce as `user`, account creation, then a standalone login:
+ * the canvas and standalone bearer tokens of the same account.
+ */
+export async function linkedAccount(
+  app: FastifyInstance,
+  sim: SalesforceSimulator,
+  user: string,
+  email: string,
+): Promise<{ canvasToken: string; standaloneToken: string }> {
+  const entry = await app.inject({
+    method: 'POST',
+    url: '/canvas',
+    headers: { 'content-type': FORM },
+    payload: canvasForm(sim.control.signedRequest(user)),
+  })
+  if (entry.statusCode !== 200) throw new Error(`canvas entry answered ${entry.statusCode}`)
+  const password = 'a long benchmark password'
+  const signup = await app.inject({
+    method: 'POST',
+    url: '/api/auth/signup',
+    headers: { authorization: `Bearer ${bootstrapOf(entry.body).token}` },
+    payload: { email, password },
+  })
+  if (signup.statusCode !== 201) throw new Error(`signup answered ${signup.statusCode}: ${signup.body.slice(0, 200)}`)
+  const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password } })
+  if (login.statusCode !== 200) throw new Error(`login answered ${login.statusCode}`)
+  return { canvasToken: signup.json().token, standaloneToken: login.json().token }
 }

@@ -6,27 +6,34 @@
 //    state-changing request.
 // Every non-2xx answer becomes an ApiError carrying the server's stable `code`.
 import type {
-  ApiKey,
-  Campaign,
-  CampaignMemberStatus,
+  ApiKeyList,
+  CampaignList,
+  CampaignMemberStatusList,
+  CampaignQuery,
   Readiness,
+  ReadinessBody,
   Connection,
   ConnectionInput,
   ConnectionList,
-  Credential,
   CredentialsInput,
   CredentialsPatch,
+  CsvHeaders,
   DemoInfo,
   Describe,
+  LoginBody,
   Me,
   NewApiKey,
   NotificationKind,
   NotificationPreview,
   NotificationSettings,
+  OAuthTicket,
   PreviewResult,
+  RecordFormat,
   SalesforceLink,
   SessionToken,
-  Suppression,
+  SignupBody,
+  SuppressionPage,
+  SyncQueued,
   UnsubscribeResult,
   UnsubscribeStatus,
 } from './types.js'
@@ -195,12 +202,12 @@ export function createApiClient(options: ApiClientOptions) {
 
     // Accounts
     me: (signal?: AbortSignal) => get<Me>('/api/me', signal),
-    login: async (body: { email: string; password: string }) => {
+    login: async (body: LoginBody) => {
       const session = await request<SessionToken>('POST', '/api/auth/login', { body, csrf: false })
       csrfToken = null // the cookie session changed: its CSRF token did too
       return session
     },
-    signup: async (body: { email: string; password: string; name?: string }) => {
+    signup: async (body: SignupBody) => {
       const session = await request<SessionToken>('POST', '/api/auth/signup', { body, csrf: false })
       csrfToken = null
       return session
@@ -216,18 +223,18 @@ export function createApiClient(options: ApiClientOptions) {
     // Salesforce link and credentials
     link: (signal?: AbortSignal) => get<SalesforceLink>('/api/salesforce/link', signal),
     saveCredentials: (body: CredentialsInput) =>
-      request<{ credential: Credential }>('PUT', '/api/salesforce/credentials', { body }),
+      request<SalesforceLink>('PUT', '/api/salesforce/credentials', { body }),
     updateCredentials: (body: CredentialsPatch) =>
-      request<{ credential: Credential }>('PATCH', '/api/salesforce/credentials', { body }),
+      request<SalesforceLink>('PATCH', '/api/salesforce/credentials', { body }),
     forgetCredentials: () => request<void>('DELETE', '/api/salesforce/credentials'),
-    oauthTicket: () => post<{ url: string }>('/api/salesforce/oauth/ticket'),
+    oauthTicket: () => post<OAuthTicket>('/api/salesforce/oauth/ticket'),
     describe: (sobject: string, signal?: AbortSignal) =>
       get<Describe>(`/api/salesforce/describe/${id(sobject)}?related=true`, signal),
-    campaigns: (query: { search?: string; id?: string }, signal?: AbortSignal) =>
-      get<{ items: Campaign[] }>(`/api/salesforce/campaigns?${new URLSearchParams(query).toString()}`, signal),
+    campaigns: (query: CampaignQuery, signal?: AbortSignal) =>
+      get<CampaignList>(`/api/salesforce/campaigns?${new URLSearchParams(query).toString()}`, signal),
     campaignStatuses: (campaignId: string, signal?: AbortSignal) =>
-      get<{ items: CampaignMemberStatus[] }>(`/api/salesforce/campaigns/${id(campaignId)}/statuses`, signal),
-    readiness: (connectionId: string, body: { requireNonEmpty?: boolean } = {}, signal?: AbortSignal) =>
+      get<CampaignMemberStatusList>(`/api/salesforce/campaigns/${id(campaignId)}/statuses`, signal),
+    readiness: (connectionId: string, body: ReadinessBody = {}, signal?: AbortSignal) =>
       post<Readiness>(`/api/connections/${id(connectionId)}/readiness`, body, signal),
 
     // Notification emails
@@ -253,9 +260,9 @@ export function createApiClient(options: ApiClientOptions) {
     /** Pulls all records with this page's credentials and saves them as a file (both contexts: no navigation needed). */
     downloadRecords: async (
       connectionId: string,
-      format: 'csv' | 'ndjson',
+      format: RecordFormat,
       fileName: string,
-      headers: 'api' | 'labels' = 'api',
+      headers: CsvHeaders = 'api',
     ) => {
       const path = `/api/connections/${id(connectionId)}/records?format=${format}${format === 'csv' && headers === 'labels' ? '&headers=labels' : ''}`
       try {
@@ -272,12 +279,12 @@ export function createApiClient(options: ApiClientOptions) {
     // Unsubscribes and suppressions
     unsubscribeStatus: (signal?: AbortSignal) => get<UnsubscribeStatus>('/api/unsubscribes/status', signal),
     addUnsubscribes: (emails: string[]) => post<UnsubscribeResult>('/api/unsubscribes', { emails }),
-    syncNow: () => post<{ queued: boolean }>('/api/unsubscribes/sync'),
+    syncNow: () => post<SyncQueued>('/api/unsubscribes/sync'),
     suppressions: (limit: number, offset: number, signal?: AbortSignal) =>
-      get<{ items: Suppression[]; total: number }>(`/api/suppressions?limit=${limit}&offset=${offset}`, signal),
+      get<SuppressionPage>(`/api/suppressions?limit=${limit}&offset=${offset}`, signal),
 
     // API keys
-    apiKeys: (signal?: AbortSignal) => get<{ items: ApiKey[] }>('/api/api-keys', signal),
+    apiKeys: (signal?: AbortSignal) => get<ApiKeyList>('/api/api-keys', signal),
     /** `password`: the account's SF Link password, checked again before a key is made (step-up). */
     createApiKey: (name: string, password: string) => post<NewApiKey>('/api/api-keys', { name, password }),
     revokeApiKey: (keyId: string) => request<void>('DELETE', `/api/api-keys/${id(keyId)}`),
@@ -295,10 +302,12 @@ export async function fetchDemoInfo(
     if (!res.ok) return null
     const body = (await res.json()) as Partial<DemoInfo>
     if (typeof body.simulatorUrl !== 'string') return null
+    const simulatorUrl = body.simulatorUrl.replace(/\/+$/, '')
     return {
-      simulatorUrl: body.simulatorUrl.replace(/\/+$/, ''),
+      simulatorUrl,
+      canvasHostUrl: typeof body.canvasHostUrl === 'string' ? body.canvasHostUrl : `${simulatorUrl}/canvas-host`,
       users: Array.isArray(body.users) ? body.users : [],
-      mailUrl: typeof body.mailUrl === 'string' ? body.mailUrl : null,
+      mailUrl: typeof body.mailUrl === 'string' ? body.mailUrl : undefined,
     }
   } catch {
     return null
@@ -326,7 +335,7 @@ export async function renewCanvasSession(
   if (typeof body.token !== 'string' || typeof body.expiresAt !== 'string') {
     throw new ApiError('BAD_RESPONSE', 'SF Link answered the session renewal without a token.', res.status)
   }
-  return { token: body.token, expiresAt: body.expiresAt }
+  return { token: body.token, expiresAt: body.expiresAt, linked: body.linked === true }
 }
 
 async function peekCode(res: Response): Promise<string> {

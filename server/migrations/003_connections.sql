@@ -1,7 +1,7 @@
 -- Up Migration
--- A database connection: a saved, named live query of the linked org (SPEC §2). The
+-- A database connection: a saved, named live query of the linked org (docs/spec.md §2). The
 -- definition is kept structured (never as SOQL): SOQL is built from it at use time by
--- server/src/connections/soql-builder.ts, against the object's describe.
+-- server/src/salesforce/soql.ts, against the object's describe.
 CREATE TABLE connections (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   account_id uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,

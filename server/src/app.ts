@@ -12,7 +12,7 @@ import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import fastifyStatic from '@fastify/static'
-import type { Config } from './config.js'
+import type { Config, ResolvedConfig } from './config.js'
 import type { Pool } from './db/pool.js'
 import { registerErrorHandler } from './http/error-handler.js'
 import { registerSecurityHeaders } from './http/security-headers.js'
@@ -20,23 +20,14 @@ import { registerBodyParsers } from './http/body-parsing.js'
 import { registerOriginCheck } from './http/origin-check.js'
 import { registerControlCharacterCheck } from './http/control-characters.js'
 import { healthRoutes } from './health/routes.js'
-import { ErrorSchema } from './http/schemas.js'
+import { ErrorSchema } from './contract/index.js'
 import { createServices, type Services } from './services.js'
 import { registerRoutes } from './routes.js'
 import { postgresRateLimitStore } from './rate-limits/store.js'
-import type { CaughtMail } from './demo/mail-catcher.js'
-
-export interface DemoInfo {
-  simulatorUrl: string
-  /** The demo mail catcher (server/src/demo/mail-catcher.ts), when it runs. */
-  mail?: { list(): CaughtMail[] } | null
-  users(): Promise<
-    Array<{ id: string; organizationId: string; username: string; password: string; securityToken: string }>
-  >
-}
+import type { DemoInfo } from './demo/info.js'
 
 export interface AppDeps {
-  config: Config
+  config: ResolvedConfig
   pool: Pool
   logger?: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance']
   demo?: DemoInfo | null
@@ -63,7 +54,7 @@ export function defaultUiDir(): string {
 declare module 'fastify' {
   interface FastifyInstance {
     services: Services
-    config: Config
+    config: ResolvedConfig
   }
 }
 
@@ -106,13 +97,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerBodyParsers(app)
   registerControlCharacterCheck(app)
-  await app.register(cookie, { secret: config.sessionSecret ?? undefined })
+  await app.register(cookie, { secret: config.sessionSecret })
   // Counted in Postgres: every instance behind the load balancer shares one count.
   await app.register(rateLimit, { global: false, store: postgresRateLimitStore(services.rateLimits) })
   app.addSchema(ErrorSchema)
 
   await app.register(swagger, {
     openapi: {
+      // 3.1: its schemas are JSON Schema, so /docs shows the route schemas (server/src/contract/)
+      // exactly as they validate and serialize (3.0 would rewrite every null union as `nullable`).
+      openapi: '3.1.0',
       info: {
         title: 'SF Link API',
         version: '0.1.0',

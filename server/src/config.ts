@@ -1,5 +1,5 @@
 /**
- * Configuration, validated once at start (SPEC §7). This is the only module that reads
+ * Configuration, validated once at start (docs/spec.md §7). This is the only module that reads
  * the environment; everything else receives a typed `Config`.
  */
 import net from 'node:net'
@@ -54,6 +54,13 @@ export interface Config {
   /** Accepted but unsafe settings, for the server to log at start. */
   warnings: string[]
 }
+
+/**
+ * The configuration once its secrets are known: what the runtime (runtime.ts) hands to the
+ * services and the app. Production demands both in the environment; demo and development
+ * fill them in from ./data/dev-keys.json (crypto/dev-keys.ts).
+ */
+export type ResolvedConfig = Config & { encryptionKeys: EncryptionKey[]; sessionSecret: string }
 
 export interface NotificationsConfig {
   /** False when NOTIFICATIONS=off, or outside production and demo mode when no SMTP_URL is set. */

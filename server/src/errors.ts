@@ -78,7 +78,7 @@ export const ERRORS = {
     message: 'Your SF Link account is already linked to another user of this Salesforce org.',
   },
 
-  // Salesforce (SPEC §5)
+  // Salesforce (docs/spec.md §5)
   SF_INVALID_LOGIN: {
     status: 422,
     retry: 'never',

@@ -1,8 +1,8 @@
 /** Registers every domain's routes. Each domain's `routes.ts` stays thin and calls its service. */
 import type { FastifyInstance } from 'fastify'
-import type { Config } from './config.js'
+import type { ResolvedConfig } from './config.js'
 import type { Services } from './services.js'
-import type { DemoInfo } from './app.js'
+import type { DemoInfo } from './demo/info.js'
 import { demoRoutes } from './demo/routes.js'
 import { registerAuth } from './http/auth.js'
 import { accountRoutes } from './accounts/routes.js'
@@ -17,19 +17,19 @@ import { notificationRoutes } from './notifications/routes.js'
 
 export async function registerRoutes(
   app: FastifyInstance,
-  opts: { config: Config; services: Services; demo: DemoInfo | null; uiDir: string },
+  opts: { config: ResolvedConfig; services: Services; demo: DemoInfo | null; uiDir: string },
 ): Promise<void> {
   const { config, services } = opts
   registerAuth(app, {
     pool: services.pool,
     sessions: services.sessions,
-    secret: config.sessionSecret!,
+    secret: config.sessionSecret,
     apiKeys: () => services.apiKeys,
   })
   await app.register(canvasRoutes, { canvas: services.canvas, renderPage: createCanvasPageRenderer(opts.uiDir) })
   await app.register(accountRoutes, {
     accounts: services.accounts,
-    secret: config.sessionSecret!,
+    secret: config.sessionSecret,
     secureCookies: config.publicUrl.startsWith('https:'),
   })
   await app.register(linkRoutes, { links: services.links })

@@ -2,14 +2,14 @@
  * Creates every service once, with its dependencies passed explicitly. Route plugins
  * and the worker receive this object; nothing else holds module-level state.
  */
-import type { Config } from './config.js'
+import type { ResolvedConfig } from './config.js'
 import type { Pool } from './db/pool.js'
 import { createSecretBox, type SecretBox } from './crypto/secret-box.js'
 import { createSecretStore, type SecretStore } from './crypto/secret-store.js'
 import { createAuditLog, type AuditLog } from './audit/audit-log.js'
-import { createSessionService, type SessionService } from './accounts/session-service.js'
+import { createSessionService, type SessionService } from './http/session-service.js'
 import { createAccountService, type AccountService } from './accounts/service.js'
-import { createCredentialStore, type CredentialStore } from './salesforce/credential-store.js'
+import { createCredentialStore, type CredentialStore } from './links/credential-store.js'
 import { createLinkService, type LinkService } from './links/service.js'
 import { createCanvasService, type CanvasService } from './canvas/service.js'
 import { createSalesforceAccess, type SalesforceAccessInternals } from './salesforce/access.js'
@@ -23,13 +23,10 @@ import { createMailer, type Mailer } from './notifications/mailer.js'
 import { createUnsubscribeTokens } from './notifications/unsubscribe-token.js'
 import { checkAccessToken } from './salesforce/strategies.js'
 import { isAllowedInstanceUrl } from './salesforce/hosts.js'
-
-export interface JobSender {
-  send(queue: string, data: object, options?: { singletonKey?: string; startAfter?: number }): Promise<string | null>
-}
+import type { JobSender } from './jobs/sender.js'
 
 export interface Services {
-  config: Config
+  config: ResolvedConfig
   pool: Pool
   box: SecretBox
   secrets: SecretStore
@@ -50,7 +47,7 @@ export interface Services {
 }
 
 export interface ServiceDeps {
-  config: Config
+  config: ResolvedConfig
   pool: Pool
   jobs?: JobSender | null
   /** How notification emails leave (default: SMTP per config; null sends none). */
@@ -64,9 +61,6 @@ const CANVAS_TOKEN_TTL_SECONDS = 60 * 60
 
 export function createServices(deps: ServiceDeps): Services {
   const { config, pool } = deps
-  if (!config.encryptionKeys || !config.sessionSecret) {
-    throw new Error('encryption keys and session secret must be resolved before building the app')
-  }
   const rateLimits = createRateLimits({ db: pool })
   const box = createSecretBox(config.encryptionKeys)
   const secrets = createSecretStore(box)
@@ -102,7 +96,6 @@ export function createServices(deps: ServiceDeps): Services {
     secrets,
     audit,
     canvasTokenTtlSeconds: CANVAS_TOKEN_TTL_SECONDS,
-    box,
   })
   const salesforce = createSalesforceAccess({ config, pool, links, credentials, audit })
   const salesforceCredentials = createCredentialsService({

@@ -1,4 +1,4 @@
-// A faithful local Salesforce for tests, benchmarks and demo mode (SPEC §8).
+// A faithful local Salesforce for tests, benchmarks and demo mode (docs/spec.md §8).
 // See README.md in this folder for the options and the control API.
 import type { SimulatorContext } from './context.js'
 import { createControl, createOrgIn, createUserIn, type SimulatorControl } from './control.js'

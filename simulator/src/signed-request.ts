@@ -1,5 +1,5 @@
 // Canvas signed requests exactly as Salesforce builds them (field names and value shapes
-// follow a real one, ../../../shared/conformance/canvas/real-signed-request-1.json).
+// follow a real one, test/fixtures/conformance/canvas/real-signed-request-1.json).
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { to15 } from './ids.js'
 import type { ConnectedApp, Org, User } from './state.js'

@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core'
 import { launchBrowser, screenshot, startLiveApp, type LiveApp } from '../helpers/live.js'
 
 /**
- * Issue 6 and journeys 4 and 6 as a person does them: build a connection inside Salesforce,
+ * docs/spec.md §2 and §1 journeys 4 and 6 as a person does them: build a connection inside Salesforce,
  * then use SF Link on its own, first without a Salesforce credential, then with one.
  */
 describe('database connections in a real browser', () => {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../helpers/app.js'
 import { createSimApp, linkedAccount, simulatorConfig, type SimApp } from '../helpers/simulator-app.js'
-import { bearer, createConnection, ndjsonRows, parseCsv, pull } from './setup.js'
+import { bearer, createConnection, ndjsonRows, parseCsv, pull } from '../helpers/connections.js'
 
 /**
  * Big pulls through the Bulk API 2.0 query: the app on the simulator with a low threshold (bulk),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSimApp, linkedAccount, type SimApp } from '../helpers/simulator-app.js'
-import { bearer, createConnection, definition } from './setup.js'
+import { bearer, createConnection, definition } from '../helpers/connections.js'
 
 describe('connections: create, read, edit, copy, delete, scoped to the account', () => {
   let t: SimApp

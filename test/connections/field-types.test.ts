@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { authorizeWithForms } from '@sf-link/simulator/testing'
 import { createSimApp, linkedAccount, type SimApp } from '../helpers/simulator-app.js'
-import { bearer, createConnection, definition, parseCsv, pull } from './setup.js'
+import { bearer, createConnection, definition, parseCsv, pull } from '../helpers/connections.js'
 
 type SimRecord = Record<string, any>
 const DAY = 24 * 60 * 60 * 1000

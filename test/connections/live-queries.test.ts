@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSimApp, linkedAccount, type SimApp } from '../helpers/simulator-app.js'
-import { bearer, createConnection, ndjsonRows, parseCsv, pull } from './setup.js'
+import { bearer, createConnection, ndjsonRows, parseCsv, pull } from '../helpers/connections.js'
 
 type SimRecord = Record<string, any>
 

@@ -2,7 +2,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSimApp, linkedAccount, type SimApp } from '../helpers/simulator-app.js'
-import { createConnection } from './setup.js'
+import { createConnection } from '../helpers/connections.js'
 
 const RECORDS = 60_000
 const PAGE = 2_000

@@ -89,7 +89,7 @@ describe('.env.example', () => {
     'UNSUBSCRIBE_PULL_INTERVAL_MINUTES',
   ]
 
-  it('lists every configuration variable of SPEC §7 and every one config.ts reads', () => {
+  it('lists every configuration variable of docs/spec.md §7 and every one config.ts reads', () => {
     const listed = envExample()
     for (const name of SPEC_VARIABLES) expect(listed.has(name), name).toBe(true)
     // env.NAME, env['NAME'] and helpers called as intVar(env, 'NAME', …)

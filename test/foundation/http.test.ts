@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../helpers/app.js'
-import { buildApp } from '../../server/src/app.js'
+import pino from 'pino'
+import { createRuntime } from '../../server/src/runtime.js'
 import { startEmbeddedPostgres } from '../../server/src/db/embedded.js'
 import { createPool } from '../../server/src/db/pool.js'
 import { runMigrations } from '../../server/src/db/migrate.js'
@@ -53,14 +54,21 @@ describe('readiness follows the database for real', () => {
     const c = await pool.connect()
     await runMigrations(c)
     c.release()
-    const app = await buildApp({ config: testConfig(), pool })
+    const runtime = await createRuntime(testConfig(), {
+      database: { url: pg.url, pool, embedded: true },
+      logger: pino({ level: 'silent' }),
+      appLogger: false,
+      demo: null,
+      jobs: false,
+    })
+    const app = runtime.app!
     expect((await app.inject('/readyz')).statusCode).toBe(200)
     await pg.close() // the database goes away
     const res = await app.inject('/readyz')
     expect(res.statusCode).toBe(503)
     expect(res.json().code).toBe('SERVICE_UNAVAILABLE')
     expect((await app.inject('/healthz')).statusCode).toBe(200)
-    await app.close()
+    await runtime.close()
     await pool.end().catch(() => {})
   })
 })

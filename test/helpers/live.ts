@@ -7,7 +7,6 @@ import net from 'node:net'
 import path from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../../server/src/app.js'
 import {
   createSalesforceSimulator,
   type SalesforceSimulator,
@@ -18,10 +17,7 @@ import { testConfig } from './config.js'
 import { simulatorConfig } from './simulator-app.js'
 import type { Config } from '../../server/src/config.js'
 import pino from 'pino'
-import { startJobs, type RunningJobs } from '../../server/src/jobs/start.js'
-import { createServices } from '../../server/src/services.js'
-import { registerUnsubscribeJobs } from '../../server/src/unsubscribes/jobs.js'
-import { registerNotificationJobs } from '../../server/src/notifications/jobs.js'
+import { createRuntime } from '../../server/src/runtime.js'
 import { startMailCatcher, type MailCatcher } from '../../server/src/demo/mail-catcher.js'
 
 export interface LiveApp {
@@ -72,27 +68,28 @@ export async function startLiveApp(
         securityToken: u.securityToken,
       })),
   }
-  let jobs: RunningJobs | null = null
-  if (options.worker) jobs = await startJobs({ databaseUrl: db.url, log: pino({ level: 'silent' }) })
-  const services = createServices({ config, pool: db.pool, jobs: jobs?.sender ?? null })
-  const app = await buildApp({ config, pool: db.pool, demo, services })
-  await app.listen({ host: '127.0.0.1', port })
-  if (jobs) {
-    await registerUnsubscribeJobs(jobs.boss, services, pino({ level: 'silent' }), {
-      pollingIntervalSeconds: 0.5,
-      retryDelaySeconds: 1,
-      retryDelayMaxSeconds: 5,
-      sweepCron: null,
-      sweepAtStart: false,
-    })
-    if (mail) {
-      await registerNotificationJobs(jobs.boss, services, pino({ level: 'silent' }), {
-        sweepSeconds: 1,
-        pollingIntervalSeconds: 0.5,
-        cron: null,
-      })
-    }
-  }
+  const runtime = await createRuntime(config, {
+    database: db,
+    logger: pino({ level: 'silent' }),
+    appLogger: false,
+    demo,
+    jobs: Boolean(options.worker),
+    worker: options.worker
+      ? {
+          unsubscribes: {
+            pollingIntervalSeconds: 0.5,
+            retryDelaySeconds: 1,
+            retryDelayMaxSeconds: 5,
+            sweepCron: null,
+            sweepAtStart: false,
+          },
+          maintenance: false,
+          notifications: mail ? { sweepSeconds: 1, pollingIntervalSeconds: 0.5, cron: null } : false,
+        }
+      : false,
+  })
+  const app = runtime.app!
+  await runtime.listen({ host: '127.0.0.1', port })
   return {
     url,
     app,
@@ -100,8 +97,7 @@ export async function startLiveApp(
     db,
     mail,
     async close() {
-      await app.close()
-      await jobs?.stop()
+      await runtime.close()
       await sim.close()
       await mail?.close()
       await db.close()

@@ -12,7 +12,7 @@ import { SMTPServer } from 'smtp-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, realDatabaseUrl, type TestDatabase } from '../helpers/database.js'
 import { testKeys } from '../helpers/config.js'
-import { startChildServer, type ChildServer } from '../reliability/helpers/child-server.js'
+import { startChildServer, type ChildServer } from '../helpers/child-server.js'
 import { enqueue } from '../../server/src/notifications/repository.js'
 
 describe.skipIf(!realDatabaseUrl())('SIGKILL while a notification email is being sent', () => {

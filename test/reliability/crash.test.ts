@@ -32,7 +32,7 @@ import { parseEncryptionKeys } from '../../server/src/config.js'
 import { createSecretBox } from '../../server/src/crypto/secret-box.js'
 import { associatedData } from '../../server/src/crypto/secret-store.js'
 import { createPool, type Pool, type PoolClient } from '../../server/src/db/pool.js'
-import { freePort, startChildServer, type ChildServer } from './helpers/child-server.js'
+import { freePort, startChildServer, type ChildServer } from '../helpers/child-server.js'
 
 const SEED = 9_411
 const REASON = 'crash tests need DATABASE_URL (a real Postgres): the embedded one lives inside the process they kill'

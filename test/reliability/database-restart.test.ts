@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../helpers/app.js'
 import { createPool } from '../../server/src/db/pool.js'
 import { runMigrations } from '../../server/src/db/migrate.js'
-import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from './helpers/private-postgres.js'
+import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.js'
 
 const unavailable = privatePostgresUnavailable()
 

@@ -18,8 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../helpers/app.js'
 import { linkedAccount, simulatorConfig } from '../helpers/simulator-app.js'
 import { createSalesforceSimulator, type SalesforceSimulator } from '@sf-link/simulator'
-import type { JobSender } from '../../server/src/services.js'
-import { fillPath, listOperations, sampleFromSchema, type Operation } from './helpers/openapi.js'
+import type { JobSender } from '../../server/src/jobs/sender.js'
+import { fillPath, listOperations, sampleFromSchema, type Operation } from '../helpers/openapi.js'
 
 const CASES = 10_000
 const SEED = 20_260_122

@@ -1,5 +1,5 @@
 /**
- * Account isolation (SPEC §9: every query is scoped to the signed-in account; another
+ * Account isolation (docs/spec.md §9: every query is scoped to the signed-in account; another
  * account's IDs give 404). Two accounts, each linked to its own Salesforce user through
  * the simulator, each owning connections, an API key, suppressions and a credential.
  * Every `:id` route in the OpenAPI document is called by each account with the other's
@@ -12,7 +12,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSimApp, linkedAccount, type SimApp } from '../helpers/simulator-app.js'
 import { authorizeWithForms } from '@sf-link/simulator/testing'
-import { listOperations, sampleRequest, type Operation, type Parameter } from './helpers/openapi.js'
+import { listOperations, sampleRequest, type Operation, type Parameter } from '../helpers/openapi.js'
 
 interface Party {
   label: 'A' | 'B'

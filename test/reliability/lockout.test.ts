@@ -1,5 +1,5 @@
 /**
- * Lockout safety (SPEC §1 journey 5, §3): after the person resets their security token in
+ * Lockout safety (docs/spec.md §1 journey 5, §3): after the person resets their security token in
  * Salesforce, the stored credential fails exactly once. 100 operations (the service door
  * and HTTP routes that need Salesforce, on two app instances sharing the database, half
  * of them at the same moment) and 10 runs of the unsubscribe push job produce exactly one
@@ -56,7 +56,7 @@ describe('a token reset costs exactly one failed login', () => {
         payload: { name: 'All', sobject: 'Contact', fields: ['Email'] },
       })
     ).json().id
-    // The push job's handler body, as the worker runs it (jobs/handlers.ts → unsubscribes/jobs.ts).
+    // The push job's handler body, as the worker runs it (job-handlers.ts → unsubscribes/jobs.ts).
     sync = createUnsubscribeSync({
       pool: t.db.pool,
       links: t.app.services.links,

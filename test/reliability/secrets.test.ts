@@ -1,5 +1,5 @@
 /**
- * Secrets never reach the database in clear or the log (SPEC §9). A whole journey runs
+ * Secrets never reach the database in clear or the log (docs/spec.md §9). A whole journey runs
  * against the simulator with pino at `trace` writing into memory: canvas entry carrying a
  * refresh token, signup, PUT credentials (password + token), a wrong attempt, PATCH after
  * a token reset, Connect with Salesforce, a password change, API keys, and Salesforce

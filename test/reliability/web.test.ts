@@ -1,5 +1,5 @@
 /**
- * Web security rules (SPEC §9, docs/api-contract.md): CSRF on every cookie-authenticated
+ * Web security rules (docs/spec.md §9, docs/api-contract.md): CSRF on every cookie-authenticated
  * state-changing /api route (read from the OpenAPI document), login brute force limits
  * per IP and per account, no SSRF through the environment URL, framing headers, the
  * session cookie's attributes, and error answers that never carry a stack trace.
@@ -13,11 +13,11 @@ import { conformanceRequest } from '../helpers/canvas.js'
 import { linkedAccount, simulatorConfig } from '../helpers/simulator-app.js'
 import { createSalesforceSimulator, type SalesforceSimulator } from '@sf-link/simulator'
 import { createPool } from '../../server/src/db/pool.js'
-import { sessionKey, signSessionToken } from '../../server/src/accounts/session-tokens.js'
+import { sessionKey, signSessionToken } from '../../server/src/http/session-tokens.js'
 import { SALESFORCE_FRAME_ANCESTORS } from '../../server/src/http/security-headers.js'
-import type { JobSender } from '../../server/src/services.js'
+import type { JobSender } from '../../server/src/jobs/sender.js'
 import { ConfigError, loadConfig } from '../../server/src/config.js'
-import { isStateChanging, listOperations, sampleRequest } from './helpers/openapi.js'
+import { isStateChanging, listOperations, sampleRequest } from '../helpers/openapi.js'
 
 /** The contract exempts these from CSRF: a browser that is not signed in yet has no token to send. */
 const CSRF_EXEMPT = new Set(['POST /api/auth/login', 'POST /api/auth/signup', 'POST /api/auth/logout'])
@@ -413,7 +413,7 @@ describe('web security', () => {
     })
     try {
       const token = signSessionToken(
-        sessionKey(broken.config.sessionSecret!),
+        sessionKey(broken.config.sessionSecret),
         { sid: crypto.randomUUID(), knd: 'cookie' },
         new Date(Date.now() + 60_000),
       )

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ConfigureError, PLACEHOLDER_HOST, configureProject, parseHost } from '../../sfdx-project/scripts/configure.js'
-import { SFDX_PROJECT_DIR, convertToMetadataFormat, sourceFiles } from './project-files.js'
+import { SFDX_PROJECT_DIR, convertToMetadataFormat, sourceFiles } from '../helpers/sfdx-project-files.js'
 
 const run = promisify(execFile)
 const REPO_DIR = path.resolve(SFDX_PROJECT_DIR, '..')

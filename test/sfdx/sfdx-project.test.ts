@@ -3,14 +3,19 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { afterAll, describe, expect, it } from 'vitest'
-import { checkMetadataXml, loadJsforceSchema, loadSalesforceTypesSchema, rootElementName } from './metadata-schema.js'
+import {
+  checkMetadataXml,
+  loadJsforceSchema,
+  loadSalesforceTypesSchema,
+  rootElementName,
+} from '../helpers/sfdx-metadata-schema.js'
 import {
   SFDX_PROJECT_DIR,
   componentSet,
   convertToMetadataFormat,
   readSfdxProject,
   sourceFiles,
-} from './project-files.js'
+} from '../helpers/sfdx-project-files.js'
 
 const ECA = 'SF_Link'
 const EXPECTED_COMPONENTS = [

@@ -15,7 +15,7 @@ import {
   waitFor,
   type TestAccount,
   type UnsubscribeEnv,
-} from './helpers.js'
+} from '../helpers/unsubscribes.js'
 
 const FROZEN = Date.parse('2026-06-01T12:00:00.000Z')
 const CALL_BUDGET = 110

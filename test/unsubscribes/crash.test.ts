@@ -24,7 +24,7 @@ import {
   waitFor,
   type TestAccount,
   type UnsubscribeEnv,
-} from './helpers.js'
+} from '../helpers/unsubscribes.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const FROZEN = Date.parse('2026-06-01T12:00:00.000Z')

@@ -12,7 +12,7 @@ import {
   syncStatus,
   type TestAccount,
   type UnsubscribeEnv,
-} from './helpers.js'
+} from '../helpers/unsubscribes.js'
 
 let env: UnsubscribeEnv
 let ada: TestAccount

@@ -16,7 +16,7 @@ import {
   waitFor,
   type TestAccount,
   type UnsubscribeEnv,
-} from './helpers.js'
+} from '../helpers/unsubscribes.js'
 
 let env: UnsubscribeEnv
 let ada: TestAccount

@@ -1,5 +1,5 @@
 /**
- * SPEC §1 journey 5 for unsubscribes: the security token is reset in Salesforce; the next
+ * docs/spec.md §1 journey 5 for unsubscribes: the security token is reset in Salesforce; the next
  * login fails, the sync pauses with SF_INVALID_LOGIN and no further login is attempted
  * (lockout safety) until the person enters the new token; then it resumes by itself.
  */
@@ -14,7 +14,7 @@ import {
   waitFor,
   type TestAccount,
   type UnsubscribeEnv,
-} from './helpers.js'
+} from '../helpers/unsubscribes.js'
 
 let env: UnsubscribeEnv
 let ada: TestAccount

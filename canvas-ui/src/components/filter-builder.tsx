@@ -23,7 +23,7 @@ export interface FilterRow {
 }
 
 // The operators the editor offers for each Salesforce field type, in the order shown. The
-// server (server/src/connections/soql-builder.ts, OPERATORS_BY_TYPE) accepts these and checks
+// server (server/src/salesforce/soql.ts, OPERATORS_BY_TYPE) accepts these and checks
 // every save and preview against the describe; "contains" on a true/false field is never offered.
 const TEXT: Operator[] = ['=', '!=', 'contains', 'startsWith', 'in', 'notIn', 'isEmpty', 'isNotEmpty']
 const NUMBER: Operator[] = ['=', '!=', '<', '<=', '>', '>=', 'isEmpty', 'isNotEmpty']

@@ -2,11 +2,19 @@
 import type { FastifyReply } from 'fastify'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { AccountService } from './service.js'
-import { csrfTokenFor } from './session-tokens.js'
+import { csrfTokenFor } from '../http/session-tokens.js'
 import { SESSION_COOKIE, requireAccount } from '../http/auth.js'
 import { AppError } from '../errors.js'
+import {
+  CsrfTokenSchema,
+  ErrorRef,
+  LoginBodySchema,
+  MeSchema,
+  SignupBodySchema,
+  SessionTokenSchema,
+  type Me,
+} from '../contract/index.js'
 
-const SessionResponse = Type.Object({ token: Type.String(), expiresAt: Type.String(), linked: Type.Boolean() })
 const loginRateLimit = { max: 20, timeWindow: '1 minute' }
 
 export const accountRoutes: FastifyPluginAsyncTypebox<{
@@ -34,12 +42,8 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags: ['accounts'],
         summary: 'Create an app account (with a pending-link bearer token: also links the Salesforce user)',
-        body: Type.Object({
-          email: Type.String({ maxLength: 320 }),
-          password: Type.String({ maxLength: 1024 }),
-          name: Type.Optional(Type.String({ maxLength: 200 })),
-        }),
-        response: { 201: SessionResponse, 400: { $ref: 'Error#' }, 409: { $ref: 'Error#' }, 429: { $ref: 'Error#' } },
+        body: SignupBodySchema,
+        response: { 201: SessionTokenSchema, 400: ErrorRef, 409: ErrorRef, 429: ErrorRef },
       },
     },
     async (request, reply) => {
@@ -64,8 +68,8 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags: ['accounts'],
         summary: 'Sign in with email and password (with a pending-link bearer token: also links the Salesforce user)',
-        body: Type.Object({ email: Type.String({ maxLength: 320 }), password: Type.String({ maxLength: 1024 }) }),
-        response: { 200: SessionResponse, 401: { $ref: 'Error#' }, 429: { $ref: 'Error#' } },
+        body: LoginBodySchema,
+        response: { 200: SessionTokenSchema, 401: ErrorRef, 429: ErrorRef },
       },
     },
     async (request, reply) => {
@@ -105,19 +109,12 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
         tags: ['accounts'],
         summary: 'The signed-in account',
         response: {
-          200: Type.Object({
-            id: Type.String(),
-            email: Type.String(),
-            name: Type.String(),
-            createdAt: Type.String(),
-            session: Type.Object({ kind: Type.String(), expiresAt: Type.Union([Type.String(), Type.Null()]) }),
-            insideSalesforce: Type.Boolean(),
-          }),
-          401: { $ref: 'Error#' },
+          200: MeSchema,
+          401: ErrorRef,
         },
       },
     },
-    async (request) => {
+    async (request): Promise<Me> => {
       const auth = requireAccount(request)
       const account = await accounts.get(auth.accountId)
       if (!account) throw new AppError('SESSION_EXPIRED')
@@ -149,7 +146,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags: ['accounts'],
         summary: 'CSRF token for cookie sessions (send as X-CSRF-Token)',
-        response: { 200: Type.Object({ csrfToken: Type.String() }) },
+        response: { 200: CsrfTokenSchema },
       },
     },
     async (request) => ({ csrfToken: csrfTokenFor(opts.secret, request.auth!.sessionId!) }),

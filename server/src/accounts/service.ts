@@ -6,13 +6,15 @@ import { PG_ERRORS, isPgError, withTransaction } from '../db/pool.js'
 import { AppError } from '../errors.js'
 import type { AuditLog } from '../audit/audit-log.js'
 import type { SecretStore } from '../crypto/secret-store.js'
-import type { CredentialStore } from '../salesforce/credential-store.js'
+import type { CredentialStore } from '../links/credential-store.js'
 import type { LinkService } from '../links/service.js'
 import * as repo from './repository.js'
-import type { AccountRow, PendingIdentity } from './repository.js'
+import type { AccountRow } from './repository.js'
+import type { PendingIdentity } from '../http/session-repository.js'
 import { MIN_PASSWORD_LENGTH, dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js'
-import type { IssuedSession, SessionService } from './session-service.js'
+import type { IssuedSession, SessionService } from '../http/session-service.js'
 import { normalizeIP } from '@fastify/rate-limit'
+import { normaliseEmail } from '../email/addresses.js'
 
 export interface RequestContext {
   ip?: string
@@ -50,10 +52,6 @@ export const LOGIN_THROTTLE: repo.LoginThrottlePolicy = {
   baseDelaySeconds: 60,
   maxDelaySeconds: 3600,
   quietSeconds: 24 * 3600,
-}
-
-export function normaliseEmail(raw: string): string {
-  return raw.normalize('NFKC').trim().toLowerCase()
 }
 
 export function createAccountService(deps: {

@@ -15,41 +15,35 @@ export interface ApiKeyWithHash extends ApiKeyRow {
   keyHash: Buffer
 }
 
-const cols = `id, account_id, name, prefix, created_at, last_used_at, revoked_at`
-
-function toRow(r: any): ApiKeyRow {
-  return {
-    id: r.id,
-    accountId: r.account_id,
-    name: r.name,
-    prefix: r.prefix,
-    createdAt: r.created_at,
-    lastUsedAt: r.last_used_at,
-    revokedAt: r.revoked_at,
-  }
-}
+/** The columns of a key, named as {@link ApiKeyRow}'s fields. */
+const API_KEY_COLUMNS = `id, account_id AS "accountId", name, prefix, created_at AS "createdAt",
+  last_used_at AS "lastUsedAt", revoked_at AS "revokedAt"`
 
 export async function insertApiKey(
   db: Queryable,
   k: { accountId: string; name: string; prefix: string; keyHash: Buffer },
 ): Promise<ApiKeyRow> {
-  const { rows } = await db.query(
-    `INSERT INTO api_keys (account_id, name, prefix, key_hash) VALUES ($1, $2, $3, $4) RETURNING ${cols}`,
+  const { rows } = await db.query<ApiKeyRow>(
+    `INSERT INTO api_keys (account_id, name, prefix, key_hash) VALUES ($1, $2, $3, $4) RETURNING ${API_KEY_COLUMNS}`,
     [k.accountId, k.name, k.prefix, k.keyHash],
   )
-  return toRow(rows[0])
+  return rows[0]
 }
 
 export async function listApiKeys(db: Queryable, accountId: string): Promise<ApiKeyRow[]> {
-  const { rows } = await db.query(`SELECT ${cols} FROM api_keys WHERE account_id = $1 ORDER BY created_at DESC, id`, [
-    accountId,
-  ])
-  return rows.map(toRow)
+  const { rows } = await db.query<ApiKeyRow>(
+    `SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE account_id = $1 ORDER BY created_at DESC, id`,
+    [accountId],
+  )
+  return rows
 }
 
 export async function findApiKeyByPrefix(db: Queryable, prefix: string): Promise<ApiKeyWithHash | null> {
-  const { rows } = await db.query(`SELECT ${cols}, key_hash FROM api_keys WHERE prefix = $1`, [prefix])
-  return rows[0] ? { ...toRow(rows[0]), keyHash: rows[0].key_hash } : null
+  const { rows } = await db.query<ApiKeyWithHash>(
+    `SELECT ${API_KEY_COLUMNS}, key_hash AS "keyHash" FROM api_keys WHERE prefix = $1`,
+    [prefix],
+  )
+  return rows[0] ?? null
 }
 
 /** Revokes the account's key: 'revoked' now, 'already' revoked before, or null when the account has no such key. */

@@ -1,34 +1,16 @@
 /** API keys (docs/api-contract.md, Unsubscribes and API keys). Managed with a session only: a key cannot mint keys. */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ApiKeyCreateBodySchema, ApiKeyListSchema, CreatedApiKeySchema, ErrorRef } from '../contract/index.js'
 import { requireAccount } from '../http/auth.js'
 import type { ApiKeyService } from './service.js'
 import type { AccountService } from '../accounts/service.js'
-
-const ApiKeySchema = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  name: Type.String(),
-  prefix: Type.String({
-    description: 'The 8 characters after "sfl_": enough to recognise a key, useless to call with',
-  }),
-  createdAt: Type.String({ format: 'date-time' }),
-  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-})
-
-const CreatedApiKeySchema = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  name: Type.String(),
-  prefix: Type.String(),
-  key: Type.String({ description: 'The whole key (sfl_…). Shown this once: only its hash is kept.' }),
-  createdAt: Type.String({ format: 'date-time' }),
-})
 
 export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeyService; accounts: AccountService }> = async (
   app,
   { apiKeys, accounts },
 ) => {
   const tags = ['api-keys']
-  const err = { $ref: 'Error#' }
+  const err = ErrorRef
 
   app.get(
     '/api/api-keys',
@@ -37,7 +19,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeyService; a
       schema: {
         tags,
         summary: "The account's API keys (prefixes only)",
-        response: { 200: Type.Object({ items: Type.Array(ApiKeySchema) }), 401: err },
+        response: { 200: ApiKeyListSchema, 401: err },
       },
     },
     async (request) => ({ items: await apiKeys.list(requireAccount(request).accountId) }),
@@ -51,17 +33,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeyService; a
         tags,
         summary:
           'Create an API key for the mailing side; the key is in this answer only. Needs the account password again (step-up), whatever the session.',
-        body: Type.Object(
-          {
-            name: Type.String({ minLength: 1, maxLength: 100 }),
-            password: Type.String({
-              minLength: 1,
-              maxLength: 1024,
-              description: 'The SF Link password of the signed-in account, checked again',
-            }),
-          },
-          { additionalProperties: false },
-        ),
+        body: ApiKeyCreateBodySchema,
         response: { 201: CreatedApiKeySchema, 400: err, 401: err, 403: err, 429: err },
       },
     },

@@ -1,5 +1,5 @@
 /**
- * API keys (SPEC §6): per account, hashed at rest, shown once. The verifier is what
+ * API keys (docs/spec.md §6): per account, hashed at rest, shown once. The verifier is what
  * `registerAuth` calls for `Authorization: Bearer sfl_…` on routes that accept keys.
  */
 import type { Pool } from '../db/pool.js'
@@ -9,24 +9,11 @@ import type { AuditLog } from '../audit/audit-log.js'
 import type { ApiKeyVerifier } from '../http/auth.js'
 import { apiKeyHashMatches, apiKeyPrefix, generateApiKey } from './keys.js'
 import * as repo from './repository.js'
+import type { ApiKey, CreatedApiKey } from '../contract/index.js'
 
-export interface ApiKeyView {
-  id: string
-  name: string
-  prefix: string
-  createdAt: string
-  lastUsedAt: string | null
-  revokedAt: string | null
-}
-
-export interface CreatedApiKey {
-  id: string
-  name: string
-  prefix: string
-  /** The whole key: returned once, never stored. */
-  key: string
-  createdAt: string
-}
+/** The contract's shapes (server/src/contract/api-keys.ts). */
+export type ApiKeyView = ApiKey
+export type { CreatedApiKey }
 
 export interface ApiKeyService extends ApiKeyVerifier {
   list(accountId: string): Promise<ApiKeyView[]>

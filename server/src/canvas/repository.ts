@@ -1,14 +1,22 @@
 /**
- * The SQL of a canvas visit. `POST /canvas` is the hot path (it stays fast), so a visit is
- * one statement (enterVisit), atomic on its own: the signed request noted as seen and, when it
- * may be accepted, the link and its canvas credential refreshed, the new tokens (encrypted by
- * the caller), the session and the audit entry stored. saveVisit completes a linked visit the
- * first time a process sees the user.
- * The tables belong to other domains; their other queries stay in their own repositories.
+ * The SQL of a canvas visit. enterVisit (below) does a whole visit in one statement; recordVisit
+ * and saveVisit are the two-statement way it falls back on the first time a process sees a user.
+ * `POST /canvas` is the hot path (it stays fast), so a linked
+ * user's visit is two statements instead of one per table, each atomic on its own:
+ * 1. note the signed request as seen and, if it may be accepted, refresh the link and its
+ *    canvas credential row;
+ * 2. store the new canvas token (sealed by SecretStore), the session and the audit entry.
+ * `canvas_signed_requests` is this domain's own table. The other parts are the owning
+ * repositories' fragments (links, salesforce credentials, secrets, sessions, audit), so their
+ * SQL is written once; test/canvas/fast-path-rows.test.ts proves both ways write the same rows.
  */
 import type { Queryable } from '../db/pool.js'
-import type { LinkIdentity, LinkRow } from '../links/repository.js'
-import type { SessionRow } from '../accounts/repository.js'
+import { SqlParams } from '../db/sql.js'
+import { refreshLinkSql, type LinkIdentity, type LinkRow } from '../links/repository.js'
+import { insertSessionSql, type SessionRow } from '../http/session-repository.js'
+import { upsertCanvasCredentialSql } from '../links/credentials-repository.js'
+import { upsertSecretSql, type SecretRow } from '../crypto/secrets-repository.js'
+import { insertAuditEntrySql } from '../audit/repository.js'
 
 export interface VisitRecord {
   /** How often this signed request has been presented, this time included (1 = first sight). */
@@ -20,52 +28,71 @@ export interface VisitRecord {
 }
 
 /**
- * The second statement of a linked user's visit, when enterVisit could not store it (the
- * caller did not know the canvas credential's ID yet): the new canvas token (encrypted by the
- * caller), the session and the audit entry, atomic together.
+ * Statement 1 of a visit. Records the signed request's digest (first sight inserts it, a
+ * replay counts up) and, only when the request is accepted (first seen less than
+ * `freshSeconds` ago, or `proven` by its OAuth token), refreshes the link and its canvas
+ * credential, all in one round trip.
  */
+export async function recordVisit(
+  db: Queryable,
+  identity: LinkIdentity,
+  v: { digest: Buffer; freshSeconds: number; proven: boolean; canvasTtlSeconds: number },
+): Promise<VisitRecord> {
+  const p = new SqlParams()
+  const { rows } = await db.query<
+    { seenCount: number; accepted: boolean; canvasCredentialId: string | null } & Partial<LinkRow>
+  >(
+    `WITH seen AS (
+       INSERT INTO canvas_signed_requests AS s (digest) VALUES (${p.add(v.digest)})
+       ON CONFLICT (digest) DO UPDATE SET seen_count = s.seen_count + 1
+       RETURNING seen_count, ${p.add(v.proven)} OR first_seen_at > now() - make_interval(secs => ${p.add(v.freshSeconds)}) AS accepted
+     ), l AS (
+       ${refreshLinkSql(p, identity, '(SELECT accepted FROM seen)')}
+     ), c AS (
+       ${upsertCanvasCredentialSql(
+         p,
+         { username: identity.username, instanceUrl: identity.instanceUrl, ttlSeconds: v.canvasTtlSeconds },
+         { column: 'l.id', from: 'l' },
+       )}
+     )
+     SELECT seen.seen_count AS "seenCount", seen.accepted, c.id AS "canvasCredentialId", l.*
+     FROM seen LEFT JOIN l ON true LEFT JOIN c ON true`,
+    p.values,
+  )
+  const { seenCount, accepted, canvasCredentialId, ...link } = rows[0]
+  return {
+    seenCount,
+    accepted,
+    linked: link.id && canvasCredentialId ? { link: link as LinkRow, canvasCredentialId } : null,
+  }
+}
+
+/** Statement 2 of a linked user's visit: the sealed canvas token, the session and the audit entry. */
 export async function saveVisit(
   db: Queryable,
   v: {
-    token: { credentialId: string; keyId: string; ciphertext: Buffer }
+    token: SecretRow
     session: { accountId: string; linkId: string; ttlSeconds: number; ip: string | null; userAgent: string | null }
-    audit: { ip: string | null }
   },
 ): Promise<SessionRow> {
-  const { rows } = await db.query(
+  const p = new SqlParams()
+  const { rows } = await db.query<SessionRow>(
     `WITH secret AS (
-       INSERT INTO encrypted_secrets (owner_kind, owner_id, name, key_id, ciphertext)
-       VALUES ('credential', $1, 'accessToken', $2, $3)
-       ON CONFLICT (owner_kind, owner_id, name) DO UPDATE SET key_id = EXCLUDED.key_id, ciphertext = EXCLUDED.ciphertext, updated_at = now()
+       ${upsertSecretSql(p, v.token)}
      ), audit AS (
-       INSERT INTO audit_log (account_id, link_id, event, outcome, ip, detail)
-       VALUES ($4, $5, 'canvas.visit', 'success', $7, '{"linked":true}')
+       ${insertAuditEntrySql(p, {
+         accountId: v.session.accountId,
+         linkId: v.session.linkId,
+         event: 'canvas.visit',
+         outcome: 'success',
+         ip: v.session.ip,
+         detail: { linked: true },
+       })}
      )
-     INSERT INTO sessions (account_id, kind, link_id, expires_at, ip, user_agent)
-     VALUES ($4, 'canvas', $5, now() + make_interval(secs => $6), $7, $8)
-     RETURNING id, account_id, kind, link_id, pending_identity, created_at, expires_at, revoked_at`,
-    [
-      v.token.credentialId,
-      v.token.keyId,
-      v.token.ciphertext,
-      v.session.accountId,
-      v.session.linkId,
-      v.session.ttlSeconds,
-      v.session.ip,
-      v.session.userAgent?.slice(0, 300) ?? null,
-    ],
+     ${insertSessionSql(p, { ...v.session, kind: 'canvas' })}`,
+    p.values,
   )
-  const r = rows[0]
-  return {
-    id: r.id,
-    accountId: r.account_id,
-    kind: r.kind,
-    linkId: r.link_id,
-    pendingIdentity: r.pending_identity,
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    revokedAt: r.revoked_at,
-  }
+  return rows[0]
 }
 
 /** A secret sealed by the caller, ready to store. */
@@ -84,7 +111,9 @@ export interface VisitOutcome extends VisitRecord {
 }
 
 /**
- * A whole visit in one statement (one round trip), all of it atomic:
+ * A whole visit in one statement (one round trip), all of it atomic. The hot path's own SQL,
+ * written out in one place: what recordVisit and saveVisit do with the owners' fragments, plus the
+ * first visit's pending session (test/canvas/canvas-entry-statements.test.ts checks its rows):
  * - the signed request's digest is recorded (as in recordVisit);
  * - accepted and linked: the link and its canvas credential are refreshed and, when the caller
  *   guessed the canvas credential's ID right (`linked.credentialId`, which its access token was

@@ -1,10 +1,10 @@
 /** `POST /canvas` (the iframe entry) and `POST /canvas/session` (renewal). Thin: the service decides. */
-import type { FastifyReply, FastifyRequest } from 'fastify'
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import formbody from '@fastify/formbody'
-import { AppError, ERRORS } from '../errors.js'
-import { toAppError } from '../http/error-handler.js'
+import { AppError } from '../errors.js'
+import { htmlErrors } from '../http/error-handler.js'
 import { canvasErrorPage } from './page.js'
+import { CanvasSessionBodySchema, ErrorRef, SessionTokenSchema } from '../contract/index.js'
 import type { CanvasService, CanvasBootstrap } from './service.js'
 
 export const CANVAS_BODY_LIMIT = 64 * 1024
@@ -17,23 +17,13 @@ export const canvasRoutes: FastifyPluginAsyncTypebox<{
   // plugin's scope); every other route takes JSON only (server/src/http/body-parsing.ts).
   await app.register(formbody)
   // The entry answers with HTML, errors included: the person sees a page in the iframe.
-  const htmlErrors = (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const appErr = toAppError(err)
-    if (!appErr) request.log.error({ err }, 'canvas entry failed')
-    const status = appErr?.status ?? 500
-    const code = appErr?.code ?? 'INTERNAL_ERROR'
-    return reply
-      .status(status)
-      .type('text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .send(canvasErrorPage(status, code, appErr?.message ?? ERRORS.INTERNAL_ERROR.message))
-  }
+  const canvasErrors = htmlErrors(canvasErrorPage, 'canvas entry failed')
 
   app.post(
     '/canvas',
     {
       bodyLimit: CANVAS_BODY_LIMIT,
-      errorHandler: htmlErrors,
+      errorHandler: canvasErrors,
       schema: {
         tags: ['canvas'],
         summary: 'Canvas entry: Salesforce POSTs the signed request here (form field signed_request)',
@@ -60,11 +50,11 @@ export const canvasRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags: ['canvas'],
         summary: 'Renews the canvas session from a fresh signed request (Sfdc.canvas.client.refreshSignedRequest)',
-        body: Type.Object({ signedRequest: Type.String({ maxLength: CANVAS_BODY_LIMIT }) }),
+        body: CanvasSessionBodySchema,
         response: {
-          200: Type.Object({ token: Type.String(), expiresAt: Type.String(), linked: Type.Boolean() }),
-          400: { $ref: 'Error#' },
-          401: { $ref: 'Error#' },
+          200: SessionTokenSchema,
+          400: ErrorRef,
+          401: ErrorRef,
         },
       },
     },

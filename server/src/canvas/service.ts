@@ -1,5 +1,5 @@
 /**
- * Canvas entry (SPEC §1 journeys 1–2, §4). The signature is the proof: on first sight of a
+ * Canvas entry (docs/spec.md §1 journeys 1–2, §4). The signature is the proof: on first sight of a
  * signed request no call to Salesforce is made, so entry works (and stays fast) while
  * Salesforce is away.
  *
@@ -15,26 +15,15 @@ import { withTransaction } from '../db/pool.js'
 import { AppError } from '../errors.js'
 import type { AuditLog } from '../audit/audit-log.js'
 import type { SecretStore } from '../crypto/secret-store.js'
-import type { CredentialStore } from '../salesforce/credential-store.js'
+import type { CredentialStore } from '../links/credential-store.js'
 import type { LinkIdentity } from '../links/service.js'
-import type { SessionService } from '../accounts/session-service.js'
+import type { SessionService } from '../http/session-service.js'
 import { verifySignedRequest, type CanvasRequest } from './signed-request.js'
 import * as repo from './repository.js'
-import type { SecretBox } from '../crypto/secret-box.js'
-import { associatedData } from '../crypto/secret-store.js'
+import type { CanvasBootstrap } from '../contract/index.js'
 import type { TokenCheck } from '../salesforce/strategies.js'
 
-export interface CanvasBootstrap {
-  token: string
-  expiresAt: string
-  linked: boolean
-  salesforceUserId: string
-  organizationId: string
-  instanceUrl: string
-  user: { fullName: string; email: string; userName: string }
-  /** What the Canvas SDK needs to talk to its parent (never the tokens). */
-  client: { instanceId: string; targetOrigin: string }
-}
+export type { CanvasBootstrap }
 
 export interface CanvasService {
   verify(raw: unknown): { request: CanvasRequest; digest: Buffer }
@@ -76,10 +65,9 @@ export function createCanvasService(deps: {
   secrets: SecretStore
   audit: AuditLog
   canvasTokenTtlSeconds: number
-  box: SecretBox
   checkToken: TokenChecker
 }): CanvasService {
-  const { pool, sessions, credentials, secrets, audit, box } = deps
+  const { pool, sessions, credentials, secrets, audit } = deps
   /**
    * Canvas credential IDs of users seen linked, by org/user, so their next visit seals its
    * token for the right row and runs as one statement. Only a guess: the statement checks it.
@@ -96,7 +84,7 @@ export function createCanvasService(deps: {
   function storedRefreshMatches(stored: repo.VisitOutcome['storedRefresh'], refreshToken: string): boolean {
     if (!stored || stored.status !== 'ok' || !stored.secret) return false
     try {
-      return box.open(stored.secret, associatedData('credential', stored.credentialId, 'refreshToken')) === refreshToken
+      return secrets.open('credential', stored.credentialId, 'refreshToken', stored.secret) === refreshToken
     } catch {
       return false
     }
@@ -169,17 +157,15 @@ export function createCanvasService(deps: {
           linked: knownCredentialId
             ? {
                 credentialId: knownCredentialId,
-                accessToken: box.seal(oauthToken, associatedData('credential', knownCredentialId, 'accessToken')),
+                accessToken: secrets.seal('credential', knownCredentialId, 'accessToken', oauthToken),
               }
             : null,
           pending: !pendingSessionId
             ? null
             : {
                 sessionId: pendingSessionId,
-                oauthToken: box.seal(oauthToken, associatedData('canvas', pendingSessionId, 'oauthToken')),
-                refreshToken: refresh
-                  ? box.seal(refresh, associatedData('canvas', pendingSessionId, 'refreshToken'))
-                  : null,
+                oauthToken: secrets.seal('canvas', pendingSessionId, 'oauthToken', oauthToken),
+                refreshToken: refresh ? secrets.seal('canvas', pendingSessionId, 'refreshToken', refresh) : null,
               },
         })
       let seen = await visit(false)
@@ -195,9 +181,8 @@ export function createCanvasService(deps: {
         let session = seen.linkedSession
         if (!session) {
           // First visit of this user in this process (or the credential was replaced): a second statement.
-          const sealed = box.seal(oauthToken, associatedData('credential', canvasCredentialId, 'accessToken'))
           session = await repo.saveVisit(pool, {
-            token: { credentialId: canvasCredentialId, keyId: sealed.keyId, ciphertext: sealed.ciphertext },
+            token: secrets.seal('credential', canvasCredentialId, 'accessToken', oauthToken),
             session: {
               accountId: link.accountId,
               linkId: link.id,
@@ -205,7 +190,6 @@ export function createCanvasService(deps: {
               ip: ctx.ip ?? null,
               userAgent: ctx.userAgent ?? null,
             },
-            audit: { ip: ctx.ip ?? null },
           })
         }
         // A replayed request may carry a refresh token revoked since: it never replaces the stored one.

@@ -1,5 +1,5 @@
 /**
- * Canvas signed-request verification (SPEC §4).
+ * Canvas signed-request verification (docs/spec.md §4).
  *
  * Salesforce POSTs `signed_request = <signature>.<payload>`: both parts Base64, the
  * signature being HMAC-SHA256 over the payload's Base64 text, keyed by the connected
@@ -49,7 +49,7 @@ export interface CanvasOrganization {
 
 export interface CanvasRequest {
   algorithm: 'HMACSHA256'
-  /** Opaque to us: despite its name it is not a timestamp (SPEC §4), so it is never used for freshness. */
+  /** Opaque to us: despite its name it is not a timestamp (docs/spec.md §4), so it is never used for freshness. */
   issuedAt: number | null
   userId: string
   client: CanvasClient
@@ -109,7 +109,7 @@ function decodeBase64Strict(text: string): Buffer | null {
   if (standard && /[_-]/.test(body)) return null
   if (body.length % 4 === 1) return null
   if (padding > 0 && text.length % 4 !== 0) return null
-  // Standard Base64 is padded (SPEC §4); only the URL-safe form may omit it.
+  // Standard Base64 is padded (docs/spec.md §4); only the URL-safe form may omit it.
   if (standard && padding === 0 && body.length % 4 !== 0) return null
   const bytes = Buffer.from(body, standard ? 'base64' : 'base64url')
   const canonical = bytes.toString(standard ? 'base64' : 'base64url').replace(/=+$/, '')
@@ -281,7 +281,7 @@ function readPayload(
  *
  * - `malformed`: not `<base64>.<base64>`, too long, or a signature that is not 32 bytes (→ 400);
  * - `bad_signature`: well formed, but no secret produces this signature (→ 401);
- * - `invalid_payload`: authentic, but the JSON lacks what SPEC §4 requires (→ 400).
+ * - `invalid_payload`: authentic, but the JSON lacks what docs/spec.md §4 requires (→ 400).
  */
 export function verifySignedRequest(
   raw: unknown,

@@ -5,7 +5,7 @@
  * Salesforce's report builder labels them: "Account: Account Name".
  */
 import type { Connection } from 'jsforce'
-import type { SObjectDescribe } from './soql-builder.js'
+import type { SObjectDescribe } from '../salesforce/soql.js'
 
 /** Bumped when the shape changes, so describes cached in an older shape are fetched again. */
 export const DESCRIBE_VERSION = 2

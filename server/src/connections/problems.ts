@@ -4,15 +4,11 @@
  * later check only for faults that waiting can fix (never "try again" for the rest).
  */
 import { AppError, CREDENTIAL_ERROR_CODES, type ErrorCode } from '../errors.js'
-import { SoqlBuildError } from './soql-builder.js'
+import { SoqlBuildError } from '../salesforce/soql.js'
+import type { ProblemAction } from '../contract/index.js'
 
-/** What to do about a problem: a person's next step, never "try again" for what retrying cannot fix. */
-export interface ProblemAction {
-  kind: 'fix_access' | 'edit_connection' | 'check_filters' | 'retry_later'
-  label: string
-  /** Where in SF Link to do it (a hash route of the UI). */
-  href: string | null
-}
+/** What to do about a problem (server/src/contract/connections.ts): never "try again" for what retrying cannot fix. */
+export type { ProblemAction }
 
 /** Salesforce's answers that mean the query itself is wrong for this org (not the credential). */
 export const QUERY_ERROR_CODES = new Set([

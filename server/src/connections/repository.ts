@@ -1,12 +1,13 @@
 /** All SQL for connections, the describe cache and the suppression look-up of pulls. Every connection query is scoped by account. */
 import type { Queryable } from '../db/pool.js'
-import type { ConnectionFilter } from './soql-builder.js'
+import type { ConnectionFilter, SupportedSObject } from '../salesforce/soql.js'
 
 export interface ConnectionRow {
   id: string
   accountId: string
   name: string
-  sobject: string
+  /** Checked against SUPPORTED_SOBJECTS on every write (server/src/contract/connections.ts). */
+  sobject: SupportedSObject
   fields: string[]
   filters: ConnectionFilter[]
   logic: 'AND' | 'OR'
@@ -20,42 +21,31 @@ export interface ConnectionRow {
 /** What a person edits: everything but identity and timestamps. */
 export type ConnectionInput = Omit<ConnectionRow, 'id' | 'accountId' | 'createdAt' | 'updatedAt'>
 
-const cols = `id, account_id, name, sobject, fields, filters, logic, exclude_opted_out, require_email, exclude_suppressed, created_at, updated_at`
-
-function toConnection(r: any): ConnectionRow {
-  return {
-    id: r.id,
-    accountId: r.account_id,
-    name: r.name,
-    sobject: r.sobject,
-    fields: r.fields,
-    filters: r.filters,
-    logic: r.logic,
-    excludeOptedOut: r.exclude_opted_out,
-    requireEmail: r.require_email,
-    excludeSuppressed: r.exclude_suppressed,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  }
-}
+/** The columns of a connection, named as {@link ConnectionRow}'s fields. */
+const CONNECTION_COLUMNS = `id, account_id AS "accountId", name, sobject, fields, filters, logic,
+  exclude_opted_out AS "excludeOptedOut", require_email AS "requireEmail",
+  exclude_suppressed AS "excludeSuppressed", created_at AS "createdAt", updated_at AS "updatedAt"`
 
 export async function listConnections(db: Queryable, accountId: string): Promise<ConnectionRow[]> {
-  const { rows } = await db.query(
-    `SELECT ${cols} FROM connections WHERE account_id = $1 ORDER BY lower(name), created_at`,
+  const { rows } = await db.query<ConnectionRow>(
+    `SELECT ${CONNECTION_COLUMNS} FROM connections WHERE account_id = $1 ORDER BY lower(name), created_at`,
     [accountId],
   )
-  return rows.map(toConnection)
+  return rows
 }
 
 export async function findConnection(db: Queryable, accountId: string, id: string): Promise<ConnectionRow | null> {
-  const { rows } = await db.query(`SELECT ${cols} FROM connections WHERE id = $1 AND account_id = $2`, [id, accountId])
-  return rows[0] ? toConnection(rows[0]) : null
+  const { rows } = await db.query<ConnectionRow>(
+    `SELECT ${CONNECTION_COLUMNS} FROM connections WHERE id = $1 AND account_id = $2`,
+    [id, accountId],
+  )
+  return rows[0] ?? null
 }
 
 export async function insertConnection(db: Queryable, accountId: string, c: ConnectionInput): Promise<ConnectionRow> {
-  const { rows } = await db.query(
+  const { rows } = await db.query<ConnectionRow>(
     `INSERT INTO connections (account_id, name, sobject, fields, filters, logic, exclude_opted_out, require_email, exclude_suppressed)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${cols}`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${CONNECTION_COLUMNS}`,
     [
       accountId,
       c.name,
@@ -68,7 +58,7 @@ export async function insertConnection(db: Queryable, accountId: string, c: Conn
       c.excludeSuppressed,
     ],
   )
-  return toConnection(rows[0])
+  return rows[0]
 }
 
 /** Replaces the definition; null when the connection is not the account's. */
@@ -78,11 +68,11 @@ export async function updateConnection(
   id: string,
   c: ConnectionInput,
 ): Promise<ConnectionRow | null> {
-  const { rows } = await db.query(
+  const { rows } = await db.query<ConnectionRow>(
     `UPDATE connections SET name = $3, sobject = $4, fields = $5, filters = $6, logic = $7,
        exclude_opted_out = $8, require_email = $9, exclude_suppressed = $10, updated_at = now(),
        health_state = NULL, health_code = NULL, health_message = NULL, health_field = NULL, health_checked_at = NULL
-     WHERE id = $1 AND account_id = $2 RETURNING ${cols}`,
+     WHERE id = $1 AND account_id = $2 RETURNING ${CONNECTION_COLUMNS}`,
     [
       id,
       accountId,
@@ -96,7 +86,7 @@ export async function updateConnection(
       c.excludeSuppressed,
     ],
   )
-  return rows[0] ? toConnection(rows[0]) : null
+  return rows[0] ?? null
 }
 
 export async function deleteConnection(db: Queryable, accountId: string, id: string): Promise<boolean> {
@@ -111,14 +101,14 @@ export async function copyConnection(
   id: string,
   maxName: number,
 ): Promise<ConnectionRow | null> {
-  const { rows } = await db.query(
+  const { rows } = await db.query<ConnectionRow>(
     `INSERT INTO connections (account_id, name, sobject, fields, filters, logic, exclude_opted_out, require_email, exclude_suppressed)
      SELECT account_id, left('Copy of ' || name, $3), sobject, fields, filters, logic, exclude_opted_out, require_email, exclude_suppressed
      FROM connections WHERE id = $1 AND account_id = $2
-     RETURNING ${cols}`,
+     RETURNING ${CONNECTION_COLUMNS}`,
     [id, accountId, maxName],
   )
-  return rows[0] ? toConnection(rows[0]) : null
+  return rows[0] ?? null
 }
 
 // ---- describe cache ---------------------------------------------------------------------
@@ -186,19 +176,13 @@ export async function saveHealth(
 }
 
 export async function listHealth(db: Queryable, accountId: string): Promise<ConnectionHealthRow[]> {
-  const { rows } = await db.query(
-    `SELECT id, health_state, health_code, health_message, health_field, health_checked_at FROM connections
-     WHERE account_id = $1 AND health_state IS NOT NULL`,
+  const { rows } = await db.query<ConnectionHealthRow>(
+    `SELECT id AS "connectionId", health_state AS state, health_code AS code, health_message AS message,
+       health_field AS field, health_checked_at AS "checkedAt"
+     FROM connections WHERE account_id = $1 AND health_state IS NOT NULL`,
     [accountId],
   )
-  return rows.map((r) => ({
-    connectionId: r.id,
-    state: r.health_state,
-    code: r.health_code,
-    message: r.health_message,
-    field: r.health_field,
-    checkedAt: r.health_checked_at,
-  }))
+  return rows
 }
 
 // ---- suppression list (table suppressions, migration 004) --------------------------------

@@ -1,5 +1,5 @@
 /**
- * Database connections (SPEC §2, journeys 4 and 6): saved, named live queries of the
+ * Database connections (docs/spec.md §2, journeys 4 and 6): saved, named live queries of the
  * linked org. Create, list, get, copy and delete never need Salesforce; edit, connect
  * (test), preview, describe and pull do, and are refused up front with
  * SF_CREDENTIALS_REQUIRED (or the stored credential's own error) when there is no access.
@@ -19,15 +19,28 @@ import {
   type RecordFormat,
   type SalesforceRecord,
 } from './record-format.js'
-import { normaliseEmail } from '../unsubscribes/emails.js'
+import { normaliseEmail } from '../email/addresses.js'
 import * as repo from './repository.js'
 import type { ConnectionInput, ConnectionRow } from './repository.js'
-import { buildSoql, escapeSoqlString, type ConnectionFilter, type SupportedSObject } from './soql-builder.js'
+import { buildSoql, escapeSoqlString, type ConnectionFilter, type SupportedSObject } from '../salesforce/soql.js'
 import { queryLocatorOf } from '../salesforce/hosts.js'
 import { abortJob, createQueryJob, deleteJob, readResultsPage, waitForJob } from './bulk-query.js'
 import { createCsvReader } from './csv-reader.js'
+import {
+  MAX_CONNECTION_NAME_LENGTH,
+  type Access,
+  type Campaign,
+  type CampaignMemberStatus,
+  type CampaignQuery,
+  type Connection as ContractConnection,
+  type ConnectionHealth,
+  type ConnectionList,
+  type CsvHeaders,
+  type Readiness,
+  type TestResult,
+} from '../contract/index.js'
 
-export const MAX_NAME_LENGTH = 200
+export const MAX_NAME_LENGTH = MAX_CONNECTION_NAME_LENGTH
 /** Rows shown by connect (test) and the editor's preview. */
 export const PREVIEW_ROWS = 10
 /** Pull output is written in chunks of about this many characters (one page is up to 2,000 rows). */
@@ -42,19 +55,10 @@ const SUPPRESSION_BATCH = 2_000
 const NOT_IN_BULK = new Set(['address', 'location', 'base64'])
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-export interface ConnectionView {
-  id: string
-  name: string
-  sobject: string
-  fields: string[]
-  filters: ConnectionFilter[]
-  logic: 'AND' | 'OR'
-  excludeOptedOut: boolean
-  requireEmail: boolean
-  excludeSuppressed: boolean
-  createdAt: string
-  updatedAt: string
-}
+/** What the routes answer: the contract's shapes (server/src/contract/connections.ts). */
+export type ConnectionView = ContractConnection
+export type AccessView = Access
+export type { Campaign, ConnectionHealth, CsvHeaders, ProblemAction, Readiness, TestResult }
 
 /** A definition as a client sends it (create, preview); optional flags take their defaults. */
 export interface ConnectionDraft {
@@ -70,49 +74,6 @@ export interface ConnectionDraft {
 
 export type ConnectionPatch = Partial<ConnectionDraft>
 
-export interface AccessView {
-  canConnect: boolean
-  code: string | null
-  message: string | null
-}
-
-export interface TestResult {
-  count: number
-  records: Array<Record<string, unknown>>
-  soql: string
-  /** The output columns with Salesforce's labels, for people (records stay keyed by API name). */
-  columns: Array<{ name: string; label: string }>
-}
-
-/** Whether a saved connection still works against its org. */
-export interface ConnectionHealth {
-  state: 'ok' | 'broken'
-  code: string | null
-  message: string | null
-  field: string | null
-  checkedAt: string
-}
-
-export type { ProblemAction }
-
-export type Readiness =
-  { ready: true; count: number } | { ready: false; code: string; message: string; action: ProblemAction }
-
-export interface Campaign {
-  id: string
-  name: string
-  status: string | null
-  isActive: boolean | null
-}
-
-export interface CampaignMemberStatusView {
-  label: string
-  isDefault: boolean
-  hasResponded: boolean
-}
-
-export type CsvHeaders = 'api' | 'labels'
-
 /** Where a pull writes. The route backs it with the raw HTTP response. */
 export interface PullOutput {
   /** Sends the status and headers; called once the first page has arrived (errors before it are ordinary JSON errors). */
@@ -127,9 +88,7 @@ export interface PullOutput {
 }
 
 export interface ConnectionService {
-  list(
-    target: AccessTarget,
-  ): Promise<{ items: ConnectionView[]; access: AccessView; health: Record<string, ConnectionHealth> }>
+  list(target: AccessTarget): Promise<ConnectionList>
   get(accountId: string, id: string): Promise<ConnectionView>
   /** Checked against the org's describe like a preview when Salesforce (or a cached describe) is at hand. */
   create(target: AccessTarget, draft: ConnectionDraft): Promise<ConnectionView>
@@ -149,8 +108,8 @@ export interface ConnectionService {
   ): Promise<void>
   /** Pre-send check: access, then `COUNT()` of the saved query. Never throws for a Salesforce or definition problem. */
   readiness(target: AccessTarget, id: string, options?: { requireNonEmpty?: boolean }): Promise<Readiness>
-  campaigns(target: AccessTarget, query: { search?: string; id?: string }): Promise<Campaign[]>
-  campaignStatuses(target: AccessTarget, campaignId: string): Promise<CampaignMemberStatusView[]>
+  campaigns(target: AccessTarget, query: CampaignQuery): Promise<Campaign[]>
+  campaignStatuses(target: AccessTarget, campaignId: string): Promise<CampaignMemberStatus[]>
 }
 
 function toView(c: ConnectionRow): ConnectionView {
@@ -159,7 +118,8 @@ function toView(c: ConnectionRow): ConnectionView {
     name: c.name,
     sobject: c.sobject,
     fields: c.fields,
-    filters: c.filters,
+    // Stored only after passing the contract's FilterSchema, so the values are JSON scalars or lists.
+    filters: c.filters as ConnectionView['filters'],
     logic: c.logic,
     excludeOptedOut: c.excludeOptedOut,
     requireEmail: c.requireEmail,
@@ -194,7 +154,7 @@ function toInput(draft: ConnectionDraft, name: string): ConnectionInput {
   }
 }
 
-/** The gate of journey 6: the state's own credential error (SPEC §5) when it has one, else SF_CREDENTIALS_REQUIRED. */
+/** The gate of journey 6: the state's own credential error (docs/spec.md §5) when it has one, else SF_CREDENTIALS_REQUIRED. */
 export function accessError(state: AccessState): AppError {
   const code = state.code
   if (code && code !== 'SF_CREDENTIALS_REQUIRED' && code.startsWith('SF_')) return new AppError(code)

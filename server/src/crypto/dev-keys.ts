@@ -6,15 +6,21 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import { parseEncryptionKeys, type Config } from '../config.js'
+import { parseEncryptionKeys, type Config, type ResolvedConfig } from '../config.js'
 
 interface DevKeysFile {
   encryptionKeys: string
   sessionSecret: string
 }
 
-export function ensureDevKeys(config: Config): { config: Config; generated: boolean } {
-  if (config.encryptionKeys && config.sessionSecret) return { config, generated: false }
+export function ensureDevKeys(config: Config): { config: ResolvedConfig; generated: boolean } {
+  if (config.encryptionKeys && config.sessionSecret) {
+    return {
+      config: { ...config, encryptionKeys: config.encryptionKeys, sessionSecret: config.sessionSecret },
+      generated: false,
+    }
+  }
+  if (config.mode === 'production') throw new Error('production needs ENCRYPTION_KEYS and SESSION_SECRET')
   const file = path.join(config.dataDir, 'dev-keys.json')
   let stored: DevKeysFile
   let generated = false

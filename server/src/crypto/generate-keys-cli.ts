@@ -5,7 +5,7 @@
  *   SESSION_SECRET=<base64url of 48 random bytes>
  *
  * For a key rotation, put the new ENCRYPTION_KEYS entry *first* and keep the old ones after
- * it (`knew:…,kold:…`), restart, then run `npm run rotate-keys` (see the README's Deployment section).
+ * it (`knew:…,kold:…`), restart, then run `npm run rotate-keys` (see docs/deployment.md, Key rotation).
  * `--id <name>` picks the key id (default: k + today's date, UTC).
  */
 import crypto from 'node:crypto'

@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const { config } = ensureDevKeys(loadConfig())
   const database = await openDatabase(config, { runMigrations: true })
   try {
-    const box = createSecretBox(config.encryptionKeys!)
+    const box = createSecretBox(config.encryptionKeys)
     const result = await rotateKeys(database.pool, box)
     console.log(
       `Re-encrypted ${result.rotated} secrets under key "${box.currentKeyId}" (${result.skipped} were rewritten meanwhile).`,

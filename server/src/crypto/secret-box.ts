@@ -1,5 +1,5 @@
 /**
- * AES-256-GCM secret box (SPEC §9). A fresh 12-byte IV for every value; the associated
+ * AES-256-GCM secret box (docs/spec.md §9). A fresh 12-byte IV for every value; the associated
  * data names the row the value belongs to; the key ID is stored beside the ciphertext so
  * old keys keep decrypting until `npm run rotate-keys` has re-encrypted everything.
  * Stored layout: iv (12) ‖ auth tag (16) ‖ ciphertext.

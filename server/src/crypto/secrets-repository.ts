@@ -1,5 +1,6 @@
 /** All SQL for `encrypted_secrets`. */
 import type { Queryable } from '../db/pool.js'
+import { SqlParams } from '../db/sql.js'
 
 export interface SecretRow {
   ownerKind: string
@@ -9,14 +10,20 @@ export interface SecretRow {
   ciphertext: Buffer
 }
 
-export async function upsertSecret(db: Queryable, row: SecretRow): Promise<void> {
-  await db.query(
-    `INSERT INTO encrypted_secrets (owner_kind, owner_id, name, key_id, ciphertext)
-     VALUES ($1, $2, $3, $4, $5)
+/** The columns of a secret, named as {@link SecretRow}'s fields. */
+const SECRET_COLUMNS = `owner_kind AS "ownerKind", owner_id AS "ownerId", name, key_id AS "keyId", ciphertext`
+
+/** Stores a sealed secret, replacing the owner's one of that name (also a fragment of server/src/canvas/repository.ts). */
+export function upsertSecretSql(p: SqlParams, row: SecretRow): string {
+  return `INSERT INTO encrypted_secrets (owner_kind, owner_id, name, key_id, ciphertext)
+     VALUES (${p.add(row.ownerKind)}, ${p.add(row.ownerId)}, ${p.add(row.name)}, ${p.add(row.keyId)}, ${p.add(row.ciphertext)})
      ON CONFLICT (owner_kind, owner_id, name)
-     DO UPDATE SET key_id = EXCLUDED.key_id, ciphertext = EXCLUDED.ciphertext, updated_at = now()`,
-    [row.ownerKind, row.ownerId, row.name, row.keyId, row.ciphertext],
-  )
+     DO UPDATE SET key_id = EXCLUDED.key_id, ciphertext = EXCLUDED.ciphertext, updated_at = now()`
+}
+
+export async function upsertSecret(db: Queryable, row: SecretRow): Promise<void> {
+  const p = new SqlParams()
+  await db.query(upsertSecretSql(p, row), p.values)
 }
 
 export async function findSecret(
@@ -25,12 +32,12 @@ export async function findSecret(
   ownerId: string,
   name: string,
 ): Promise<SecretRow | null> {
-  const { rows } = await db.query(
-    `SELECT owner_kind, owner_id, name, key_id, ciphertext FROM encrypted_secrets
+  const { rows } = await db.query<SecretRow>(
+    `SELECT ${SECRET_COLUMNS} FROM encrypted_secrets
      WHERE owner_kind = $1 AND owner_id = $2 AND name = $3`,
     [ownerKind, ownerId, name],
   )
-  return rows[0] ? toRow(rows[0]) : null
+  return rows[0] ?? null
 }
 
 export async function deleteSecrets(
@@ -52,12 +59,12 @@ export async function deleteSecrets(
 
 /** A batch of rows not yet under `currentKeyId`, for rotation. */
 export async function findSecretsNotUnderKey(db: Queryable, currentKeyId: string, limit: number): Promise<SecretRow[]> {
-  const { rows } = await db.query(
-    `SELECT owner_kind, owner_id, name, key_id, ciphertext FROM encrypted_secrets
+  const { rows } = await db.query<SecretRow>(
+    `SELECT ${SECRET_COLUMNS} FROM encrypted_secrets
      WHERE key_id <> $1 ORDER BY owner_kind, owner_id, name LIMIT $2`,
     [currentKeyId, limit],
   )
-  return rows.map(toRow)
+  return rows
 }
 
 /** Replaces a row's ciphertext only if it is still the one we read (a concurrent write wins). */
@@ -73,8 +80,4 @@ export async function replaceSecretIfUnchanged(db: Queryable, before: SecretRow,
 export async function countSecretsByKey(db: Queryable): Promise<Record<string, number>> {
   const { rows } = await db.query(`SELECT key_id, count(*)::int AS n FROM encrypted_secrets GROUP BY key_id`)
   return Object.fromEntries(rows.map((r) => [r.key_id, r.n]))
-}
-
-function toRow(r: any): SecretRow {
-  return { ownerKind: r.owner_kind, ownerId: r.owner_id, name: r.name, keyId: r.key_id, ciphertext: r.ciphertext }
 }

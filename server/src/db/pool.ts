@@ -14,12 +14,35 @@ export interface PoolOptions {
   applicationName?: string
 }
 
+/** How long opening a connection may take before the database counts as unreachable. */
+const CONNECT_TIMEOUT_MS = 5_000
+/** How long a query may wait for a free connection behind this process's other queries. */
+const CHECKOUT_TIMEOUT_MS = 30_000
+
+/**
+ * pg-pool's `connectionTimeoutMillis` bounds two different waits: opening a connection, and
+ * queueing for a free one. With 5 s for both, a burst larger than the pool (200 Salesforce
+ * operations sharing 10 connections on a busy machine) failed with "timeout exceeded when
+ * trying to connect" although the database was fine. So opening a connection keeps its 5 s
+ * (the client's own timeout: an unreachable database is still noticed at once), and waiting
+ * for a free connection may take longer.
+ */
+class Client extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super({
+      ...(typeof config === 'string' ? { connectionString: config } : config),
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    })
+  }
+}
+
 export function createPool(options: PoolOptions): pg.Pool {
   const pool = new pg.Pool({
+    Client,
     connectionString: options.connectionString,
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'sf-link',
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: CHECKOUT_TIMEOUT_MS,
     idleTimeoutMillis: 30_000,
   })
   // An idle client that loses its connection (database restart) must not crash the process;

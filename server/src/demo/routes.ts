@@ -6,7 +6,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@fastify/type-provider-typebox'
 
-import type { DemoInfo } from '../app.js'
+import type { DemoInfo } from './info.js'
+import { DemoInfoSchema, type DemoInfoView } from '../contract/index.js'
 import type { CaughtMail } from './mail-catcher.js'
 import { escapeHtml } from '../http/html.js'
 
@@ -63,8 +64,14 @@ export const demoRoutes: FastifyPluginAsyncTypebox<{ demo: DemoInfo; publicUrl: 
 ) => {
   app.get(
     '/demo.json',
-    { schema: { tags: ['demo'], summary: 'Demo mode: the simulator, its users, and the caught mail' } },
-    async () => ({
+    {
+      schema: {
+        tags: ['demo'],
+        summary: 'Demo mode: the simulator, its users, and the caught mail',
+        response: { 200: DemoInfoSchema },
+      },
+    },
+    async (): Promise<DemoInfoView> => ({
       simulatorUrl: demo.simulatorUrl,
       canvasHostUrl: `${demo.simulatorUrl}/canvas-host`,
       ...(demo.mail ? { mailUrl: `${publicUrl}/demo/mail` } : {}),

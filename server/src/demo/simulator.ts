@@ -4,7 +4,7 @@
  */
 import { createSalesforceSimulator, type SalesforceSimulator } from '@sf-link/simulator'
 import type { Config } from '../config.js'
-import type { DemoInfo } from '../app.js'
+import type { DemoInfo } from './info.js'
 
 export interface RunningSimulator extends DemoInfo {
   close(): Promise<void>

@@ -3,7 +3,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Pool } from '../db/pool.js'
 import { ERRORS } from '../errors.js'
-import { ErrorSchema } from '../http/schemas.js'
+import { ErrorSchema } from '../contract/index.js'
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{ pool: Pool }> = async (app, { pool }) => {
   app.get(

@@ -7,9 +7,9 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { AppError } from '../errors.js'
-import type { PendingIdentity, SessionKind } from '../accounts/repository.js'
-import type { SessionService } from '../accounts/session-service.js'
-import { csrfTokenMatches } from '../accounts/session-tokens.js'
+import type { PendingIdentity, SessionKind } from './session-repository.js'
+import type { SessionService } from './session-service.js'
+import { csrfTokenMatches } from './session-tokens.js'
 import type { Pool } from '../db/pool.js'
 
 export const SESSION_COOKIE = 'sfl_session'

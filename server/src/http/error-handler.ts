@@ -1,7 +1,10 @@
 /**
- * The one error handler: every error leaves as JSON `{code, message}` with a stable code.
- * 4xx from Fastify itself (validation, body parsing, limits) are mapped to registry codes;
- * anything else is a 5xx whose details stay in the log, never in the response.
+ * The one error handler: every error gets its stable code here, then leaves in one of three
+ * forms — JSON `{code, message}` (the default, for the API), an HTML page (the canvas entry,
+ * which the person sees in the iframe) or a redirect (browser navigations such as the OAuth
+ * flow, to a UI page that explains the code). 4xx from Fastify itself (validation, body
+ * parsing, limits) are mapped to registry codes; anything else is a 5xx whose details stay in
+ * the log, never in the response.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError, ERRORS, type ErrorCode } from '../errors.js'
@@ -122,20 +125,58 @@ export function toAppError(err: unknown): AppError | null {
   return null
 }
 
-export function registerErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const appErr = toAppError(err)
-    if (appErr) {
-      if (appErr.status >= 500) request.log.warn({ code: appErr.code, err: appErr.cause ?? undefined }, appErr.message)
-      if (appErr.retryAfterSeconds !== undefined) reply.header('retry-after', String(appErr.retryAfterSeconds))
-      return reply.status(appErr.status).type('application/json; charset=utf-8').send(appErr.toJSON())
-    }
-    request.log.error({ err }, 'unhandled error')
+/** An error as it leaves: status, code and message, logged on the way when it is ours (5xx). */
+function resolveError(err: unknown, request: FastifyRequest, context: string): AppError {
+  const appErr = toAppError(err)
+  if (appErr) {
+    if (appErr.status >= 500) request.log.warn({ code: appErr.code, err: appErr.cause ?? undefined }, appErr.message)
+    return appErr
+  }
+  request.log.error({ err }, context)
+  return new AppError('INTERNAL_ERROR', ERRORS.INTERNAL_ERROR.message)
+}
+
+type RouteErrorHandler = (err: unknown, request: FastifyRequest, reply: FastifyReply) => FastifyReply
+
+/** JSON `{code, message}` (the default for every route). */
+export const jsonErrors: RouteErrorHandler = (err, request, reply) => {
+  const appErr = resolveError(err, request, 'unhandled error')
+  if (appErr.retryAfterSeconds !== undefined) reply.header('retry-after', String(appErr.retryAfterSeconds))
+  return reply.status(appErr.status).type('application/json; charset=utf-8').send(appErr.toJSON())
+}
+
+/** An HTML page, never cached (a route whose answer a person sees, e.g. the canvas entry). */
+export function htmlErrors(
+  render: (status: number, code: ErrorCode, message: string) => string,
+  context = 'page failed',
+): RouteErrorHandler {
+  return (err, request, reply) => {
+    const appErr = resolveError(err, request, context)
     return reply
-      .status(500)
-      .type('application/json; charset=utf-8')
-      .send({ code: 'INTERNAL_ERROR', message: ERRORS.INTERNAL_ERROR.message })
-  })
+      .status(appErr.status)
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(render(appErr.status, appErr.code, appErr.message))
+  }
+}
+
+/**
+ * A 302 to the URL the route builds from the code (a browser navigation). An error that is
+ * not ours redirects with `fallback` instead of INTERNAL_ERROR.
+ */
+export function redirectErrors(
+  urlFor: (code: ErrorCode, request: FastifyRequest) => string,
+  fallback: ErrorCode,
+  context = 'navigation failed',
+): RouteErrorHandler {
+  return (err, request, reply) => {
+    const appErr = resolveError(err, request, context)
+    return reply.redirect(urlFor(appErr.code === 'INTERNAL_ERROR' ? fallback : appErr.code, request), 302)
+  }
+}
+
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler(jsonErrors)
 
   app.setNotFoundHandler((request, reply) => {
     return reply.status(404).send({

@@ -1,17 +1,17 @@
 /**
  * Background jobs on pg-boss, in the same database. The web process sends jobs; the
  * worker (same process by default, or `--worker-only`) runs the handlers that the domains
- * register in `jobs/handlers.ts`.
+ * register in `job-handlers.ts` (runtime.ts calls it).
  */
 import { PgBoss } from 'pg-boss'
 import type { Logger } from 'pino'
-import type { JobSender, Services } from '../services.js'
-import { registerJobHandlers } from './handlers.js'
+import type { JobSender } from './sender.js'
+
+export type { JobSender }
 
 export interface RunningJobs {
   boss: PgBoss
   sender: JobSender
-  work(services: Services): Promise<void>
   stop(): Promise<void>
 }
 
@@ -32,9 +32,6 @@ export async function startJobs(opts: { databaseUrl: string; log: Logger; max?: 
   return {
     boss,
     sender,
-    async work(services) {
-      await registerJobHandlers(boss, services, opts.log)
-    },
     async stop() {
       await boss.stop({ graceful: true, timeout: 10_000 })
     },

@@ -1,32 +1,9 @@
 /** `GET /api/salesforce/link`: the link and its credential status (Settings → Integrations → Link Accounts). */
 
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ErrorRef, LinkViewSchema } from '../contract/index.js'
 import type { LinkService } from './service.js'
 import { requireAccount } from '../http/auth.js'
-
-const CredentialViewSchema = Type.Object({
-  kind: Type.Union([Type.String(), Type.Null()]),
-  status: Type.String(),
-  reason: Type.Union([Type.String(), Type.Null()]),
-  reasonMessage: Type.Union([Type.String(), Type.Null()]),
-  lastSuccessAt: Type.Union([Type.String(), Type.Null()]),
-  username: Type.Union([Type.String(), Type.Null()]),
-  environment: Type.Union([Type.String(), Type.Null()]),
-})
-
-export const LinkViewSchema = Type.Object({
-  salesforceUserId: Type.String(),
-  organizationId: Type.String(),
-  instanceUrl: Type.String(),
-  username: Type.String(),
-  email: Type.String(),
-  name: Type.String(),
-  linkedAt: Type.String(),
-  lastSeenAt: Type.String(),
-  credential: CredentialViewSchema,
-  credentials: Type.Array(CredentialViewSchema),
-  canConnect: Type.Boolean(),
-})
 
 export const linkRoutes: FastifyPluginAsyncTypebox<{ links: LinkService }> = async (app, { links }) => {
   app.get(
@@ -36,7 +13,7 @@ export const linkRoutes: FastifyPluginAsyncTypebox<{ links: LinkService }> = asy
       schema: {
         tags: ['salesforce'],
         summary: 'The linked Salesforce user and credential status',
-        response: { 200: LinkViewSchema, 404: { $ref: 'Error#' } },
+        response: { 200: LinkViewSchema, 404: ErrorRef },
       },
     },
     async (request) => {

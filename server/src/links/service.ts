@@ -1,43 +1,23 @@
 /**
- * Links between app accounts and Salesforce users (SPEC §1, journeys 1–2), and the
+ * Links between app accounts and Salesforce users (docs/spec.md §1, journeys 1–2), and the
  * Link Accounts view with the credential status.
  */
 import type { Pool, Queryable } from '../db/pool.js'
 import { PG_ERRORS, isPgError } from '../db/pool.js'
 import { AppError, ERRORS, type ErrorCode } from '../errors.js'
-import type { CredentialStore } from '../salesforce/credential-store.js'
-import type { CredentialRow } from '../salesforce/credentials-repository.js'
+import type { CredentialStore } from './credential-store.js'
+import type { CredentialRow } from './credentials-repository.js'
 import * as repo from './repository.js'
+import type { CredentialView, LinkView } from '../contract/index.js'
 import type { LinkIdentity, LinkRow } from './repository.js'
 
 export type { LinkRow, LinkIdentity }
 
-/** Stored credentials in the order SPEC §2 uses them outside Salesforce. */
+/** Stored credentials in the order docs/spec.md §2 uses them outside Salesforce. */
 export const STORED_CREDENTIAL_ORDER = ['oauth_refresh', 'jwt_bearer', 'password_token'] as const
 
-export interface CredentialView {
-  kind: 'oauth_refresh' | 'jwt_bearer' | 'password_token' | null
-  status: 'none' | 'ok' | 'needs_attention' | 'rate_limited'
-  reason: string | null
-  reasonMessage: string | null
-  lastSuccessAt: string | null
-  username: string | null
-  environment: string | null
-}
-
-export interface LinkView {
-  salesforceUserId: string
-  organizationId: string
-  instanceUrl: string
-  username: string
-  email: string
-  name: string
-  linkedAt: string
-  lastSeenAt: string
-  credential: CredentialView
-  credentials: CredentialView[]
-  canConnect: boolean
-}
+/** The link view is the contract's (`GET /api/salesforce/link`, server/src/contract/salesforce.ts). */
+export type { CredentialView, LinkView }
 
 export interface LinkService {
   findBySalesforceUser(db: Queryable, organizationId: string, userId: string): Promise<LinkRow | null>

@@ -7,7 +7,7 @@
  */
 import type { PgBoss } from 'pg-boss'
 import type { Logger } from 'pino'
-import type { Services } from '../services.js'
+import type { Pool } from '../db/pool.js'
 import { purgeExpired, type Purged, type RetentionPolicy } from './repository.js'
 
 export const CLEANUP_QUEUE = 'maintenance-cleanup'
@@ -34,7 +34,7 @@ export interface CleanupJobOptions {
 
 export async function registerMaintenanceJobs(
   boss: PgBoss,
-  services: Services,
+  services: { pool: Pool },
   log: Logger,
   options: CleanupJobOptions = {},
 ): Promise<void> {

@@ -5,7 +5,8 @@
  */
 import type { PgBoss } from 'pg-boss'
 import type { Logger } from 'pino'
-import type { Services } from '../services.js'
+import type { NotificationsConfig } from '../config.js'
+import type { NotificationService } from './service.js'
 
 export const DELIVER_QUEUE = 'notifications-deliver'
 export const PURGE_QUEUE = 'notifications-purge'
@@ -21,7 +22,7 @@ export interface NotificationJobOptions {
 
 export async function registerNotificationJobs(
   boss: PgBoss,
-  services: Services,
+  services: { config: { notifications: NotificationsConfig }; notifications: NotificationService },
   log: Logger,
   options: NotificationJobOptions = {},
 ): Promise<void> {

@@ -11,22 +11,12 @@ import { requireAccount } from '../http/auth.js'
 import type { NotificationService } from './service.js'
 import { LINK_ACCOUNTS_ROUTE } from './service.js'
 import { escapeHtml } from '../http/html.js'
-
-const SettingsSchema = Type.Object({
-  accessEmails: Type.Boolean(),
-  email: Type.String(),
-  serverSends: Type.Boolean(),
-  recent: Type.Array(
-    Type.Object({
-      kind: Type.String(),
-      status: Type.String(),
-      createdAt: Type.String(),
-      sentAt: Type.Union([Type.String(), Type.Null()]),
-      /** Why it was not sent (turned off, fixed before it went out, the SMTP server's refusal). */
-      note: Type.Union([Type.String(), Type.Null()]),
-    }),
-  ),
-})
+import {
+  ErrorRef,
+  NotificationPreviewSchema,
+  NotificationSettingsBodySchema,
+  NotificationSettingsSchema,
+} from '../contract/index.js'
 
 const TokenQuery = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) })
 const tokenRateLimit = { max: 30, timeWindow: '1 minute' }
@@ -76,7 +66,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<{ notifications: Noti
       schema: {
         tags: ['notifications'],
         summary: 'Whether SF Link emails you when Salesforce access needs attention, and the latest such emails',
-        response: { 200: SettingsSchema },
+        response: { 200: NotificationSettingsSchema },
       },
     },
     async (request) => view(requireAccount(request).accountId),
@@ -89,8 +79,8 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<{ notifications: Noti
       schema: {
         tags: ['notifications'],
         summary: 'Turn the Salesforce access emails on or off',
-        body: Type.Object({ accessEmails: Type.Boolean() }, { additionalProperties: false }),
-        response: { 200: SettingsSchema, 400: { $ref: 'Error#' } },
+        body: NotificationSettingsBodySchema,
+        response: { 200: NotificationSettingsSchema, 400: ErrorRef },
       },
     },
     async (request) => {
@@ -112,7 +102,8 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<{ notifications: Noti
           format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('html'), Type.Literal('text')])),
         }),
         response: {
-          200: Type.Object({ kind: Type.String(), subject: Type.String(), text: Type.String(), html: Type.String() }),
+          200: NotificationPreviewSchema,
+          // Untyped on purpose: with format=html or text the 200 answer is a string, not the JSON above.
           404: { $ref: 'Error#' },
         },
       },

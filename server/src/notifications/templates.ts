@@ -6,8 +6,10 @@
 import { ERRORS, type ErrorCode } from '../errors.js'
 import { escapeHtml } from '../http/html.js'
 
-export const NOTIFICATION_KINDS = ['access_broken', 'access_reminder', 'access_restored', 'api_cap_reached'] as const
-export type NotificationKind = (typeof NOTIFICATION_KINDS)[number]
+import { NOTIFICATION_KINDS, type NotificationKind } from '../contract/notification-kinds.js'
+
+export { NOTIFICATION_KINDS }
+export type { NotificationKind }
 
 export function isNotificationKind(kind: string): kind is NotificationKind {
   return (NOTIFICATION_KINDS as readonly string[]).includes(kind)

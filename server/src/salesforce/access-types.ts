@@ -1,5 +1,5 @@
 /**
- * The one door to Salesforce (SPEC §3, issue 5). Every operation that needs Salesforce
+ * The one door to Salesforce (docs/spec.md §3). Every operation that needs Salesforce
  * data goes through `SalesforceAccess`; nothing else creates jsforce connections.
  */
 import type { Connection } from 'jsforce'
@@ -31,7 +31,7 @@ export interface SalesforceAccess {
    * Runs `fn` with a jsforce Connection (with refreshFn) for the target. Strategy: canvas token
    * when `target.canvas`; otherwise stored credentials in the order oauth_refresh → jwt_bearer →
    * password_token. Access tokens are cached in Postgres and shared; concurrent callers share one
-   * login. A 401 refreshes once. Errors are thrown as AppError with SPEC §5 codes
+   * login. A 401 refreshes once. Errors are thrown as AppError with docs/spec.md §5 codes
    * (SF_CREDENTIALS_REQUIRED when nothing usable; the credential's code when it fails).
    */
   withConnection<T>(target: AccessTarget, fn: (conn: Connection) => Promise<T>): Promise<T>

@@ -1,5 +1,5 @@
 /**
- * The one door to Salesforce (SPEC §3). Picks a strategy, shares one cached access token
+ * The one door to Salesforce (docs/spec.md §3). Picks a strategy, shares one cached access token
  * per credential across requests, jobs and instances, refreshes once on a 401, and keeps
  * lockout safety: after a credential error the credential's circuit is open and no login
  * is attempted with it until the person changes it (its `version` changes).
@@ -13,9 +13,9 @@ import { AppError, CREDENTIAL_ERROR_CODES, ERRORS, type ErrorCode } from '../err
 import type { AuditLog } from '../audit/audit-log.js'
 import type { LinkService, LinkRow } from '../links/service.js'
 import { STORED_CREDENTIAL_ORDER } from '../links/service.js'
-import type { CredentialStore } from './credential-store.js'
-import * as repo from './credentials-repository.js'
-import type { CredentialRow } from './credentials-repository.js'
+import type { CredentialStore } from '../links/credential-store.js'
+import * as repo from '../links/credentials-repository.js'
+import type { CredentialRow } from '../links/credentials-repository.js'
 import { translateSalesforceError } from './error-translation.js'
 import { isAllowedInstanceUrl } from './hosts.js'
 import * as strategies from './strategies.js'

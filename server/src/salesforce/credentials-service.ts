@@ -1,5 +1,5 @@
 /**
- * Setting up outside access (SPEC §1 journeys 3 and 5): every credential is proven by a
+ * Setting up outside access (docs/spec.md §1 journeys 3 and 5): every credential is proven by a
  * real login before anything is stored; a wrong one is never stored. Also "Connect with
  * Salesforce" and "Sign in with Salesforce" (OAuth web-server flow with PKCE).
  */
@@ -10,9 +10,10 @@ import { withTransaction } from '../db/pool.js'
 import { AppError } from '../errors.js'
 import type { AuditLog } from '../audit/audit-log.js'
 import type { SecretStore } from '../crypto/secret-store.js'
-import type { LinkRow, LinkService, LinkView } from '../links/service.js'
-import type { SessionService, IssuedSession } from '../accounts/session-service.js'
-import type { CredentialStore } from './credential-store.js'
+import type { LinkRow, LinkService } from '../links/service.js'
+import type { CredentialsBody, CredentialsPatch, LinkView } from '../contract/index.js'
+import type { SessionService, IssuedSession } from '../http/session-service.js'
+import type { CredentialStore } from '../links/credential-store.js'
 import type { SalesforceAccessInternals } from './access.js'
 import { translateSalesforceError } from './error-translation.js'
 import { loginUrlFor } from './hosts.js'
@@ -28,13 +29,12 @@ export interface Actor {
   ip?: string
 }
 
-export type SaveCredentialInput =
-  | { kind?: 'password_token'; username: string; password: string; securityToken?: string; environment: string }
-  | { kind: 'jwt_bearer'; environment: string }
+/** The bodies of `PUT` and `PATCH /api/salesforce/credentials` (server/src/contract/salesforce.ts). */
+export type SaveCredentialInput = CredentialsBody
 
 export interface CredentialsService {
   save(actor: Actor, input: SaveCredentialInput): Promise<LinkView>
-  update(actor: Actor, input: { securityToken?: string; password?: string }): Promise<LinkView>
+  update(actor: Actor, input: CredentialsPatch): Promise<LinkView>
   forget(actor: Actor): Promise<void>
   oauthTicket(actor: Actor, environment: string): Promise<string>
   /**
@@ -50,8 +50,20 @@ export interface CredentialsService {
   oauthCallback(
     q: { code?: string; state?: string; error?: string },
     ctx: { ip?: string; userAgent?: string; browserNonce: string | null },
-  ): Promise<{ redirect: string; session?: IssuedSession }>
+  ): Promise<OAuthOutcome>
 }
+
+/** How the OAuth flow ended; the route turns it into the page the browser lands on. */
+export type OAuthOutcome =
+  | { kind: 'signed_in'; session: IssuedSession }
+  | { kind: 'connected' }
+  | { kind: 'failed'; intent: 'link' | 'signin'; code: string }
+
+const failed = (intent: string | null | undefined, code: string): OAuthOutcome => ({
+  kind: 'failed',
+  intent: intent === 'signin' ? 'signin' : 'link',
+  code,
+})
 
 export interface OAuthStart {
   url: string
@@ -428,8 +440,6 @@ export function createCredentialsService(deps: {
         wellFormed && ctx.browserNonce
           ? await oauthRepo.consumeState(pool, q.state!, ['link', 'signin'], nonceHash(ctx.browserNonce))
           : null
-      const failTo = (intent: string | undefined, code: string) =>
-        intent === 'signin' ? `/#/signin?error=${code}` : `/#/settings/link-accounts?error=${code}`
       if (!state) {
         const foreign = wellFormed ? await oauthRepo.liveStateIntent(pool, q.state!, ['link', 'signin']) : null
         if (foreign) {
@@ -440,12 +450,12 @@ export function createCredentialsService(deps: {
             detail: { code: 'SF_OAUTH_OTHER_BROWSER' },
           })
         }
-        return { redirect: failTo(foreign ?? undefined, foreign ? 'SF_OAUTH_OTHER_BROWSER' : 'SF_OAUTH_FAILED') }
+        return failed(foreign, foreign ? 'SF_OAUTH_OTHER_BROWSER' : 'SF_OAUTH_FAILED')
       }
-      if (q.error || !q.code) return { redirect: failTo(state.intent, 'SF_OAUTH_FAILED') }
+      if (q.error || !q.code) return failed(state.intent, 'SF_OAUTH_FAILED')
       const verifier = await secrets.get(pool, 'oauth_state', state.id, 'codeVerifier')
       await secrets.remove(pool, 'oauth_state', state.id)
-      if (!verifier) return { redirect: failTo(state.intent, 'SF_OAUTH_FAILED') }
+      if (!verifier) return failed(state.intent, 'SF_OAUTH_FAILED')
       let result: Awaited<ReturnType<typeof strategies.exchangeAuthorizationCode>>
       try {
         result = await strategies.exchangeAuthorizationCode({
@@ -464,7 +474,7 @@ export function createCredentialsService(deps: {
           ip: ctx.ip,
           detail: { kind: 'oauth_code', code: err.code },
         })
-        return { redirect: failTo(state.intent, err.code) }
+        return failed(state.intent, err.code)
       }
       const link =
         result.organizationId && result.userId
@@ -472,7 +482,7 @@ export function createCredentialsService(deps: {
           : null
       // The identity Salesforce returned is the proof of who this is.
       if (state.intent === 'signin') {
-        if (!link) return { redirect: '/#/signin?error=SF_NOT_LINKED' }
+        if (!link) return failed('signin', 'SF_NOT_LINKED')
         const session = await withTransaction(pool, async (client) => {
           await storeRefresh(client, link, state, result)
           await audit.record(
@@ -493,7 +503,7 @@ export function createCredentialsService(deps: {
             userAgent: ctx.userAgent,
           })
         })
-        return { redirect: '/#/connections', session }
+        return { kind: 'signed_in', session }
       }
       if (!link || link.accountId !== state.accountId) {
         await audit.record({
@@ -503,7 +513,7 @@ export function createCredentialsService(deps: {
           ip: ctx.ip,
           detail: { code: 'SF_USER_MISMATCH' },
         })
-        return { redirect: failTo('link', link ? 'LINK_CONFLICT' : 'SF_USER_MISMATCH') }
+        return failed('link', link ? 'LINK_CONFLICT' : 'SF_USER_MISMATCH')
       }
       await withTransaction(pool, async (client) => {
         await storeRefresh(client, link, state, result)
@@ -512,7 +522,7 @@ export function createCredentialsService(deps: {
           client,
         )
       })
-      return { redirect: '/#/settings/link-accounts?connected=1' }
+      return { kind: 'connected' }
     },
   }
 

@@ -1,5 +1,5 @@
 /**
- * Salesforce errors → SPEC §5 codes, in one place, keeping the original as `cause`.
+ * Salesforce errors → docs/spec.md §5 codes, in one place, keeping the original as `cause`.
  * jsforce reports them in three shapes: SOAP faults as `Error("<CODE>: <text>")`, OAuth
  * errors with `name` = the OAuth error, and REST errors with `errorCode`.
  */

@@ -11,28 +11,20 @@ export interface OAuthStateRow {
   environment: string
 }
 
-function toRow(r: any): OAuthStateRow {
-  return {
-    id: r.id,
-    intent: r.intent,
-    accountId: r.account_id,
-    sessionId: r.session_id,
-    linkId: r.link_id,
-    loginUrl: r.login_url,
-    environment: r.environment,
-  }
-}
+/** The columns of a state, named as {@link OAuthStateRow}'s fields (the nonce hash stays in the database). */
+const STATE_COLUMNS = `id, intent, account_id AS "accountId", session_id AS "sessionId", link_id AS "linkId",
+  login_url AS "loginUrl", environment`
 
 export async function insertState(
   db: Queryable,
   s: Omit<OAuthStateRow, 'id'> & { ttlSeconds: number; browserNonceHash?: Buffer | null },
 ): Promise<OAuthStateRow> {
-  const { rows } = await db.query(
+  const { rows } = await db.query<OAuthStateRow>(
     `INSERT INTO oauth_states (intent, account_id, session_id, link_id, login_url, environment, expires_at, browser_nonce_hash)
-     VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7), $8) RETURNING *`,
+     VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7), $8) RETURNING ${STATE_COLUMNS}`,
     [s.intent, s.accountId, s.sessionId, s.linkId, s.loginUrl, s.environment, s.ttlSeconds, s.browserNonceHash ?? null],
   )
-  return toRow(rows[0])
+  return rows[0]
 }
 
 /**
@@ -46,14 +38,14 @@ export async function consumeState(
   intents: OAuthStateRow['intent'][],
   browserNonceHash: Buffer | null = null,
 ): Promise<OAuthStateRow | null> {
-  const { rows } = await db.query(
+  const { rows } = await db.query<OAuthStateRow>(
     `UPDATE oauth_states SET used_at = now()
      WHERE id = $1 AND used_at IS NULL AND expires_at > now() AND intent = ANY($2)
        AND (intent = 'ticket' OR browser_nonce_hash = $3)
-     RETURNING *`,
+     RETURNING ${STATE_COLUMNS}`,
     [id, intents, browserNonceHash],
   )
-  return rows[0] ? toRow(rows[0]) : null
+  return rows[0] ?? null
 }
 
 /** The intent of a live, unused state, or null (tells a foreign browser from an expired link). */

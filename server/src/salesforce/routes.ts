@@ -1,16 +1,17 @@
-/** Salesforce credentials and Connect / Sign in with Salesforce (SPEC §6). Thin: the service decides. */
-import type { FastifyReply, FastifyRequest } from 'fastify'
+/** Salesforce credentials and Connect / Sign in with Salesforce (docs/spec.md §6). Thin: the service decides. */
+import type { FastifyRequest } from 'fastify'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { CredentialsService, Actor } from './credentials-service.js'
-import { LinkViewSchema } from '../links/routes.js'
+import type { CredentialsService, Actor, OAuthOutcome } from './credentials-service.js'
+import {
+  CredentialsBodySchema,
+  CredentialsPatchSchema,
+  EnvironmentSchema,
+  LinkViewSchema,
+  OAuthTicketSchema,
+} from '../contract/index.js'
 import { SESSION_COOKIE, requireAccount } from '../http/auth.js'
-import { toAppError } from '../http/error-handler.js'
+import { redirectErrors } from '../http/error-handler.js'
 
-const Environment = Type.String({
-  minLength: 1,
-  maxLength: 300,
-  description: 'production, sandbox, or a My Domain URL (https://<name>.my.salesforce.com)',
-})
 const credentialRateLimit = { max: 10, timeWindow: '1 minute' }
 /** Each start stores an OAuth state row: bounded per client so nobody can fill the table. */
 const oauthStartRateLimit = { max: 30, timeWindow: '1 minute' }
@@ -28,6 +29,15 @@ function actorOf(request: FastifyRequest): Actor {
     canvas: auth.kind === 'canvas',
     ip: request.ip,
   }
+}
+
+/** The UI page a browser lands on when the OAuth flow ends (the hash routes of canvas-ui). */
+export function oauthLandingUrl(outcome: OAuthOutcome): string {
+  if (outcome.kind === 'signed_in') return '/#/connections'
+  if (outcome.kind === 'connected') return '/#/settings/link-accounts?connected=1'
+  return outcome.intent === 'signin'
+    ? `/#/signin?error=${outcome.code}`
+    : `/#/settings/link-accounts?error=${outcome.code}`
 }
 
 export const salesforceRoutes: FastifyPluginAsyncTypebox<{
@@ -52,23 +62,11 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
         tags: ['salesforce'],
         summary:
           'Store a credential after proving it by a real login (username + password + security token, or JWT bearer)',
-        body: Type.Union([
-          Type.Object(
-            {
-              kind: Type.Optional(Type.Literal('password_token')),
-              username: Type.String({ minLength: 3, maxLength: 320 }),
-              password: Type.String({ minLength: 1, maxLength: 1024 }),
-              securityToken: Type.Optional(Type.String({ maxLength: 128 })),
-              environment: Environment,
-            },
-            { additionalProperties: false },
-          ),
-          Type.Object({ kind: Type.Literal('jwt_bearer'), environment: Environment }, { additionalProperties: false }),
-        ]),
+        body: CredentialsBodySchema,
         response: { 200: LinkViewSchema, ...errors },
       },
     },
-    async (request) => service.save(actorOf(request), request.body as any),
+    async (request) => service.save(actorOf(request), request.body),
   )
 
   app.patch(
@@ -78,13 +76,7 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags: ['salesforce'],
         summary: 'Update the security token and/or password after a reset (proven by a login first)',
-        body: Type.Object(
-          {
-            securityToken: Type.Optional(Type.String({ maxLength: 128 })),
-            password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
-          },
-          { additionalProperties: false },
-        ),
+        body: CredentialsPatchSchema,
         response: { 200: LinkViewSchema, ...errors },
       },
     },
@@ -115,8 +107,8 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
         tags: ['salesforce'],
         summary: 'A one-time URL that starts Connect with Salesforce in a new window (for the canvas iframe)',
         // No body at all is fine too (Fastify validates a missing body as null).
-        body: Type.Union([Type.Object({ environment: Type.Optional(Environment) }), Type.Null()]),
-        response: { 200: Type.Object({ url: Type.String() }), ...errors },
+        body: Type.Union([Type.Object({ environment: Type.Optional(EnvironmentSchema) }), Type.Null()]),
+        response: { 200: OAuthTicketSchema, ...errors },
       },
     },
     async (request) => ({
@@ -125,16 +117,16 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
   )
 
   // Browser navigations: errors become a redirect to a page that explains them, not JSON.
-  const redirectOnError = (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const appErr = toAppError(err)
-    if (!appErr) request.log.error({ err }, 'oauth flow failed')
-    const code = appErr?.code ?? 'SF_OAUTH_FAILED'
-    const intent = (request.query as { intent?: string } | undefined)?.intent
-    return reply.redirect(
-      intent === 'signin' ? `/#/signin?error=${code}` : `/#/settings/link-accounts?error=${code}`,
-      302,
-    )
-  }
+  const redirectOnError = redirectErrors(
+    (code, request) =>
+      oauthLandingUrl({
+        kind: 'failed',
+        intent: (request.query as { intent?: string } | undefined)?.intent === 'signin' ? 'signin' : 'link',
+        code,
+      }),
+    'SF_OAUTH_FAILED',
+    'oauth flow failed',
+  )
 
   app.get(
     '/oauth/salesforce/start',
@@ -147,7 +139,7 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
           'Connect with Salesforce (intent=link, needs a session or a ticket) or Sign in with Salesforce (intent=signin)',
         querystring: Type.Object({
           intent: Type.Optional(Type.Union([Type.Literal('link'), Type.Literal('signin')])),
-          environment: Type.Optional(Environment),
+          environment: Type.Optional(EnvironmentSchema),
           ticket: Type.Optional(Type.String({ maxLength: 64 })),
         }),
       },
@@ -206,7 +198,7 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
           sameSite: 'lax',
           secure: secureCookies,
         })
-      if (result.session) {
+      if (result.kind === 'signed_in') {
         reply.setCookie(SESSION_COOKIE, result.session.token, {
           httpOnly: true,
           sameSite: 'lax',
@@ -216,7 +208,7 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
           expires: new Date(result.session.expiresAt),
         })
       }
-      return reply.redirect(result.redirect, 302)
+      return reply.redirect(oauthLandingUrl(result), 302)
     },
   )
 }

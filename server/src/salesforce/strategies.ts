@@ -7,7 +7,7 @@ import jwt from 'jsonwebtoken'
 import { AppError } from '../errors.js'
 import { isAllowedInstanceUrl } from './hosts.js'
 
-/** SOAP login() exists up to API 64.0 (SPEC: unavailable from 65.0). */
+/** SOAP login() exists up to API 64.0 (docs/spec.md §10: unavailable from 65.0). */
 export const SOAP_LOGIN_API_VERSION = '64.0'
 
 export interface LoginResult {

@@ -12,7 +12,6 @@
  */
 import type { PgBoss } from 'pg-boss'
 import type { Logger } from 'pino'
-import type { Services } from '../services.js'
 import { PULL_QUEUE, PUSH_QUEUE, SWEEP_QUEUE } from './queues.js'
 import { createUnsubscribeSync, type UnsubscribeSync } from './sync.js'
 
@@ -37,9 +36,15 @@ interface LinkJob {
   linkId: string
 }
 
+/** What the handlers need from the services (the runtime passes its `Services`). */
+export type UnsubscribeJobDeps = Pick<
+  Parameters<typeof createUnsubscribeSync>[0],
+  'pool' | 'links' | 'salesforce' | 'config'
+>
+
 export async function registerUnsubscribeJobs(
   boss: PgBoss,
-  services: Services,
+  services: UnsubscribeJobDeps,
   log: Logger,
   options: UnsubscribeJobOptions = {},
 ): Promise<UnsubscribeSync> {

@@ -187,36 +187,28 @@ export interface SyncStateRow {
   pullWatermark: Date | null
 }
 
-function toState(r: any): SyncStateRow {
-  return {
-    linkId: r.link_id,
-    pausedCode: r.paused_code,
-    pausedAt: r.paused_at,
-    lastPushAt: r.last_push_at,
-    lastPullAt: r.last_pull_at,
-    pullWatermark: r.pull_watermark,
-  }
-}
-
-const stateCols = `link_id, paused_code, paused_at, last_push_at, last_pull_at, pull_watermark`
+/** The columns of a sync state (of table alias `t`), named as {@link SyncStateRow}'s fields. */
+const stateColumns = (t: string) =>
+  `${t}.link_id AS "linkId", ${t}.paused_code AS "pausedCode", ${t}.paused_at AS "pausedAt",
+   ${t}.last_push_at AS "lastPushAt", ${t}.last_pull_at AS "lastPullAt", ${t}.pull_watermark AS "pullWatermark"`
 
 export async function findState(db: Queryable, linkId: string): Promise<SyncStateRow | null> {
-  const { rows } = await db.query(`SELECT ${stateCols} FROM unsubscribe_sync_state WHERE link_id = $1`, [linkId])
-  return rows[0] ? toState(rows[0]) : null
+  const { rows } = await db.query<SyncStateRow>(
+    `SELECT ${stateColumns('s')} FROM unsubscribe_sync_state s WHERE link_id = $1`,
+    [linkId],
+  )
+  return rows[0] ?? null
 }
 
 /** The states of the account's links, most recently seen link first. */
 export async function statesForAccount(db: Queryable, accountId: string): Promise<SyncStateRow[]> {
-  const { rows } = await db.query(
-    `SELECT ${stateCols
-      .split(', ')
-      .map((c) => `s.${c}`)
-      .join(', ')}
+  const { rows } = await db.query<SyncStateRow>(
+    `SELECT ${stateColumns('s')}
      FROM unsubscribe_sync_state s JOIN salesforce_links l ON l.id = s.link_id
      WHERE l.account_id = $1 ORDER BY l.last_seen_at DESC`,
     [accountId],
   )
-  return rows.map(toState)
+  return rows
 }
 
 /** Pauses the link's sync; the first pause time of the same reason is kept. Returns true when it was not paused for this reason before. */

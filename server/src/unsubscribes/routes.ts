@@ -1,45 +1,22 @@
 /** Unsubscribes and the suppression list (docs/api-contract.md, Unsubscribes and API keys). Thin: the service decides. */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireAccount } from '../http/auth.js'
-import { MAX_EMAILS_PER_REQUEST, type UnsubscribeService } from './service.js'
-
-const IntakeResultSchema = Type.Object({
-  accepted: Type.Integer({ description: 'Valid addresses newly on the suppression list' }),
-  duplicates: Type.Integer({ description: 'Valid addresses already on the list, or repeated in the request' }),
-  invalid: Type.Integer({ description: 'Entries that are not email addresses (dropped)' }),
-})
-
-const StatusSchema = Type.Object({
-  pending: Type.Integer(),
-  synced: Type.Integer(),
-  failed: Type.Integer(),
-  noMatch: Type.Integer(),
-  total: Type.Integer(),
-  lastPushAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  lastPullAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  paused: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
-  recentFailures: Type.Array(
-    Type.Object({ email: Type.String(), reason: Type.String(), at: Type.String({ format: 'date-time' }) }),
-  ),
-})
-
-const SuppressionPageSchema = Type.Object({
-  items: Type.Array(
-    Type.Object({
-      email: Type.String(),
-      source: Type.Union([Type.Literal('app'), Type.Literal('salesforce')]),
-      createdAt: Type.String({ format: 'date-time' }),
-    }),
-  ),
-  total: Type.Integer(),
-})
+import type { UnsubscribeService } from './service.js'
+import {
+  ErrorRef,
+  IntakeBodySchema,
+  IntakeResultSchema,
+  SuppressionPageSchema,
+  SyncQueuedSchema,
+  UnsubscribeStatusSchema,
+} from '../contract/index.js'
 
 export const unsubscribeRoutes: FastifyPluginAsyncTypebox<{ unsubscribes: UnsubscribeService }> = async (
   app,
   { unsubscribes },
 ) => {
   const tags = ['unsubscribes']
-  const err = { $ref: 'Error#' }
+  const err = ErrorRef
 
   app.post(
     '/api/unsubscribes',
@@ -51,7 +28,7 @@ export const unsubscribeRoutes: FastifyPluginAsyncTypebox<{ unsubscribes: Unsubs
         tags,
         summary:
           'Report unsubscribed addresses: on the suppression list when this answers, opted out in Salesforce soon after',
-        body: Type.Object({ emails: Type.Array(Type.String(), { maxItems: MAX_EMAILS_PER_REQUEST }) }),
+        body: IntakeBodySchema,
         response: { 202: IntakeResultSchema, 400: err, 401: err, 413: err },
       },
     },
@@ -76,7 +53,7 @@ export const unsubscribeRoutes: FastifyPluginAsyncTypebox<{ unsubscribes: Unsubs
       schema: {
         tags,
         summary: 'Counts, last push and pull, and why the sync is paused',
-        response: { 200: StatusSchema, 401: err },
+        response: { 200: UnsubscribeStatusSchema, 401: err },
       },
     },
     async (request) => unsubscribes.status(requireAccount(request).accountId),
@@ -89,7 +66,7 @@ export const unsubscribeRoutes: FastifyPluginAsyncTypebox<{ unsubscribes: Unsubs
       schema: {
         tags,
         summary: 'Sync now: push pending addresses and pull opt-outs from Salesforce',
-        response: { 202: Type.Object({ queued: Type.Literal(true) }), 401: err, 404: err, 503: err },
+        response: { 202: SyncQueuedSchema, 401: err, 404: err, 503: err },
       },
     },
     async (request, reply) => {

@@ -5,8 +5,8 @@
  * builder (`buildEmailInClauses`, `formatSoqlValue`), so every value is quoted.
  */
 import type { Connection } from 'jsforce'
-import { buildEmailInClauses, formatSoqlValue } from '../connections/soql-builder.js'
-import { parseEmail } from './emails.js'
+import { buildEmailInClauses, formatSoqlValue } from '../salesforce/soql.js'
+import { parseEmail } from '../email/addresses.js'
 import { AppError } from '../errors.js'
 import { queryLocatorOf } from '../salesforce/hosts.js'
 

@@ -1,5 +1,5 @@
 /**
- * Unsubscribes (SPEC §1 journey 7): the mailing side reports addresses; they are on the
+ * Unsubscribes (docs/spec.md §1 journey 7): the mailing side reports addresses; they are on the
  * suppression list, with a pending push per linked org, once the transaction commits —
  * before the 202. Jobs are then queued to push at once; if queuing fails nothing is lost,
  * the sweep finds the pending rows.
@@ -7,40 +7,23 @@
 import type { Pool } from '../db/pool.js'
 import { withTransaction } from '../db/pool.js'
 import { AppError } from '../errors.js'
-import type { JobSender } from '../services.js'
+import type { JobSender } from '../jobs/sender.js'
 import type { SalesforceAccess } from '../salesforce/access-types.js'
-import { parseEmailList } from './emails.js'
+import { parseEmailList } from '../email/addresses.js'
 import * as repo from './repository.js'
 import { PULL_QUEUE, PUSH_QUEUE } from './queues.js'
 import { pauseMessage } from './sync.js'
+import {
+  MAX_EMAILS_PER_REQUEST,
+  type IntakeResult,
+  type SuppressionPage,
+  type UnsubscribeStatus,
+} from '../contract/index.js'
 
-export const MAX_EMAILS_PER_REQUEST = 10_000
+export { MAX_EMAILS_PER_REQUEST }
 const RECENT_FAILURES = 20
 
-export interface IntakeResult {
-  /** Valid addresses newly on the suppression list. */
-  accepted: number
-  /** Valid addresses already on the list, or repeated in the request. */
-  duplicates: number
-  invalid: number
-}
-
-export interface UnsubscribeStatus {
-  pending: number
-  synced: number
-  failed: number
-  noMatch: number
-  total: number
-  lastPushAt: string | null
-  lastPullAt: string | null
-  paused: { code: string; message: string } | null
-  recentFailures: Array<{ email: string; reason: string; at: string }>
-}
-
-export interface SuppressionPage {
-  items: Array<{ email: string; source: repo.SuppressionSource; createdAt: string }>
-  total: number
-}
+export type { IntakeResult, SuppressionPage, UnsubscribeStatus }
 
 export interface UnsubscribeService {
   /** `queueFailed` tells the caller (who has a logger) that the rows wait for the sweep. */

@@ -1,5 +1,5 @@
 /**
- * The unsubscribe synchronisation (SPEC §1 journey 7), run by the job worker:
+ * The unsubscribe synchronisation (docs/spec.md §1 journey 7), run by the job worker:
  *
  * - push: the link's pending addresses → HasOptedOutOfEmail = true on the matching
  *   Contacts and Leads, recording each address's outcome after every Salesforce call;

@@ -1,5 +1,6 @@
 /** All SQL for salesforce_credentials (the secrets themselves live in encrypted_secrets). */
 import type { Queryable } from '../db/pool.js'
+import { SqlParams } from '../db/sql.js'
 
 export type CredentialKind = 'canvas' | 'oauth_refresh' | 'jwt_bearer' | 'password_token'
 export type CredentialStatus = 'ok' | 'needs_attention' | 'rate_limited'
@@ -27,38 +28,19 @@ export interface CredentialRow {
   updatedAt: Date
 }
 
-const cols = `id, link_id, kind, status, reason, username, environment, login_url, instance_url, version, expires_at,
-  last_success_at, last_failure_at, failure_count, retry_after, access_instance_url, access_obtained_at, access_version,
-  login_lease_until, updated_at`
-
-function toRow(r: any): CredentialRow {
-  return {
-    id: r.id,
-    linkId: r.link_id,
-    kind: r.kind,
-    status: r.status,
-    reason: r.reason,
-    username: r.username,
-    environment: r.environment,
-    loginUrl: r.login_url,
-    instanceUrl: r.instance_url,
-    version: r.version,
-    expiresAt: r.expires_at,
-    lastSuccessAt: r.last_success_at,
-    lastFailureAt: r.last_failure_at,
-    failureCount: r.failure_count,
-    retryAfter: r.retry_after,
-    accessInstanceUrl: r.access_instance_url,
-    accessObtainedAt: r.access_obtained_at,
-    accessVersion: r.access_version,
-    loginLeaseUntil: r.login_lease_until,
-    updatedAt: r.updated_at,
-  }
-}
+/** The columns of a credential, named as {@link CredentialRow}'s fields: `SELECT ${CREDENTIAL_COLUMNS}` rows are CredentialRows. */
+const CREDENTIAL_COLUMNS = `id, link_id AS "linkId", kind, status, reason, username, environment, login_url AS "loginUrl",
+  instance_url AS "instanceUrl", version, expires_at AS "expiresAt", last_success_at AS "lastSuccessAt",
+  last_failure_at AS "lastFailureAt", failure_count AS "failureCount", retry_after AS "retryAfter",
+  access_instance_url AS "accessInstanceUrl", access_obtained_at AS "accessObtainedAt",
+  access_version AS "accessVersion", login_lease_until AS "loginLeaseUntil", updated_at AS "updatedAt"`
 
 export async function listCredentials(db: Queryable, linkId: string): Promise<CredentialRow[]> {
-  const { rows } = await db.query(`SELECT ${cols} FROM salesforce_credentials WHERE link_id = $1`, [linkId])
-  return rows.map(toRow)
+  const { rows } = await db.query<CredentialRow>(
+    `SELECT ${CREDENTIAL_COLUMNS} FROM salesforce_credentials WHERE link_id = $1`,
+    [linkId],
+  )
+  return rows
 }
 
 export async function findCredential(
@@ -66,16 +48,19 @@ export async function findCredential(
   linkId: string,
   kind: CredentialKind,
 ): Promise<CredentialRow | null> {
-  const { rows } = await db.query(`SELECT ${cols} FROM salesforce_credentials WHERE link_id = $1 AND kind = $2`, [
-    linkId,
-    kind,
-  ])
-  return rows[0] ? toRow(rows[0]) : null
+  const { rows } = await db.query<CredentialRow>(
+    `SELECT ${CREDENTIAL_COLUMNS} FROM salesforce_credentials WHERE link_id = $1 AND kind = $2`,
+    [linkId, kind],
+  )
+  return rows[0] ?? null
 }
 
 export async function findCredentialById(db: Queryable, id: string): Promise<CredentialRow | null> {
-  const { rows } = await db.query(`SELECT ${cols} FROM salesforce_credentials WHERE id = $1`, [id])
-  return rows[0] ? toRow(rows[0]) : null
+  const { rows } = await db.query<CredentialRow>(
+    `SELECT ${CREDENTIAL_COLUMNS} FROM salesforce_credentials WHERE id = $1`,
+    [id],
+  )
+  return rows[0] ?? null
 }
 
 /**
@@ -96,7 +81,7 @@ export async function upsertCredential(
     succeeded?: boolean
   },
 ): Promise<CredentialRow> {
-  const { rows } = await db.query(
+  const { rows } = await db.query<CredentialRow>(
     `INSERT INTO salesforce_credentials (link_id, kind, username, environment, login_url, instance_url, expires_at, last_success_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8 THEN now() END)
      ON CONFLICT (link_id, kind) DO UPDATE SET
@@ -107,7 +92,7 @@ export async function upsertCredential(
        version = salesforce_credentials.version + 1,
        access_instance_url = NULL, access_obtained_at = NULL, access_version = NULL,
        login_lease_until = NULL, login_lease_owner = NULL, updated_at = now()
-     RETURNING ${cols}`,
+     RETURNING ${CREDENTIAL_COLUMNS}`,
     [
       c.linkId,
       c.kind,
@@ -119,41 +104,55 @@ export async function upsertCredential(
       c.succeeded ?? false,
     ],
   )
-  return toRow(rows[0])
+  return rows[0]
+}
+
+export interface CanvasCredential {
+  username: string
+  instanceUrl: string
+  ttlSeconds: number
 }
 
 /**
  * The live canvas token of a verified visit: a new session each time, so the row is
  * refreshed in place (status ok, fresh expiry) and its id returned for the secret.
+ * `link` is where the link id comes from: a value, or (the canvas fast path,
+ * server/src/canvas/repository.ts) a column of an earlier part of the statement.
  */
-export async function upsertCanvasCredential(
-  db: Queryable,
-  c: { linkId: string; username: string; instanceUrl: string; ttlSeconds: number },
-): Promise<string> {
-  const { rows } = await db.query(
-    `INSERT INTO salesforce_credentials (link_id, kind, username, instance_url, login_url, expires_at, last_success_at)
-     VALUES ($1, 'canvas', $2, $3, $3, now() + make_interval(secs => $4), now())
+export function upsertCanvasCredentialSql(
+  p: SqlParams,
+  c: CanvasCredential,
+  link: { linkId: string } | { column: string; from: string },
+): string {
+  const [linkId, from] = 'linkId' in link ? [`${p.add(link.linkId)}::uuid`, ''] : [link.column, ` FROM ${link.from}`]
+  const instanceUrl = p.add(c.instanceUrl)
+  return `INSERT INTO salesforce_credentials (link_id, kind, username, instance_url, login_url, expires_at, last_success_at)
+     SELECT ${linkId}, 'canvas', ${p.add(c.username)}::text, ${instanceUrl}::text, ${instanceUrl}::text,
+       now() + make_interval(secs => ${p.add(c.ttlSeconds)}), now()${from}
      ON CONFLICT (link_id, kind) DO UPDATE SET
        username = EXCLUDED.username, instance_url = EXCLUDED.instance_url, login_url = EXCLUDED.login_url,
        expires_at = EXCLUDED.expires_at, last_success_at = now(), status = 'ok', reason = NULL,
        version = salesforce_credentials.version + 1, updated_at = now()
-     RETURNING id`,
-    [c.linkId, c.username, c.instanceUrl, c.ttlSeconds],
-  )
+     RETURNING id`
+}
+
+export async function upsertCanvasCredential(db: Queryable, c: CanvasCredential & { linkId: string }): Promise<string> {
+  const p = new SqlParams()
+  const { rows } = await db.query<{ id: string }>(upsertCanvasCredentialSql(p, c, { linkId: c.linkId }), p.values)
   return rows[0].id
 }
 
 /** The person changed part of the credential (new token after a reset): same effects as a replacement. */
 export async function bumpCredentialVersion(db: Queryable, id: string, succeeded: boolean): Promise<CredentialRow> {
-  const { rows } = await db.query(
+  const { rows } = await db.query<CredentialRow>(
     `UPDATE salesforce_credentials SET status = 'ok', reason = NULL, failure_count = 0, retry_after = NULL,
        last_success_at = CASE WHEN $2 THEN now() ELSE last_success_at END,
        version = version + 1, access_instance_url = NULL, access_obtained_at = NULL, access_version = NULL,
        login_lease_until = NULL, login_lease_owner = NULL, updated_at = now()
-     WHERE id = $1 RETURNING ${cols}`,
+     WHERE id = $1 RETURNING ${CREDENTIAL_COLUMNS}`,
     [id, succeeded],
   )
-  return toRow(rows[0])
+  return rows[0]
 }
 
 export async function deleteCredentials(db: Queryable, linkId: string, kinds: CredentialKind[]): Promise<string[]> {

@@ -1,6 +1,6 @@
 /**
- * Email addresses as the suppression list keeps them: trimmed, NFKC-normalised and lower
- * case, so the same address reported twice (or in another case, or with full-width
+ * Email addresses as SF Link keeps them (accounts, the suppression list, pulled records):
+ * NFKC-normalised, then trimmed, then lower case, so the same address reported twice (or in another case, or with full-width
  * characters) is one entry. Salesforce compares Email case-insensitively, so the lower-case
  * form still finds every record.
  *
@@ -15,8 +15,12 @@ const MAX_LOCAL = 64
 const FORBIDDEN = /[\s\u0000-\u001F\u007F-\u009F"<>(),;:\\[\]]/u
 const DOMAIN_LABEL = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?$/u
 
+/**
+ * NFKC first, then trim: NFKC can turn a compatibility character into white space, so
+ * trimming afterwards is what guarantees the result has none at either end.
+ */
 export function normaliseEmail(raw: string): string {
-  return raw.trim().normalize('NFKC').toLowerCase()
+  return raw.normalize('NFKC').trim().toLowerCase()
 }
 
 /** The normalised address, or null when it is not a usable address. */

@@ -5,25 +5,25 @@
  */
 import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
-import { buildApp } from '../../server/src/app.js'
-import type { Config } from '../../server/src/config.js'
-import { startJobs, type RunningJobs } from '../../server/src/jobs/start.js'
-import { createServices, type Services } from '../../server/src/services.js'
-import { registerUnsubscribeJobs, type UnsubscribeJobOptions } from '../../server/src/unsubscribes/jobs.js'
+import type { ResolvedConfig } from '../../server/src/config.js'
+import type { RunningJobs } from '../../server/src/jobs/start.js'
+import { createRuntime } from '../../server/src/runtime.js'
+import type { Services } from '../../server/src/services.js'
+import type { UnsubscribeJobOptions } from '../../server/src/unsubscribes/jobs.js'
 import type { UnsubscribeSync } from '../../server/src/unsubscribes/sync.js'
 import {
   createSalesforceSimulator,
   type SalesforceSimulator,
   type SalesforceSimulatorOptions,
 } from '@sf-link/simulator'
-import { testConfig } from '../helpers/config.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
-import { linkedAccount, simulatorConfig } from '../helpers/simulator-app.js'
+import { testConfig } from './config.js'
+import { createTestDatabase, type TestDatabase } from './database.js'
+import { linkedAccount, simulatorConfig } from './simulator-app.js'
 
 export interface UnsubscribeEnv {
   sim: SalesforceSimulator
   db: TestDatabase
-  config: Config
+  config: ResolvedConfig
   /** The env used to build `config`: a worker in another process needs the same keys. */
   env: Record<string, string>
   services: Services
@@ -47,28 +47,34 @@ export async function startUnsubscribeEnv(
     ...options.sim,
   })
   const db = options.db ?? (await createTestDatabase())
-  const config = simulatorConfig(testConfig(), sim)
-  const env = {
-    ENCRYPTION_KEYS: config.encryptionKeys!.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
-    SESSION_SECRET: config.sessionSecret!,
-  }
-  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
   const wantJobs = options.jobs ?? options.worker !== undefined
-  const jobs = wantJobs ? await startJobs({ databaseUrl: db.url, log }) : null
-  const services = createServices({ config, pool: db.pool, jobs: jobs?.sender ?? null })
-  const app = await buildApp({ config, pool: db.pool, services })
-  await app.ready()
-  let sync: UnsubscribeSync | null = null
-  if (jobs && options.worker !== undefined && options.worker !== false) {
-    sync = await registerUnsubscribeJobs(jobs.boss, services, log, {
-      retryDelaySeconds: 1,
-      retryDelayMaxSeconds: 5,
-      retryLimit: 30,
-      pollingIntervalSeconds: 0.5,
-      sweepCron: null,
-      sweepAtStart: false,
-      ...options.worker,
-    })
+  const wantWorker = wantJobs && options.worker !== undefined && options.worker !== false
+  const runtime = await createRuntime(simulatorConfig(testConfig(), sim), {
+    database: db,
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    appLogger: false,
+    demo: null,
+    jobs: wantJobs,
+    worker: wantWorker
+      ? {
+          unsubscribes: {
+            retryDelaySeconds: 1,
+            retryDelayMaxSeconds: 5,
+            retryLimit: 30,
+            pollingIntervalSeconds: 0.5,
+            sweepCron: null,
+            sweepAtStart: false,
+            ...(options.worker || {}),
+          },
+          maintenance: false,
+        }
+      : false,
+  })
+  const { config, services, jobs, unsubscribeSync: sync } = runtime
+  const app = runtime.app!
+  const env = {
+    ENCRYPTION_KEYS: config.encryptionKeys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
+    SESSION_SECRET: config.sessionSecret,
   }
   return {
     sim,
@@ -80,8 +86,7 @@ export async function startUnsubscribeEnv(
     jobs,
     sync,
     async close() {
-      await app.close()
-      await jobs?.stop().catch(() => {})
+      await runtime.close()
       if (!options.db) await db.close()
       await sim.close()
     },

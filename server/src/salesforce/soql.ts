@@ -1,5 +1,5 @@
 /**
- * The one SOQL builder (SPEC §2): turns a connection's structured definition into SOQL.
+ * The one SOQL builder (docs/spec.md §2): turns a connection's structured definition into SOQL.
  *
  * Why this is safe against injection: identifiers in the output only ever come from the
  * object's describe (matched case-insensitively, emitted in their canonical spelling) or
@@ -15,6 +15,19 @@
 export type SoqlBuildErrorCode =
   'INVALID_FIELD' | 'INVALID_OPERATOR' | 'INVALID_VALUE' | 'INVALID_SOBJECT' | 'TOO_MANY_FILTERS'
 
+import {
+  FILTER_OPERATORS,
+  MAX_FILTERS,
+  MAX_IN_VALUES,
+  MAX_STRING_LENGTH,
+  SUPPORTED_SOBJECTS,
+  type FilterOperator,
+  type SupportedSObject,
+} from '../contract/soql-limits.js'
+
+export { FILTER_OPERATORS, MAX_FILTERS, MAX_IN_VALUES, MAX_STRING_LENGTH, SUPPORTED_SOBJECTS }
+export type { FilterOperator, SupportedSObject }
+
 export class SoqlBuildError extends Error {
   override readonly name = 'SoqlBuildError'
   constructor(
@@ -28,27 +41,6 @@ export class SoqlBuildError extends Error {
     super(message)
   }
 }
-
-export const SUPPORTED_SOBJECTS = ['Contact', 'Lead', 'CampaignMember'] as const
-export type SupportedSObject = (typeof SUPPORTED_SOBJECTS)[number]
-
-export const FILTER_OPERATORS = [
-  '=',
-  '!=',
-  '<',
-  '<=',
-  '>',
-  '>=',
-  'contains',
-  'startsWith',
-  'in',
-  'notIn',
-  'isEmpty',
-  'isNotEmpty',
-  'includes',
-  'excludes',
-] as const
-export type FilterOperator = (typeof FILTER_OPERATORS)[number]
 
 const TEXT_OPERATORS: readonly FilterOperator[] = [
   '=',
@@ -154,11 +146,6 @@ export function dateLiteral(value: unknown): string | null {
   const n = Number(match[2])
   return n >= 1 && n <= MAX_DATE_N ? `${match[1]}:${n}` : null
 }
-
-export const MAX_FILTERS = 50
-export const MAX_IN_VALUES = 1000
-/** Salesforce refuses longer strings in a WHERE clause. */
-export const MAX_STRING_LENGTH = 4000
 
 export interface ConnectionFilter {
   field: string

@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken'
 import { describe, expect, it } from 'vitest'
-import { sessionKey, signSessionToken, verifySessionToken } from '../../server/src/accounts/session-tokens.js'
+import { sessionKey, signSessionToken, verifySessionToken } from '../../server/src/http/session-tokens.js'
 
 describe('session tokens: a standard HS256 JWT', () => {
   const key = sessionKey('a session secret of sixty-four characters, more or less, for tests')

@@ -17,7 +17,7 @@ import {
   SoqlBuildError,
   type ConnectionFilter,
   type FilterOperator,
-} from '../../server/src/connections/soql-builder.js'
+} from '../../server/src/salesforce/soql.js'
 
 /**
  * The SOQL builder against the simulator's real describes (every field type of Contact, Lead

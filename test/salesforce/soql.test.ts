@@ -11,7 +11,7 @@ import {
   type ConnectionFilter,
   type SObjectDescribe,
   type SoqlBuildErrorCode,
-} from '../../server/src/connections/soql-builder.js'
+} from '../../server/src/salesforce/soql.js'
 
 // ---------------------------------------------------------------------------------------
 // Fixtures

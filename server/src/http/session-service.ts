@@ -1,7 +1,7 @@
 /** Sessions: revocable rows plus the short signed token that names them. */
 import type { Queryable } from '../db/pool.js'
-import * as repo from './repository.js'
-import type { PendingIdentity, SessionKind, SessionRow } from './repository.js'
+import * as repo from './session-repository.js'
+import type { PendingIdentity, SessionKind, SessionRow } from './session-repository.js'
 import { sessionKey, signSessionToken, verifySessionToken } from './session-tokens.js'
 
 export interface IssuedSession {

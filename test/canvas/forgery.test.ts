@@ -1,5 +1,5 @@
 /**
- * Forged and mangled Canvas signed requests (SPEC §4): none is ever accepted, none causes a
+ * Forged and mangled Canvas signed requests (docs/spec.md §4): none is ever accepted, none causes a
  * 5xx, no error page echoes the payload, and nothing is written to the database. Every
  * case starts from the real signed request a real org produced (conformanceRequest()).
  * Many cases are *correctly signed* with the real consumer secret: they prove that the
@@ -78,7 +78,7 @@ const session = (body: unknown, contentType = 'application/json'): InjectOptions
 interface ForgeryCase {
   name: string
   request: InjectOptions
-  /** The status SPEC §4 calls for: 400 malformed/invalid, 401 bad signature, 413 too large, 415 not a form. */
+  /** The status docs/spec.md §4 calls for: 400 malformed/invalid, 401 bad signature, 413 too large, 415 not a form. */
   status: number
 }
 
@@ -295,7 +295,7 @@ describe('forged canvas signed requests', () => {
     await t?.close()
   })
 
-  it(`${cases.length} crafted requests: 0 accepted, 0 5xx, the status SPEC §4 names, no echo`, async () => {
+  it(`${cases.length} crafted requests: 0 accepted, 0 5xx, the status docs/spec.md §4 names, no echo`, async () => {
     expect(cases.length).toBeGreaterThanOrEqual(25)
     let accepted = 0
     let serverErrors = 0

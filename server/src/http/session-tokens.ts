@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto'
 import jwt from 'jsonwebtoken'
-import type { SessionKind } from './repository.js'
+import type { SessionKind } from './session-repository.js'
 
 export interface TokenClaims {
   sid: string

@@ -1,0 +1,72 @@
+/** The Salesforce link, its credentials and the describe the connection editor uses. */
+import { Type, type Static } from 'typebox'
+import { Nullable, StringEnum } from './common.js'
+
+export const CREDENTIAL_KINDS = ['password_token', 'oauth_refresh', 'jwt_bearer'] as const
+export type CredentialKind = (typeof CREDENTIAL_KINDS)[number]
+export const CREDENTIAL_STATUSES = ['none', 'ok', 'needs_attention', 'rate_limited'] as const
+export type CredentialStatus = (typeof CREDENTIAL_STATUSES)[number]
+
+export const CredentialViewSchema = Type.Object({
+  kind: Nullable(StringEnum(CREDENTIAL_KINDS)),
+  status: StringEnum(CREDENTIAL_STATUSES),
+  reason: Nullable(Type.String({ description: 'The error code that put the credential in this state' })),
+  reasonMessage: Nullable(Type.String()),
+  lastSuccessAt: Nullable(Type.String()),
+  username: Nullable(Type.String()),
+  environment: Nullable(Type.String()),
+})
+export type CredentialView = Static<typeof CredentialViewSchema>
+
+export const LinkViewSchema = Type.Object({
+  salesforceUserId: Type.String(),
+  organizationId: Type.String(),
+  instanceUrl: Type.String(),
+  username: Type.String(),
+  email: Type.String(),
+  name: Type.String(),
+  linkedAt: Type.String(),
+  lastSeenAt: Type.String(),
+  credential: CredentialViewSchema,
+  credentials: Type.Array(CredentialViewSchema, { description: 'Every stored credential, in the order they are used' }),
+  canConnect: Type.Boolean({
+    description: 'Salesforce access works now (live canvas session or a credential that is ok)',
+  }),
+})
+export type LinkView = Static<typeof LinkViewSchema>
+
+export const EnvironmentSchema = Type.String({
+  minLength: 1,
+  maxLength: 300,
+  description: 'production, sandbox, or a My Domain URL (https://<name>.my.salesforce.com)',
+})
+
+export const PasswordCredentialBodySchema = Type.Object(
+  {
+    kind: Type.Optional(Type.Literal('password_token')),
+    username: Type.String({ minLength: 3, maxLength: 320 }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+    securityToken: Type.Optional(Type.String({ maxLength: 128 })),
+    environment: EnvironmentSchema,
+  },
+  { additionalProperties: false },
+)
+export const JwtCredentialBodySchema = Type.Object(
+  { kind: Type.Literal('jwt_bearer'), environment: EnvironmentSchema },
+  { additionalProperties: false },
+)
+export const CredentialsBodySchema = Type.Union([PasswordCredentialBodySchema, JwtCredentialBodySchema])
+export type CredentialsBody = Static<typeof CredentialsBodySchema>
+export type PasswordCredentialBody = Static<typeof PasswordCredentialBodySchema>
+
+export const CredentialsPatchSchema = Type.Object(
+  {
+    securityToken: Type.Optional(Type.String({ maxLength: 128 })),
+    password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+  },
+  { additionalProperties: false },
+)
+export type CredentialsPatch = Static<typeof CredentialsPatchSchema>
+
+export const OAuthTicketSchema = Type.Object({ url: Type.String() })
+export type OAuthTicket = Static<typeof OAuthTicketSchema>
