@@ -307,11 +307,40 @@ export async function fetchDemoInfo(
       simulatorUrl,
       canvasHostUrl: typeof body.canvasHostUrl === 'string' ? body.canvasHostUrl : `${simulatorUrl}/canvas-host`,
       users: Array.isArray(body.users) ? body.users : [],
+      actions: Array.isArray(body.actions) ? body.actions : [],
       mailUrl: typeof body.mailUrl === 'string' ? body.mailUrl : undefined,
     }
   } catch {
     return null
   }
+}
+
+/** `POST /demo/actions/:id` (demo mode): makes the simulated Salesforce do it for this user. */
+export async function runDemoAction(
+  actionId: string,
+  userId: string,
+  doFetch: typeof fetch = globalThis.fetch.bind(globalThis),
+): Promise<{ label: string; explanation: string }> {
+  let res: Response
+  try {
+    res = await doFetch(`/demo/actions/${encodeURIComponent(actionId)}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ userId }),
+      credentials: 'omit',
+    })
+  } catch {
+    throw new ApiError('NETWORK_ERROR', 'SF Link could not be reached. Check your connection and try again.', 0)
+  }
+  const body = (await res.json().catch(() => null)) as {
+    code?: string
+    message?: string
+    label?: string
+    explanation?: string
+  } | null
+  if (!res.ok || !body?.label)
+    throw new ApiError(body?.code ?? `HTTP_${res.status}`, body?.message ?? 'The demo action failed.', res.status)
+  return { label: body.label, explanation: body.explanation ?? '' }
 }
 
 /** `POST /canvas/session`: trades a fresh signed request for a new bearer token. */

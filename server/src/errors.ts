@@ -7,8 +7,6 @@
 export interface ErrorDefinition {
   status: number
   message: string
-  /** For Salesforce errors: may the operation be retried automatically? */
-  retry?: 'never' | 'backoff' | 'once' | 'no'
 }
 
 export const ERRORS = {
@@ -81,59 +79,54 @@ export const ERRORS = {
   // Salesforce (docs/spec.md §5)
   SF_INVALID_LOGIN: {
     status: 422,
-    retry: 'never',
     message:
       'Salesforce rejected the username, password or security token, or the user is locked out. A recently reset security token or changed password is the usual cause: enter the new token.',
   },
   SF_SECURITY_TOKEN_REQUIRED: {
     status: 422,
-    retry: 'never',
     message:
       "Salesforce requires the security token because SF Link is outside your org's trusted IP ranges. Add your security token.",
   },
   SF_LOCKED_OUT: {
     status: 422,
-    retry: 'never',
     message:
       'Salesforce has locked this user after too many failed logins. Wait for the lockout to end or ask your Salesforce admin to unlock you.',
   },
   SF_API_DISABLED: {
     status: 422,
-    retry: 'no',
     message:
-      'Your Salesforce org or profile does not allow API access. Ask your Salesforce admin to enable "API Enabled".',
+      'Your Salesforce org or profile does not allow API access. Ask your Salesforce admin to enable "API Enabled", then use Connect with Salesforce.',
   },
   SF_SOAP_LOGIN_DISABLED: {
     status: 422,
-    retry: 'no',
     message:
-      'Your org has SOAP login() turned off, so username, password and token cannot be used. Use Connect with Salesforce instead.',
+      "Your Salesforce org has SOAP API login() turned off (the default for orgs created in Winter '26 or later), so a username, password and security token cannot be used. Use Connect with Salesforce instead.",
+  },
+  SF_LOGIN_NOT_PERMITTED: {
+    status: 422,
+    message:
+      'Salesforce refused the username and password login: your user lacks the "Use Any API Auth" permission that SOAP API login() needs. Use Connect with Salesforce instead, which does not need it.',
   },
   SF_PASSWORD_EXPIRED: {
     status: 422,
-    retry: 'no',
     message:
       'Your Salesforce password has expired. Change it in Salesforce, then enter the new security token Salesforce emails you.',
   },
   SF_AUTHORIZATION_REVOKED: {
     status: 422,
-    retry: 'no',
     message: 'Salesforce access was revoked or has expired. Connect with Salesforce again.',
   },
   SF_RATE_LIMITED: {
     status: 429,
-    retry: 'backoff',
     message: 'Salesforce limits were reached. SF Link will retry later.',
   },
   SF_UNAVAILABLE: {
     status: 503,
-    retry: 'backoff',
     message: 'Salesforce could not be reached. SF Link will retry later.',
   },
-  SF_REQUEST_FAILED: { status: 502, retry: 'no', message: 'Salesforce refused the request.' },
+  SF_REQUEST_FAILED: { status: 502, message: 'Salesforce refused the request.' },
   SF_UNTRUSTED_URL: {
     status: 502,
-    retry: 'no',
     message:
       'Salesforce answered with an address outside Salesforce, so SF Link did not send your access there. Try again; if it persists, check the Salesforce login URL.',
   },
@@ -148,6 +141,11 @@ export const ERRORS = {
       'The environment must be production, sandbox or a Salesforce My Domain URL (https://<name>.my.salesforce.com).',
   },
   SF_OAUTH_FAILED: { status: 400, message: 'Connecting with Salesforce did not complete. Try again.' },
+  SF_OAUTH_DENIED: {
+    status: 400,
+    message:
+      'You declined access on Salesforce’s page, so SF Link is not connected. To connect, choose Connect with Salesforce again and select Allow.',
+  },
   SF_OAUTH_OTHER_BROWSER: {
     status: 400,
     message:
@@ -228,14 +226,3 @@ export class AppError extends Error {
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError
 }
-
-/** Codes meaning the stored credential itself is wrong: its circuit opens until the user changes it. */
-export const CREDENTIAL_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'SF_INVALID_LOGIN',
-  'SF_SECURITY_TOKEN_REQUIRED',
-  'SF_LOCKED_OUT',
-  'SF_AUTHORIZATION_REVOKED',
-  'SF_PASSWORD_EXPIRED',
-  'SF_SOAP_LOGIN_DISABLED',
-  'SF_API_DISABLED',
-])

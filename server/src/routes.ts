@@ -8,6 +8,8 @@ import { registerAuth } from './http/auth.js'
 import { accountRoutes } from './accounts/routes.js'
 import { canvasRoutes } from './canvas/routes.js'
 import { createCanvasPageRenderer } from './canvas/page.js'
+import { findCanvasSdkUrl } from './canvas/approval-page.js'
+import { loginUrlFor } from './salesforce/hosts.js'
 import { linkRoutes } from './links/routes.js'
 import { salesforceRoutes } from './salesforce/routes.js'
 import { connectionRoutes } from './connections/routes.js'
@@ -26,7 +28,22 @@ export async function registerRoutes(
     secret: config.sessionSecret,
     apiKeys: () => services.apiKeys,
   })
-  await app.register(canvasRoutes, { canvas: services.canvas, renderPage: createCanvasPageRenderer(opts.uiDir) })
+  let sdkUrl: string | null = null
+  await app.register(canvasRoutes, {
+    canvas: services.canvas,
+    renderPage: createCanvasPageRenderer(opts.uiDir),
+    sdkUrl: () => (sdkUrl ??= findCanvasSdkUrl(opts.uiDir)),
+    // Salesforce names its login URL (My Domain, or the simulator in demo mode); anything else is production.
+    environmentFor: (loginUrl) => {
+      const allowed =
+        loginUrl &&
+        loginUrlFor(loginUrl, {
+          productionLoginUrl: config.salesforce.loginUrl,
+          extraHosts: config.salesforce.extraHosts,
+        })
+      return allowed || 'production'
+    },
+  })
   await app.register(accountRoutes, {
     accounts: services.accounts,
     secret: config.sessionSecret,

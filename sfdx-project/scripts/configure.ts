@@ -1,7 +1,15 @@
 /**
- * Writes SF Link's public host into the Salesforce metadata, in place.
+ * Writes SF Link's public host, and who may use the app, into the Salesforce metadata, in place.
  *
  *   npm run sfdx:configure -- --host app.example.com [--contact-email admin@yourcompany.com]
+ *                             [--permitted-users admin|self]
+ *
+ * Permitted users (the External Client App's OAuth policies, and the classic connected app's
+ * "admin approved"): `admin` (the default) pre-authorizes the users the admin gives the
+ * SF_Link_User permission set, so the signed request arrives by POST, with its refresh token,
+ * on the first visit; `self` lets every user approve SF Link once, inside the iframe (Salesforce
+ * first loads /canvas by GET with _sfdc_canvas_authvalue=user_approval_required). Asked for on a
+ * terminal when the option is not given.
  *
  * Every canvas URL (`<canvasUrl>`) and OAuth callback URL (`<callbackUrl>`) in the package
  * directories of sfdx-project.json gets the new host, whatever host is there now (the committed
@@ -77,16 +85,35 @@ function parseContactEmail(input: string): string {
   return email
 }
 
+export type PermittedUsers = 'admin' | 'self'
+
+/** The Metadata API's names for the two modes (PermittedUsersPolicyType). */
+export const PERMITTED_USERS_POLICY: Record<PermittedUsers, string> = {
+  admin: 'AdminApprovedPreAuthorized',
+  self: 'AllSelfAuthorized',
+}
+
+export function parsePermittedUsers(input: string): PermittedUsers {
+  const value = input.trim().toLowerCase()
+  if (value === 'admin' || value === 'self') return value
+  throw new ConfigureError(
+    `--permitted-users ${input}: choose admin (admin approved users are pre-authorized) or self (all users may self-authorize)`,
+  )
+}
+
 export type ConfigureOptions = {
   /** The sfdx project folder (the one holding sfdx-project.json). */
   projectDir: string
   /** Raw --host value; validated by parseHost. */
   host: string
   contactEmail?: string
+  /** Left as committed (admin) when not given. */
+  permittedUsers?: PermittedUsers
 }
 
 export type ConfigureResult = {
   host: string
+  permittedUsers: PermittedUsers
   canvasUrl: string
   callbackUrl: string
   /** Files whose content changed, relative to projectDir. */
@@ -130,6 +157,15 @@ export async function configureProject(options: ConfigureOptions): Promise<Confi
     if (contactEmail !== undefined) {
       after = after.replace(/<contactEmail>[^<]*<\/contactEmail>/g, `<contactEmail>${contactEmail}</contactEmail>`)
     }
+    if (options.permittedUsers !== undefined) {
+      const mode = options.permittedUsers
+      after = after
+        .replace(
+          /<permittedUsersPolicyType>[^<]*<\/permittedUsersPolicyType>/g,
+          `<permittedUsersPolicyType>${PERMITTED_USERS_POLICY[mode]}</permittedUsersPolicyType>`,
+        )
+        .replace(/<isAdminApproved>[^<]*<\/isAdminApproved>/g, `<isAdminApproved>${mode === 'admin'}</isAdminApproved>`)
+    }
     if (after !== before) {
       await writeFile(file, after)
       changedFiles.push(path.relative(projectDir, file))
@@ -141,19 +177,54 @@ export async function configureProject(options: ConfigureOptions): Promise<Confi
       `no <canvasUrl> or <callbackUrl> found under ${projectDir}: is this SF Link's sfdx-project folder?`,
     )
   }
+  const policy = /<permittedUsersPolicyType>([^<]*)<\/permittedUsersPolicyType>/
+  let permittedUsers: PermittedUsers = options.permittedUsers ?? 'admin'
+  if (options.permittedUsers === undefined) {
+    for (const file of await metadataFiles(projectDir)) {
+      const m = policy.exec(await readFile(file, 'utf8'))
+      if (m) permittedUsers = m[1] === PERMITTED_USERS_POLICY.self ? 'self' : 'admin'
+    }
+  }
   return {
     host,
+    permittedUsers,
     canvasUrl: `https://${host}${CANVAS_PATH}`,
     callbackUrl: `https://${host}${CALLBACK_PATH}`,
     changedFiles,
   }
 }
 
-const USAGE = `Usage: npm run sfdx:configure -- --host <public host> [--contact-email <email>] [--project-dir <dir>]
+const USAGE = `Usage: npm run sfdx:configure -- --host <public host> [--contact-email <email>]
+                                 [--permitted-users admin|self] [--project-dir <dir>]
 
-  --host           SF Link's public host name, e.g. app.example.com (https is implied)
-  --contact-email  email Salesforce shows as the app's contact (optional)
-  --project-dir    the sfdx project folder (default: the folder above this script)`
+  --host             SF Link's public host name, e.g. app.example.com (https is implied)
+  --contact-email    email Salesforce shows as the app's contact (optional)
+  --permitted-users  admin: admin approved users (SF_Link_User permission set) are pre-authorized (default)
+                     self:  all users may self-authorize (each approves SF Link once, inside Salesforce)
+                     Asked for on a terminal when not given.
+  --project-dir      the sfdx project folder (default: the folder above this script)`
+
+/** Asks on a terminal which mode the admin wants; elsewhere (scripts, CI) the committed mode stays. */
+async function askPermittedUsers(): Promise<PermittedUsers | undefined> {
+  if (!process.stdin.isTTY) return undefined
+  const { createInterface } = await import('node:readline/promises')
+  const rl = createInterface({ input: process.stdin, output: process.stdout })
+  try {
+    for (;;) {
+      const answer = await rl.question(
+        'Who may use SF Link?\n  admin  admin approved users are pre-authorized (SF_Link_User permission set) [default]\n  self   all users may self-authorize\n> ',
+      )
+      if (answer.trim() === '') return 'admin'
+      try {
+        return parsePermittedUsers(answer)
+      } catch (error) {
+        console.error((error as Error).message)
+      }
+    }
+  } finally {
+    rl.close()
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   let values
@@ -164,6 +235,7 @@ async function main(argv: string[]): Promise<number> {
         host: { type: 'string' },
         'contact-email': { type: 'string' },
         'project-dir': { type: 'string' },
+        'permitted-users': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -181,13 +253,25 @@ async function main(argv: string[]): Promise<number> {
     return 2
   }
   try {
+    const permittedUsers =
+      values['permitted-users'] !== undefined
+        ? parsePermittedUsers(values['permitted-users'])
+        : await askPermittedUsers()
     const result = await configureProject({
       projectDir: values['project-dir'] ?? path.resolve(import.meta.dirname, '..'),
       host: values.host,
       contactEmail: values['contact-email'],
+      permittedUsers,
     })
     console.log(`Canvas URL:   ${result.canvasUrl}`)
     console.log(`Callback URL: ${result.callbackUrl}`)
+    console.log(
+      `Permitted users: ${
+        result.permittedUsers === 'admin'
+          ? 'admin approved users are pre-authorized (assign the SF_Link_User permission set)'
+          : 'all users may self-authorize (each approves SF Link once, inside Salesforce)'
+      }`,
+    )
     console.log(
       result.changedFiles.length === 0
         ? 'Metadata already up to date.'

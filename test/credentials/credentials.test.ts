@@ -267,6 +267,30 @@ describe('security token credentials (journeys 3, 4, 5)', () => {
     t.sim.control.setOrgSettings(ada.organizationId, { soapLoginEnabled: true } as any)
   })
 
+  it('a user without "Use Any API Auth" gets SF_LOGIN_NOT_PERMITTED (not SF_API_DISABLED), leading to Connect with Salesforce', async () => {
+    t.sim.control.setOrgSettings(ada.organizationId, { useAnyApiAuthEnforced: true } as any)
+    try {
+      const res = await t.app.inject({
+        method: 'PUT',
+        url: '/api/salesforce/credentials',
+        headers: auth(tokens.standaloneToken),
+        payload: {
+          username: ada.username,
+          password: t.sim.control.user(ada.id).password,
+          securityToken: t.sim.control.user(ada.id).securityToken,
+          environment: 'production',
+        },
+      })
+      expect(res.statusCode).toBe(422)
+      expect(res.json()).toMatchObject({
+        code: 'SF_LOGIN_NOT_PERMITTED',
+        message: expect.stringMatching(/Use Any API Auth.*Connect with Salesforce/),
+      })
+    } finally {
+      t.sim.control.setOrgSettings(ada.organizationId, { useAnyApiAuthEnforced: false } as any)
+    }
+  })
+
   it('every Salesforce login attempt and its outcome is in the audit log', async () => {
     const { rows } = await t.db.pool.query(`SELECT outcome, detail FROM audit_log WHERE event = 'salesforce.login'`)
     expect(rows.filter((r) => r.outcome === 'failure').map((r) => r.detail.code)).toEqual(

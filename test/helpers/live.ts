@@ -15,6 +15,7 @@ import {
 import { createTestDatabase, type TestDatabase } from './database.js'
 import { testConfig } from './config.js'
 import { simulatorConfig } from './simulator-app.js'
+import { bootstrapOf } from './canvas.js'
 import type { Config } from '../../server/src/config.js'
 import pino from 'pino'
 import { createRuntime } from '../../server/src/runtime.js'
@@ -129,4 +130,55 @@ const SCREENSHOTS = path.resolve(import.meta.dirname, '../../test-results/screen
 export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true })
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true })
+}
+
+/**
+ * First visit inside Salesforce (the signed request posted to the live app), an SF Link account
+ * for it, and a standalone bearer token: the start of the journeys that then go on in a browser.
+ */
+export async function linkAccountThroughCanvas(
+  live: LiveApp,
+  salesforceUserId: string,
+  email: string,
+  password = 'a long app password',
+): Promise<{ bearer: string; accountId: string }> {
+  const entered = await live.app.inject({
+    method: 'POST',
+    url: '/canvas',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: `signed_request=${encodeURIComponent(live.sim.control.signedRequest(salesforceUserId))}`,
+  })
+  const boot = bootstrapOf(entered.body)
+  await live.app.inject({
+    method: 'POST',
+    url: '/api/auth/signup',
+    headers: { authorization: `Bearer ${boot.token}` },
+    payload: { email, password },
+  })
+  const bearer = (
+    await live.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password } })
+  ).json().token as string
+  const accountId = (await live.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${bearer}` } })).json()
+    .id as string
+  return { bearer, accountId }
+}
+
+/** Stores the user's username, password and security token as the account's credential (proved by a real login). */
+export async function savePasswordCredential(
+  live: LiveApp,
+  bearer: string,
+  user: { username: string; password: string; securityToken: string },
+): Promise<number> {
+  const res = await live.app.inject({
+    method: 'PUT',
+    url: '/api/salesforce/credentials',
+    headers: { authorization: `Bearer ${bearer}` },
+    payload: {
+      username: user.username,
+      password: user.password,
+      securityToken: user.securityToken,
+      environment: 'production',
+    },
+  })
+  return res.statusCode
 }

@@ -197,6 +197,9 @@ describe('no secret in the database or the log', () => {
     })
     expect(callback.headers.location).toBe('/#/settings/link-accounts?connected=1')
     await keepStoredSecrets('OAuth callback')
+    // Connect with Salesforce works: the password and security token stored before it are deleted.
+    const kinds = await t.db.pool.query(`SELECT kind FROM salesforce_credentials ORDER BY kind`)
+    expect(kinds.rows.map((r) => r.kind)).not.toContain('password_token')
 
     // 6. Salesforce operations, through the service and through HTTP, with sessions dying in between.
     const soql = 'SELECT Id, Email FROM Contact LIMIT 5'
@@ -265,17 +268,23 @@ describe('no secret in the database or the log', () => {
     sim.control.clearFaults()
     expect(logLines.some((l) => l.includes('"level":40'))).toBe(true)
 
-    // 7. A password change in Salesforce: new password and token via PATCH; at the end the credentials are forgotten.
+    // 7. A password change in Salesforce: the new password and token stored again (after Connect with
+    // Salesforce deleted the old ones, a deliberate choice that stays); at the end the credentials are forgotten.
     const changedToken = sim.control.changePassword(ada.id, 'Brand-New-Salesforce-Pw-7')
     keepSimulatorUsers('password change')
     const patch2 = await app.inject({
-      method: 'PATCH',
+      method: 'PUT',
       url: '/api/salesforce/credentials',
       headers: bearer,
-      payload: { password: 'Brand-New-Salesforce-Pw-7', securityToken: changedToken },
+      payload: {
+        username: ada.username,
+        password: 'Brand-New-Salesforce-Pw-7',
+        securityToken: changedToken,
+        environment: 'production',
+      },
     })
     expect(patch2.statusCode).toBe(200)
-    await keepStoredSecrets('PATCH password')
+    await keepStoredSecrets('PUT new password')
     sim.control.expireSessions()
     await app.services.salesforce.withConnection(
       { accountId, canvas: false },

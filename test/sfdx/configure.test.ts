@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ConfigureError, PLACEHOLDER_HOST, configureProject, parseHost } from '../../sfdx-project/scripts/configure.js'
+import {
+  ConfigureError,
+  PLACEHOLDER_HOST,
+  configureProject,
+  parseHost,
+  parsePermittedUsers,
+} from '../../sfdx-project/scripts/configure.js'
 import { SFDX_PROJECT_DIR, convertToMetadataFormat, sourceFiles } from '../helpers/sfdx-project-files.js'
 
 const run = promisify(execFile)
@@ -141,5 +147,74 @@ describe('parseHost', () => {
     ['<script>.example.com', /valid public host/],
   ])('rejects %j', (input, message) => {
     expect(() => parseHost(input)).toThrow(message)
+  })
+
+  it('asks which users may use the app: admin pre-authorized by default, or all users self-authorize', async () => {
+    const projectDir = copyOfProject()
+    const oauthPolicies = () =>
+      readFileSync(
+        path.join(
+          projectDir,
+          'force-app/main/default/extlClntAppOauthPolicies/SF_Link_oauthPlcy.ecaOauthPlcy-meta.xml',
+        ),
+        'utf8',
+      )
+    const connectedApp = () =>
+      readFileSync(
+        path.join(projectDir, 'connected-app/main/default/connectedApps/SF_Link.connectedApp-meta.xml'),
+        'utf8',
+      )
+    // Not asked (no terminal): the committed mode stays.
+    const plain = await configureProject({ projectDir, host: 'app.example.com' })
+    expect(plain.permittedUsers).toBe('admin')
+    expect(oauthPolicies()).toContain('<permittedUsersPolicyType>AdminApprovedPreAuthorized</permittedUsersPolicyType>')
+
+    const { stdout } = await run(
+      'npm',
+      [
+        'run',
+        '--silent',
+        'sfdx:configure',
+        '--',
+        '--host',
+        'app.example.com',
+        '--permitted-users',
+        'self',
+        '--project-dir',
+        projectDir,
+      ],
+      { cwd: REPO_DIR },
+    )
+    expect(stdout).toMatch(/all users may self-authorize/)
+    expect(oauthPolicies()).toContain('<permittedUsersPolicyType>AllSelfAuthorized</permittedUsersPolicyType>')
+    expect(connectedApp()).toContain('<isAdminApproved>false</isAdminApproved>')
+    await expect(convertToMetadataFormat(projectDir, tempDir('sflink-mdapi-'))).resolves.toBeTruthy()
+
+    const back = await configureProject({ projectDir, host: 'app.example.com', permittedUsers: 'admin' })
+    expect(back.permittedUsers).toBe('admin')
+    expect(oauthPolicies()).toContain('<permittedUsersPolicyType>AdminApprovedPreAuthorized</permittedUsersPolicyType>')
+    expect(connectedApp()).toContain('<isAdminApproved>true</isAdminApproved>')
+
+    expect(() => parsePermittedUsers('everyone')).toThrow(ConfigureError)
+    await expect(
+      run(
+        'npm',
+        [
+          'run',
+          '--silent',
+          'sfdx:configure',
+          '--',
+          '--host',
+          'a.example.com',
+          '--permitted-users',
+          'x',
+          '--project-dir',
+          projectDir,
+        ],
+        {
+          cwd: REPO_DIR,
+        },
+      ),
+    ).rejects.toMatchObject({ stderr: expect.stringMatching(/choose admin .* or self/) })
   })
 })

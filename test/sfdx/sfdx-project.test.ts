@@ -25,7 +25,9 @@ const EXPECTED_COMPONENTS = [
   'CustomTab:SF_Link',
   'ExternalClientApplication:SF_Link',
   'ExtlClntAppCanvasSettings:SF_Link_canvas',
+  'ExtlClntAppConfigurablePolicies:SF_Link_plcy',
   'ExtlClntAppGlobalOauthSettings:SF_Link_glbloauth',
+  'ExtlClntAppOauthConfigurablePolicies:SF_Link_oauthPlcy',
   'ExtlClntAppOauthSettings:SF_Link_oauth',
   'PermissionSet:SF_Link_User',
 ]
@@ -64,6 +66,8 @@ const files = {
   ecaOauth: 'force-app/main/default/extlClntAppOauthSettings/SF_Link_oauth.ecaOauth-meta.xml',
   ecaGlobalOauth: 'force-app/main/default/extlClntAppGlobalOauthSets/SF_Link_glbloauth.ecaGlblOauth-meta.xml',
   ecaCanvas: 'force-app/main/default/extlClntAppCanvasSettings/SF_Link_canvas.ecaCanvas-meta.xml',
+  ecaPolicies: 'force-app/main/default/extlClntAppPolicies/SF_Link_plcy.ecaPlcy-meta.xml',
+  ecaOauthPolicies: 'force-app/main/default/extlClntAppOauthPolicies/SF_Link_oauthPlcy.ecaOauthPlcy-meta.xml',
   permissionSet: 'force-app/main/default/permissionsets/SF_Link_User.permissionset-meta.xml',
   page: 'force-app/main/default/pages/SfLinkCanvas.page',
   auraComponent: 'force-app/main/default/aura/SfLinkCanvas/SfLinkCanvas.cmp',
@@ -109,6 +113,8 @@ describe('sfdx-project: source-deploy-retrieve', () => {
       'extlClntAppCanvasSettings/SF_Link_canvas.ecaCanvas',
       'extlClntAppGlobalOauthSets/SF_Link_glbloauth.ecaGlblOauth',
       'extlClntAppOauthSettings/SF_Link_oauth.ecaOauth',
+      'extlClntAppPolicies/SF_Link_plcy.ecaPlcy',
+      'extlClntAppOauthPolicies/SF_Link_oauthPlcy.ecaOauthPlcy',
       'connectedApps/SF_Link.connectedApp',
       'permissionsets/SF_Link_User.permissionset',
       'pages/SfLinkCanvas.page',
@@ -224,6 +230,28 @@ describe('sfdx-project: SF Link settings', () => {
     expect(global.externalClientApplication).toBe(ECA)
     expect(httpsUrl(global.callbackUrl)).toMatchObject({ protocol: 'https:', pathname: '/oauth/salesforce/callback' })
     expect(global.isPkceRequired).toBe('true')
+  })
+
+  it('ships the External Client App policies: the canvas (and OAuth) plugin on', () => {
+    const policies = readMetadata(files.ecaPolicies)
+    expect(policies).toMatchObject({
+      externalClientApplication: ECA,
+      isEnabled: 'true',
+      isCanvasPluginEnabled: 'true',
+      isOauthPluginEnabled: 'true',
+    })
+  })
+
+  it('pre-authorizes admin approved users by default (the signed request arrives by POST with its refresh token), refresh tokens valid until revoked', () => {
+    const oauthPolicies = readMetadata(files.ecaOauthPolicies)
+    expect(oauthPolicies).toMatchObject({
+      externalClientApplication: ECA,
+      permittedUsersPolicyType: 'AdminApprovedPreAuthorized',
+      commaSeparatedPermissionSet: 'SF_Link_User',
+      refreshTokenPolicyType: 'Infinite',
+    })
+    // The permission set it names is the one the project ships.
+    expect(readMetadata(files.permissionSet)).toBeTruthy()
   })
 
   it('configures the classic connected app the same way', () => {

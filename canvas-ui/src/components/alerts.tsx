@@ -1,5 +1,7 @@
 import type { AriaRole, ComponentChildren } from 'preact'
+import { useContext } from 'preact/hooks'
 import type { ApiError } from '../api.js'
+import { AppContext, type LinkState } from '../app-context.js'
 import { Icon, type IconName } from './icon.js'
 import { href } from '../router.js'
 
@@ -82,23 +84,22 @@ export function Notice(props: {
   )
 }
 
-const FIX_ON_LINK_ACCOUNTS = new Set([
-  'SF_CREDENTIALS_REQUIRED',
-  'SF_INVALID_LOGIN',
-  'SF_SECURITY_TOKEN_REQUIRED',
-  'SF_LOCKED_OUT',
-  'SF_SOAP_LOGIN_DISABLED',
-  'SF_PASSWORD_EXPIRED',
-  'SF_AUTHORIZATION_REVOKED',
-  'LINK_NOT_FOUND',
-])
+/**
+ * Does Link Accounts fix this error? The server's credential policy decides (the link view's
+ * `canConnect` and each credential's `action`); the UI only reads that decision.
+ */
+function fixedOnLinkAccounts(code: string, link: LinkState | undefined): boolean {
+  if (code === 'LINK_NOT_FOUND') return true
+  if (!code.startsWith('SF_') || link?.status !== 'ready') return false
+  return !link.link.canConnect || link.link.credentials.some((c) => c.action !== null)
+}
 
 /**
  * False for faults that asking again cannot fix: a credential Salesforce refuses (fixed on
  * Link Accounts) and a connection definition Salesforce refuses (fixed in the editor).
  */
-export function isRetryable(error: ApiError): boolean {
-  return !FIX_ON_LINK_ACCOUNTS.has(error.code) && connectionProblem(error) === null && error.code !== 'SF_API_DISABLED'
+export function isRetryable(error: ApiError, link?: LinkState): boolean {
+  return !fixedOnLinkAccounts(error.code, link) && connectionProblem(error) === null && error.code !== 'SF_API_DISABLED'
 }
 
 /** Why a connection cannot run, as the server's details say: the field removed, not filterable, or the query refused. */
@@ -125,9 +126,10 @@ export function ErrorAlert(props: {
   editHref?: string
 }) {
   const { error, title, onRetry, id, hideFixLink, editHref } = props
-  const fixAccess = !hideFixLink && FIX_ON_LINK_ACCOUNTS.has(error.code)
+  const app = useContext(AppContext)
+  const fixAccess = !hideFixLink && fixedOnLinkAccounts(error.code, app?.link)
   const edit = editHref && connectionProblem(error) ? editHref : null
-  const retry = onRetry && isRetryable(error) ? onRetry : null
+  const retry = onRetry && isRetryable(error, app?.link) ? onRetry : null
   return (
     <Notice tone="error" title={title} id={id} testId="error-alert">
       <p class="sfl-error-message">{error.message}</p>

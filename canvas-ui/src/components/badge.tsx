@@ -7,10 +7,16 @@ const STATUS: Record<CredentialStatus, { label: string; cls: string }> = {
   none: { label: 'None', cls: 'slds-badge' },
 }
 
-export function CredentialStatusBadge({ status }: { status: CredentialStatus }) {
+export function CredentialStatusBadge({
+  status,
+  testId = 'credential-status',
+}: {
+  status: CredentialStatus
+  testId?: string
+}) {
   const s = STATUS[status] ?? STATUS.none
   return (
-    <span class={s.cls} data-testid="credential-status" data-status={status}>
+    <span class={s.cls} data-testid={testId} data-status={status}>
       {s.label}
     </span>
   )

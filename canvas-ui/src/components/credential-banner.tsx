@@ -22,10 +22,20 @@ export function CredentialBanner() {
         </h2>
         <p class="sfl-banner__detail">
           Background sync is paused and SF Link will not try this credential again until you change it
-          {credential.reason ? ` (${credential.reason})` : ''}. Reset your security token in Salesforce (your avatar →
-          Settings → My Personal Information → Reset My Security Token), wait for the email with the new token, then
-          enter it on Link Accounts with <strong>Update token only</strong>. A changed Salesforce password also needs
-          the new password.
+          {credential.reason ? ` (${credential.reason})` : ''}.{' '}
+          {credential.action === 'connect_with_salesforce' ? (
+            <>
+              Choose <strong>Connect with Salesforce</strong> on Link Accounts: it needs no password or security token.
+            </>
+          ) : credential.action === 'update_credential' ? (
+            <>
+              Reset your security token in Salesforce (your avatar → Settings → My Personal Information → Reset My
+              Security Token), wait for the email with the new token, then enter it on Link Accounts with{' '}
+              <strong>Update token only</strong>. A changed Salesforce password also needs the new password.
+            </>
+          ) : (
+            <>{credential.adminAction ?? 'Or choose Connect with Salesforce on Link Accounts.'}</>
+          )}
         </p>
       </Banner>
     )

@@ -36,7 +36,9 @@ function myDomainProblem(url: string): string | undefined {
 export function CredentialForm({ link }: { link: SalesforceLink }) {
   const { api, reloadLink } = useApp()
   const toast = useToast()
-  const { credential } = link
+  // The password credential itself, whichever credential leads the page.
+  const stored = link.credentials.find((c) => c.kind === 'password_token')
+  const credential = stored ?? link.credential
   const env = initialEnvironment(credential.environment)
   const [username, setUsername] = useState(credential.username ?? link.username ?? '')
   const [password, setPassword] = useState('')
@@ -84,8 +86,9 @@ export function CredentialForm({ link }: { link: SalesforceLink }) {
       ? 'Enter the new security token from the Salesforce email.'
       : undefined
   const domainError = attempted === 'save' && environment === 'mydomain' ? myDomainProblem(myDomainUrl) : undefined
-  const hasPasswordCredential = credential.kind === 'password_token'
-  const hasAnyCredential = credential.kind !== null
+  // Enabled whenever a password credential is stored, working or not (a broken one is exactly when it is needed).
+  const hasPasswordCredential = Boolean(stored)
+  const hasAnyCredential = link.credentials.length > 0 || link.credential.kind !== null
 
   const onSave = (e: Event) => {
     e.preventDefault()

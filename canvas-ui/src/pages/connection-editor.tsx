@@ -166,10 +166,10 @@ function ConnectionForm({ connectionId, initial }: { connectionId: string | null
         <AccessNotice
           access={{
             canConnect: false,
-            code: link.status === 'ready' ? link.link.credential.reason : null,
+            code: link.status === 'ready' ? link.link.access.code : null,
             message:
-              link.status === 'ready' && link.link.credential.reasonMessage
-                ? link.link.credential.reasonMessage
+              link.status === 'ready' && link.link.access.message
+                ? link.link.access.message
                 : 'Salesforce cannot be reached from here without a working credential: fields cannot be listed and counts cannot be run.',
           }}
         />

@@ -1,7 +1,7 @@
 import { useEffect } from 'preact/hooks'
 import { useApp } from '../app-context.js'
 import { formatDateTime } from '../format.js'
-import type { CredentialKind, SalesforceLink } from '../types.js'
+import type { Credential, CredentialKind, SalesforceLink } from '../types.js'
 import { ErrorAlert, Notice } from '../components/alerts.js'
 import { CredentialStatusBadge } from '../components/badge.js'
 import { Card } from '../components/card.js'
@@ -55,7 +55,15 @@ export function LinkAccountsPage({ query }: { query: URLSearchParams }) {
           <p>SF Link can now reach your Salesforce data outside Salesforce, without your password or security token.</p>
         </Notice>
       )}
-      {oauthError && (
+      {oauthError === 'SF_OAUTH_DENIED' && (
+        <Notice tone="warning" title="You declined access" testId="oauth-error">
+          <p>
+            You chose Deny on Salesforce's page, so SF Link is not connected. To connect, choose Connect with Salesforce
+            again and select Allow (<code>{oauthError}</code>).
+          </p>
+        </Notice>
+      )}
+      {oauthError && oauthError !== 'SF_OAUTH_DENIED' && (
         <Notice tone="error" title="Connect with Salesforce did not finish" testId="oauth-error">
           <p>
             Salesforce answered <code>{oauthError}</code>
@@ -119,8 +127,93 @@ function LinkFacts({ link }: { link: SalesforceLink }) {
   )
 }
 
+/** One stored credential: its own status, last use and, when it failed, why and what to do. */
+function StoredCredential({ credential, showReason }: { credential: Credential; showReason: boolean }) {
+  const kind = credential.kind!
+  return (
+    <li class="sfl-stored-credential" data-testid="stored-credential" data-kind={kind}>
+      <div class="sfl-facts">
+        <ReadOnlyField label="Method">{KIND_LABEL[kind]}</ReadOnlyField>
+        <ReadOnlyField label="Status">
+          <CredentialStatusBadge status={credential.status} testId="stored-credential-status" />
+        </ReadOnlyField>
+        <ReadOnlyField label="Last successful use">{formatDateTime(credential.lastSuccessAt, 'Never')}</ReadOnlyField>
+        {credential.status !== 'ok' && credential.lastFailureAt && (
+          <ReadOnlyField label="Last failure">{formatDateTime(credential.lastFailureAt)}</ReadOnlyField>
+        )}
+        {kind === 'password_token' && (
+          <ReadOnlyField label="Stored for">
+            {credential.username ?? '—'}
+            {credential.environment ? ` · ${credential.environment}` : ''}
+          </ReadOnlyField>
+        )}
+      </div>
+      {showReason && credential.status === 'needs_attention' && credential.reasonMessage && (
+        <p class="slds-m-top_xx-small" data-testid="stored-credential-reason">
+          {credential.reasonMessage} (<code>{credential.reason}</code>)
+          {credential.adminAction && <span class="sfl-admin-action"> {credential.adminAction}</span>}
+        </p>
+      )}
+      {credential.notice && (
+        <Notice tone="info" title="Salesforce retires this in Summer '27" testId="retirement-notice">
+          <p>{credential.notice}</p>
+          <p class="slds-m-top_x-small">
+            After you connect, SF Link deletes the stored password and security token: it no longer needs them.
+          </p>
+          <div class="slds-m-top_x-small">
+            <ConnectWithSalesforce variant="neutral" label="Switch to Connect with Salesforce" />
+          </div>
+        </Notice>
+      )}
+    </li>
+  )
+}
+
+/** What the person can do about the failure that actually happened, as the server decided it. */
+function FailureNotice({ credential }: { credential: Credential }) {
+  const connect = credential.action === 'connect_with_salesforce'
+  return (
+    <Notice
+      tone="warning"
+      title={connect ? 'Use Connect with Salesforce' : 'Salesforce stopped accepting the stored credential'}
+      testId="credential-reason"
+    >
+      <p>
+        {credential.reasonMessage ?? 'The last login failed.'}
+        {credential.reason && (
+          <>
+            {' '}
+            (<code data-testid="credential-reason-code">{credential.reason}</code>)
+          </>
+        )}
+      </p>
+      {credential.adminAction && (
+        <p class="slds-m-top_xx-small" data-testid="admin-action">
+          For your Salesforce admin: {credential.adminAction}
+        </p>
+      )}
+      {connect ? (
+        <div class="slds-m-top_x-small">
+          <ConnectWithSalesforce />
+        </div>
+      ) : credential.action === 'update_credential' ? (
+        <p class="slds-m-top_xx-small">
+          SF Link will not try it again until you change it. Reset your security token in Salesforce (avatar → Settings
+          → My Personal Information → Reset My Security Token), then enter the token from the email below and choose{' '}
+          <strong>Update token only</strong>. Or use Connect with Salesforce.
+        </p>
+      ) : (
+        <p class="slds-m-top_xx-small">
+          SF Link will not try it again until it changes. Or use Connect with Salesforce.
+        </p>
+      )}
+    </Notice>
+  )
+}
+
 function OutsideAccess({ link }: { link: SalesforceLink }) {
-  const { credential } = link
+  const { credential, credentials } = link
+  const leadsWithConnect = credential.status === 'needs_attention' && credential.action === 'connect_with_salesforce'
   return (
     <Card
       id="outside-access"
@@ -135,31 +228,8 @@ function OutsideAccess({ link }: { link: SalesforceLink }) {
         </ReadOnlyField>
         <ReadOnlyField label="Method">{credential.kind ? KIND_LABEL[credential.kind] : 'None stored'}</ReadOnlyField>
         <ReadOnlyField label="Last successful use">{formatDateTime(credential.lastSuccessAt, 'Never')}</ReadOnlyField>
-        {credential.kind === 'password_token' && (
-          <ReadOnlyField label="Stored for">
-            {credential.username ?? '—'}
-            {credential.environment ? ` · ${credential.environment}` : ''}
-          </ReadOnlyField>
-        )}
       </div>
-      {credential.status === 'needs_attention' && (
-        <Notice tone="warning" title="Salesforce stopped accepting the stored credential" testId="credential-reason">
-          <p>
-            {credential.reasonMessage ?? 'The last login failed.'}
-            {credential.reason && (
-              <>
-                {' '}
-                (<code>{credential.reason}</code>)
-              </>
-            )}
-          </p>
-          <p class="slds-m-top_xx-small">
-            SF Link will not try it again until you change it. Reset your security token in Salesforce (avatar →
-            Settings → My Personal Information → Reset My Security Token), then enter the token from the email below and
-            choose <strong>Update token only</strong>. Or use Connect with Salesforce.
-          </p>
-        </Notice>
-      )}
+      {credential.status === 'needs_attention' && <FailureNotice credential={credential} />}
       {credential.status === 'rate_limited' && (
         <Notice tone="info" title="Salesforce limits reached">
           <p>{credential.reasonMessage ?? 'SF Link retries on its own with a growing delay.'}</p>
@@ -170,17 +240,35 @@ function OutsideAccess({ link }: { link: SalesforceLink }) {
           Without a credential, outside Salesforce you can only copy and delete connections. Add one of the two below.
         </p>
       )}
+      {credentials.length > 0 && (
+        <section class="slds-m-top_medium" aria-labelledby="stored-credentials-title">
+          <h3 id="stored-credentials-title" class="slds-text-heading_small">
+            Stored credentials ({credentials.length})
+          </h3>
+          <p class="slds-text-body_small slds-text-color_weak">
+            SF Link tries them in this order and uses the first that works.
+          </p>
+          <ul class="sfl-stack slds-m-top_x-small" data-testid="stored-credentials">
+            {credentials.map((c) => (
+              // With one credential, the notice above already leads with its failure.
+              <StoredCredential key={c.kind} credential={c} showReason={credentials.length > 1} />
+            ))}
+          </ul>
+        </section>
+      )}
 
-      <section class="sfl-option slds-m-top_medium" aria-labelledby="option-oauth">
-        <h3 id="option-oauth" class="slds-text-heading_small">
-          Connect with Salesforce <span class="slds-badge slds-theme_success slds-m-left_x-small">Recommended</span>
-        </h3>
-        <p class="slds-m-vertical_x-small">
-          You approve SF Link on Salesforce's own page. SF Link keeps a refresh token, never your password, and keeps
-          working after you reset your security token.
-        </p>
-        <ConnectWithSalesforce />
-      </section>
+      {!leadsWithConnect && (
+        <section class="sfl-option slds-m-top_medium" aria-labelledby="option-oauth">
+          <h3 id="option-oauth" class="slds-text-heading_small">
+            Connect with Salesforce <span class="slds-badge slds-theme_success slds-m-left_x-small">Recommended</span>
+          </h3>
+          <p class="slds-m-vertical_x-small">
+            You approve SF Link on Salesforce's own page. SF Link keeps a refresh token, never your password, and keeps
+            working after you reset your security token.
+          </p>
+          <ConnectWithSalesforce />
+        </section>
+      )}
 
       <section class="sfl-option slds-m-top_large">
         <CredentialForm link={link} key={`${credential.kind}-${credential.username}-${credential.environment}`} />

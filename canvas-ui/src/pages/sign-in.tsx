@@ -15,6 +15,8 @@ const SIGN_IN_ERRORS: Record<string, string> = {
   SF_OAUTH_OTHER_BROWSER:
     'This Sign in with Salesforce was started in another browser or window, so it was not completed here. Start it again from this page.',
   RATE_LIMITED: 'Too many sign-in attempts from your network. Wait a minute and try again.',
+  SF_OAUTH_DENIED:
+    'You declined access on Salesforce’s page, so you are not signed in. To sign in with Salesforce, start again and select Allow, or sign in with your email.',
 }
 
 export function SignInPage({ query }: { query: URLSearchParams }) {

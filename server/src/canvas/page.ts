@@ -5,6 +5,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { CanvasBootstrap } from './service.js'
+import { escapeHtml } from '../http/html.js'
 
 export const BOOTSTRAP_PLACEHOLDER = '<!--canvas-bootstrap-->'
 
@@ -38,10 +39,6 @@ export function createCanvasPageRenderer(uiDir: string): (bootstrap: CanvasBoots
       ? html.replace(BOOTSTRAP_PLACEHOLDER, tag)
       : html.replace('</head>', `${tag}</head>`)
   }
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 }
 
 export function canvasErrorPage(status: number, code: string, message: string): string {

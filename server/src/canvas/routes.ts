@@ -1,9 +1,10 @@
 /** `POST /canvas` (the iframe entry) and `POST /canvas/session` (renewal). Thin: the service decides. */
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import formbody from '@fastify/formbody'
 import { AppError } from '../errors.js'
 import { htmlErrors } from '../http/error-handler.js'
 import { canvasErrorPage } from './page.js'
+import { APPROVAL_SCRIPT, APPROVAL_SCRIPT_PATH, approvalPage, outsideSalesforcePage } from './approval-page.js'
 import { CanvasSessionBodySchema, ErrorRef, SessionTokenSchema } from '../contract/index.js'
 import type { CanvasService, CanvasBootstrap } from './service.js'
 
@@ -12,7 +13,11 @@ export const CANVAS_BODY_LIMIT = 64 * 1024
 export const canvasRoutes: FastifyPluginAsyncTypebox<{
   canvas: CanvasService
   renderPage: (b: CanvasBootstrap) => string
-}> = async (app, { canvas, renderPage }) => {
+  /** The Canvas SDK's URL in the UI build (null before a build). */
+  sdkUrl: () => string | null
+  /** The environment for a login URL Salesforce names (`production` when it is not an allowed one). */
+  environmentFor: (loginUrl: string | undefined) => string
+}> = async (app, { canvas, renderPage, sdkUrl, environmentFor }) => {
   // Salesforce POSTs the signed request as a form: the only place SF Link reads forms (this
   // plugin's scope); every other route takes JSON only (server/src/http/body-parsing.ts).
   await app.register(formbody)
@@ -41,6 +46,40 @@ export const canvasRoutes: FastifyPluginAsyncTypebox<{
       const bootstrap = await canvas.enter(raw, { ip: request.ip, userAgent: request.headers['user-agent'] })
       return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderPage(bootstrap))
     },
+  )
+
+  app.get(
+    '/canvas',
+    {
+      schema: {
+        tags: ['canvas'],
+        summary:
+          'A self-authorizing canvas app before approval (_sfdc_canvas_authvalue=user_approval_required): explains and starts the approval, then asks Salesforce to POST the signed request; otherwise explains that SF Link opens inside Salesforce',
+        querystring: Type.Object({
+          _sfdc_canvas_authvalue: Type.Optional(Type.String({ maxLength: 64 })),
+          loginUrl: Type.Optional(Type.String({ maxLength: 300 })),
+        }),
+        produces: ['text/html'],
+      },
+    },
+    async (request, reply) => {
+      const q = request.query
+      const html =
+        q._sfdc_canvas_authvalue === 'user_approval_required'
+          ? approvalPage({
+              startUrl: `/oauth/salesforce/start?${new URLSearchParams({
+                intent: 'approve',
+                environment: environmentFor(q.loginUrl),
+              }).toString()}`,
+              sdkUrl: sdkUrl(),
+            })
+          : outsideSalesforcePage()
+      return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html)
+    },
+  )
+
+  app.get(APPROVAL_SCRIPT_PATH, { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(APPROVAL_SCRIPT),
   )
 
   app.post(

@@ -3,7 +3,8 @@
  * for each: Link Accounts for access, the editor for a definition Salesforce refuses, and a
  * later check only for faults that waiting can fix (never "try again" for the rest).
  */
-import { AppError, CREDENTIAL_ERROR_CODES, type ErrorCode } from '../errors.js'
+import { AppError, type ErrorCode } from '../errors.js'
+import { isCredentialError } from '../links/credential-policy.js'
 import { SoqlBuildError } from '../salesforce/soql.js'
 import type { ProblemAction } from '../contract/index.js'
 
@@ -60,7 +61,8 @@ export function actionFor(code: string, connectionId?: string): ProblemAction {
     label: 'Edit the connection',
     href: connectionId ? `#/connections/${connectionId}` : null,
   }
-  if (CREDENTIAL_ERROR_CODES.has(code as ErrorCode) || code === 'SF_CREDENTIALS_REQUIRED' || code === 'LINK_NOT_FOUND')
+  // The credential policy (links/credential-policy.ts) decides which codes the credential causes.
+  if (isCredentialError(code) || code === 'LINK_NOT_FOUND')
     return { kind: 'fix_access', label: 'Update Salesforce access on Link Accounts', href: '#/settings/link-accounts' }
   if (code === 'CONNECTION_EMPTY') return { ...edit, kind: 'check_filters', label: 'Check the filters' }
   if (code.startsWith('CONNECTION_')) return edit

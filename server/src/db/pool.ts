@@ -48,6 +48,10 @@ export function createPool(options: PoolOptions): pg.Pool {
   // An idle client that loses its connection (database restart) must not crash the process;
   // the pool replaces it on the next checkout.
   pool.on('error', () => {})
+  // Nor may a checked-out client between two queries (a sync holding its advisory lock while it
+  // talks to Salesforce, a transaction awaiting other work): with no listener, pg's 'error' event
+  // is an uncaught exception. Its next query rejects, and release() drops the dead client.
+  pool.on('connect', (client) => client.on('error', () => {}))
   return pool
 }
 

@@ -1,13 +1,23 @@
 /**
  * Demo mode only: `GET /demo.json` (where the simulated Salesforce is, who can log in to it,
- * and where caught mail is), and the mail catcher's `GET /demo/mail` (JSON, or the page when a
- * browser asks for HTML) and `GET /demo/mail.html`.
+ * what it can be made to do, and where caught mail is), `POST /demo/actions/:action` (makes the
+ * simulated Salesforce do it, through its control API), and the mail catcher's `GET /demo/mail`
+ * (JSON, or the page when a browser asks for HTML) and `GET /demo/mail.html`.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@fastify/type-provider-typebox'
 
 import type { DemoInfo } from './info.js'
-import { DemoInfoSchema, type DemoInfoView } from '../contract/index.js'
+import { AppError } from '../errors.js'
+import { DEMO_ACTIONS, controlRequest, isDemoAction } from './actions.js'
+import {
+  DemoActionBodySchema,
+  DemoActionResultSchema,
+  DemoInfoSchema,
+  ErrorRef,
+  type DemoActionResult,
+  type DemoInfoView,
+} from '../contract/index.js'
 import type { CaughtMail } from './mail-catcher.js'
 import { escapeHtml } from '../http/html.js'
 
@@ -67,7 +77,7 @@ export const demoRoutes: FastifyPluginAsyncTypebox<{ demo: DemoInfo; publicUrl: 
     {
       schema: {
         tags: ['demo'],
-        summary: 'Demo mode: the simulator, its users, and the caught mail',
+        summary: 'Demo mode: the simulator, its users, what it can be made to do, and the caught mail',
         response: { 200: DemoInfoSchema },
       },
     },
@@ -76,7 +86,39 @@ export const demoRoutes: FastifyPluginAsyncTypebox<{ demo: DemoInfo; publicUrl: 
       canvasHostUrl: `${demo.simulatorUrl}/canvas-host`,
       ...(demo.mail ? { mailUrl: `${publicUrl}/demo/mail` } : {}),
       users: await demo.users(),
+      actions: [...DEMO_ACTIONS],
     }),
+  )
+
+  app.post(
+    '/demo/actions/:action',
+    {
+      config: { sameOrigin: true },
+      schema: {
+        tags: ['demo'],
+        summary: 'Demo mode: make the simulated Salesforce reset a token, change a password, expire sessions, …',
+        params: Type.Object({ action: Type.String({ maxLength: 40 }) }),
+        body: DemoActionBodySchema,
+        response: { 200: DemoActionResultSchema, 400: ErrorRef, 404: ErrorRef, 503: ErrorRef },
+      },
+    },
+    async (request): Promise<DemoActionResult> => {
+      const { action } = request.params
+      if (!isDemoAction(action)) throw new AppError('NOT_FOUND', 'There is no such demo action.')
+      const user = (await demo.users()).find((u) => u.id === request.body.userId)
+      if (!user) throw new AppError('NOT_FOUND', 'There is no such demo user.')
+      const call = controlRequest(action, user)
+      const res = await fetch(new URL(call.path, demo.simulatorUrl), {
+        method: call.method,
+        headers: call.body ? { 'content-type': 'application/json' } : {},
+        body: call.body ? JSON.stringify(call.body) : undefined,
+        signal: AbortSignal.timeout(5_000),
+      }).catch(() => null)
+      if (!res?.ok) throw new AppError('SERVICE_UNAVAILABLE', 'The simulated Salesforce did not answer. Try again.')
+      await res.body?.cancel()
+      const { label, explanation } = DEMO_ACTIONS.find((a) => a.id === action)!
+      return { action, label, explanation }
+    },
   )
 
   const mail = demo.mail

@@ -25,6 +25,8 @@ export interface CredentialRow {
   accessObtainedAt: Date | null
   accessVersion: number | null
   loginLeaseUntil: Date | null
+  /** When the person last stored or changed this credential (a new version). */
+  savedAt: Date
   updatedAt: Date
 }
 
@@ -33,7 +35,8 @@ const CREDENTIAL_COLUMNS = `id, link_id AS "linkId", kind, status, reason, usern
   instance_url AS "instanceUrl", version, expires_at AS "expiresAt", last_success_at AS "lastSuccessAt",
   last_failure_at AS "lastFailureAt", failure_count AS "failureCount", retry_after AS "retryAfter",
   access_instance_url AS "accessInstanceUrl", access_obtained_at AS "accessObtainedAt",
-  access_version AS "accessVersion", login_lease_until AS "loginLeaseUntil", updated_at AS "updatedAt"`
+  access_version AS "accessVersion", login_lease_until AS "loginLeaseUntil", saved_at AS "savedAt",
+  updated_at AS "updatedAt"`
 
 export async function listCredentials(db: Queryable, linkId: string): Promise<CredentialRow[]> {
   const { rows } = await db.query<CredentialRow>(
@@ -82,8 +85,8 @@ export async function upsertCredential(
   },
 ): Promise<CredentialRow> {
   const { rows } = await db.query<CredentialRow>(
-    `INSERT INTO salesforce_credentials (link_id, kind, username, environment, login_url, instance_url, expires_at, last_success_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8 THEN now() END)
+    `INSERT INTO salesforce_credentials (link_id, kind, username, environment, login_url, instance_url, expires_at, last_success_at, saved_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8 THEN now() END, clock_timestamp())
      ON CONFLICT (link_id, kind) DO UPDATE SET
        username = EXCLUDED.username, environment = EXCLUDED.environment, login_url = EXCLUDED.login_url,
        instance_url = EXCLUDED.instance_url, expires_at = EXCLUDED.expires_at,
@@ -91,7 +94,7 @@ export async function upsertCredential(
        last_success_at = COALESCE(EXCLUDED.last_success_at, salesforce_credentials.last_success_at),
        version = salesforce_credentials.version + 1,
        access_instance_url = NULL, access_obtained_at = NULL, access_version = NULL,
-       login_lease_until = NULL, login_lease_owner = NULL, updated_at = now()
+       login_lease_until = NULL, login_lease_owner = NULL, saved_at = clock_timestamp(), updated_at = now()
      RETURNING ${CREDENTIAL_COLUMNS}`,
     [
       c.linkId,
@@ -148,7 +151,7 @@ export async function bumpCredentialVersion(db: Queryable, id: string, succeeded
     `UPDATE salesforce_credentials SET status = 'ok', reason = NULL, failure_count = 0, retry_after = NULL,
        last_success_at = CASE WHEN $2 THEN now() ELSE last_success_at END,
        version = version + 1, access_instance_url = NULL, access_obtained_at = NULL, access_version = NULL,
-       login_lease_until = NULL, login_lease_owner = NULL, updated_at = now()
+       login_lease_until = NULL, login_lease_owner = NULL, saved_at = clock_timestamp(), updated_at = now()
      WHERE id = $1 RETURNING ${CREDENTIAL_COLUMNS}`,
     [id, succeeded],
   )

@@ -4,17 +4,15 @@
  */
 import type { Pool, Queryable } from '../db/pool.js'
 import { PG_ERRORS, isPgError } from '../db/pool.js'
-import { AppError, ERRORS, type ErrorCode } from '../errors.js'
+import { AppError, ERRORS } from '../errors.js'
 import type { CredentialStore } from './credential-store.js'
 import type { CredentialRow } from './credentials-repository.js'
+import * as policy from './credential-policy.js'
 import * as repo from './repository.js'
 import type { CredentialView, LinkView } from '../contract/index.js'
 import type { LinkIdentity, LinkRow } from './repository.js'
 
 export type { LinkRow, LinkIdentity }
-
-/** Stored credentials in the order docs/spec.md §2 uses them outside Salesforce. */
-export const STORED_CREDENTIAL_ORDER = ['oauth_refresh', 'jwt_bearer', 'password_token'] as const
 
 /** The link view is the contract's (`GET /api/salesforce/link`, server/src/contract/salesforce.ts). */
 export type { CredentialView, LinkView }
@@ -37,27 +35,28 @@ function credentialView(c: CredentialRow | null): CredentialView {
       reason: null,
       reasonMessage: null,
       lastSuccessAt: null,
+      lastFailureAt: null,
       username: null,
       environment: null,
+      action: null,
+      adminAction: null,
+      notice: null,
     }
-  const reason = c.reason as ErrorCode | null
+  const reason = c.reason
+  const failing = c.status !== 'ok' && reason
   return {
-    kind: c.kind as CredentialView['kind'],
+    kind: c.kind as policy.StoredCredentialKind,
     status: c.status,
     reason,
-    reasonMessage: reason && reason in ERRORS ? ERRORS[reason].message : null,
+    reasonMessage: reason && Object.hasOwn(ERRORS, reason) ? ERRORS[reason as keyof typeof ERRORS].message : null,
     lastSuccessAt: c.lastSuccessAt?.toISOString() ?? null,
+    lastFailureAt: c.lastFailureAt?.toISOString() ?? null,
     username: c.username,
     environment: c.environment,
+    action: failing ? policy.actionFor(reason) : null,
+    adminAction: failing ? policy.adminAction(reason) : null,
+    notice: policy.retirementNotice(c.kind),
   }
-}
-
-/** The credential that speaks for the link: the first usable one in order, else the first stored. */
-export function primaryCredential(stored: CredentialRow[]): CredentialRow | null {
-  const ordered = STORED_CREDENTIAL_ORDER.map((k) => stored.find((c) => c.kind === k)).filter((c): c is CredentialRow =>
-    Boolean(c),
-  )
-  return ordered.find((c) => c.status !== 'needs_attention') ?? ordered[0] ?? null
 }
 
 export function createLinkService({ pool, credentials }: { pool: Pool; credentials: CredentialStore }): LinkService {
@@ -90,8 +89,8 @@ export function createLinkService({ pool, credentials }: { pool: Pool; credentia
       const link = await this.currentLink(accountId, opts.preferredLinkId)
       if (!link) throw new AppError('LINK_NOT_FOUND')
       const all = await credentials.list(pool, link.id)
-      const stored = all.filter((c) => c.kind !== 'canvas')
-      const primary = primaryCredential(stored)
+      const stored = policy.orderCredentials(all, { canvas: false, now: new Date() })
+      const decision = policy.decideAccess({ linked: true, credentials: all, canvas: opts.canvasLive, now: new Date() })
       return {
         salesforceUserId: link.salesforceUserId,
         organizationId: link.organizationId,
@@ -101,11 +100,15 @@ export function createLinkService({ pool, credentials }: { pool: Pool; credentia
         name: link.name,
         linkedAt: link.linkedAt.toISOString(),
         lastSeenAt: link.lastSeenAt.toISOString(),
-        credential: credentialView(primary),
-        credentials: STORED_CREDENTIAL_ORDER.map((k) => stored.find((c) => c.kind === k))
-          .filter(Boolean)
-          .map((c) => credentialView(c!)),
-        canConnect: opts.canvasLive || stored.some((c) => c.status === 'ok'),
+        credential: credentialView(policy.primaryCredential(stored)),
+        credentials: stored.map(credentialView),
+        canConnect: decision.canConnect,
+        access: {
+          code: decision.code,
+          message: decision.message,
+          action: decision.action,
+          adminAction: decision.adminAction,
+        },
       }
     },
   }

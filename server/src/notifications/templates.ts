@@ -66,6 +66,10 @@ const REASONS: Partial<Record<ErrorCode, { why: string; fix: string }>> = {
     why: 'Your org turned off username-and-password API logins.',
     fix: 'Open Link Accounts and use Connect with Salesforce instead.',
   },
+  SF_LOGIN_NOT_PERMITTED: {
+    why: 'Salesforce now requires the "Use Any API Auth" permission for username-and-password API logins, and your user does not have it.',
+    fix: 'Open Link Accounts and use Connect with Salesforce instead (it does not need that permission).',
+  },
   SF_API_DISABLED: {
     why: 'Your Salesforce org or profile no longer allows API access.',
     fix: 'Ask your Salesforce admin to enable "API Enabled" on your profile, then check Link Accounts.',

@@ -9,15 +9,17 @@ import jsforce, { type Connection } from 'jsforce'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { Pool } from '../db/pool.js'
-import { AppError, CREDENTIAL_ERROR_CODES, ERRORS, type ErrorCode } from '../errors.js'
+import { withTransaction } from '../db/pool.js'
+import { AppError } from '../errors.js'
 import type { AuditLog } from '../audit/audit-log.js'
 import type { LinkService, LinkRow } from '../links/service.js'
-import { STORED_CREDENTIAL_ORDER } from '../links/service.js'
+import * as policy from '../links/credential-policy.js'
 import type { CredentialStore } from '../links/credential-store.js'
 import * as repo from '../links/credentials-repository.js'
 import type { CredentialRow } from '../links/credentials-repository.js'
 import { translateSalesforceError } from './error-translation.js'
 import { isAllowedInstanceUrl } from './hosts.js'
+import { retirePasswordCredential } from '../links/retire-password.js'
 import * as strategies from './strategies.js'
 import type { AccessState, AccessTarget, SalesforceAccess } from './access-types.js'
 
@@ -46,9 +48,11 @@ export function createSalesforceAccess(deps: {
   audit: AuditLog
   log?: Logger
 }): SalesforceAccessInternals {
-  const { config, pool, links, credentials, audit } = deps
+  const { config, pool, links, credentials, audit, log } = deps
   const instanceId = crypto.randomUUID()
   const inFlight = new Map<string, Promise<{ accessToken: string; instanceUrl: string; obtainedAt: number }>>()
+  /** The refresh token each credential's last login of this instance used (to tell a rotation race from a revocation). */
+  const usedRefreshToken = new Map<string, string>()
 
   const oauthClient = (): strategies.OAuthClientConfig => ({
     consumerKey: config.salesforce.consumerKey,
@@ -82,6 +86,7 @@ export function createSalesforceAccess(deps: {
       case 'oauth_refresh': {
         const refreshToken = await credentials.secret(pool, cred.id, 'refreshToken')
         if (!refreshToken) throw new AppError('SF_AUTHORIZATION_REVOKED')
+        usedRefreshToken.set(cred.id, refreshToken)
         return strategies.loginWithRefreshToken({
           loginUrl,
           refreshToken,
@@ -111,7 +116,7 @@ export function createSalesforceAccess(deps: {
   }
 
   async function recordFailure(cred: CredentialRow, err: AppError): Promise<void> {
-    if (CREDENTIAL_ERROR_CODES.has(err.code)) {
+    if (policy.isCredentialError(err.code)) {
       await repo.recordLoginFailure(pool, cred.id, cred.version, {
         status: 'needs_attention',
         reason: err.code,
@@ -181,6 +186,16 @@ export function createSalesforceAccess(deps: {
             result = await performLogin(current, link)
           } catch (raw) {
             const err = translateSalesforceError(raw)
+            // With refresh-token rotation a refresh token dies when used. If the stored one is no
+            // longer the one we sent, someone else (a canvas visit, or an instance whose lease
+            // outlived ours) refreshed meanwhile: not a revocation. Read again and use theirs.
+            if (current.kind === 'oauth_refresh' && err.code === 'SF_AUTHORIZATION_REVOKED') {
+              const now = await credentials.secret(pool, current.id, 'refreshToken').catch(() => null)
+              if (now && now !== usedRefreshToken.get(current.id)) {
+                log?.info({ credentialId: current.id }, 'refresh token rotated meanwhile: using the new one')
+                continue
+              }
+            }
             await audit.record({
               event: 'salesforce.login',
               outcome: 'failure',
@@ -191,13 +206,25 @@ export function createSalesforceAccess(deps: {
             await recordFailure(current, err)
             throw err
           }
-          await credentials.cacheAccessToken(pool, current, result)
-          await audit.record({
-            event: 'salesforce.login',
-            outcome: 'success',
-            accountId: link?.accountId,
-            linkId: current.linkId,
-            detail: { kind: current.kind },
+          // The rotated refresh token replaces the used one in the same statement that stores it,
+          // together with the access token and the success: never a moment without a live token.
+          await withTransaction(pool, async (client) => {
+            await credentials.cacheAccessToken(client, current, result)
+            await audit.record(
+              {
+                event: 'salesforce.login',
+                outcome: 'success',
+                accountId: link?.accountId,
+                linkId: current.linkId,
+                detail: { kind: current.kind, ...(result.refreshToken ? { rotated: true } : {}) },
+              },
+              client,
+            )
+            if (current.kind === 'oauth_refresh' && link)
+              await retirePasswordCredential(client, { credentials, audit }, link, {
+                kind: 'oauth_refresh',
+                savedAt: current.savedAt,
+              })
           })
           const after = await repo.findCredentialById(pool, current.id)
           return {
@@ -216,10 +243,7 @@ export function createSalesforceAccess(deps: {
 
   /** Refuses to touch a credential whose circuit is open or that is backing off. */
   function guardCircuit(cred: CredentialRow): void {
-    if (cred.status === 'needs_attention') {
-      const code = (cred.reason as ErrorCode) ?? 'SF_INVALID_LOGIN'
-      throw new AppError(code in ERRORS ? code : 'SF_INVALID_LOGIN')
-    }
+    if (!policy.isUsable(cred)) throw new AppError(policy.reasonCode(cred.reason))
     if (cred.retryAfter && cred.retryAfter > new Date()) {
       throw new AppError(cred.reason === 'SF_UNAVAILABLE' ? 'SF_UNAVAILABLE' : 'SF_RATE_LIMITED')
     }
@@ -261,26 +285,12 @@ export function createSalesforceAccess(deps: {
 
   /** The credentials to try for this target, in order. */
   async function candidates(target: AccessTarget, link: LinkRow): Promise<CredentialRow[]> {
-    const all = await credentials.list(pool, link.id)
-    const ordered: CredentialRow[] = []
-    if (target.canvas) {
-      const canvas = all.find((c) => c.kind === 'canvas')
-      if (canvas && (!canvas.expiresAt || canvas.expiresAt > new Date())) ordered.push(canvas)
-    }
-    for (const kind of STORED_CREDENTIAL_ORDER) {
-      const c = all.find((x) => x.kind === kind)
-      if (c) ordered.push(c)
-    }
-    return ordered
+    return policy.orderCredentials(await credentials.list(pool, link.id), { canvas: target.canvas, now: new Date() })
   }
 
   function requiredError(link: LinkRow | null): AppError {
-    return new AppError(
-      'SF_CREDENTIALS_REQUIRED',
-      link
-        ? undefined
-        : 'This needs access to Salesforce. Open SF Link inside Salesforce once to link your Salesforce user, then add credentials under Settings → Integrations → Link Accounts.',
-    )
+    const decision = policy.decideAccess({ linked: Boolean(link), credentials: [], canvas: false, now: new Date() })
+    return new AppError('SF_CREDENTIALS_REQUIRED', decision.message ?? undefined)
   }
 
   const access: SalesforceAccessInternals = {
@@ -289,32 +299,18 @@ export function createSalesforceAccess(deps: {
 
     async state(target) {
       const link = await resolveLink(target)
-      if (!link) {
-        const err = requiredError(null)
-        return { canConnect: false, code: err.code, message: err.message, linkId: null, organizationId: null }
-      }
-      const list = await candidates(target, link)
-      const usable = list.find((c) => c.status !== 'needs_attention')
-      if (usable)
-        return { canConnect: true, code: null, message: null, linkId: link.id, organizationId: link.organizationId }
-      const broken = list.find((c) => c.status === 'needs_attention')
-      if (broken) {
-        const code = (broken.reason as ErrorCode) in ERRORS ? (broken.reason as ErrorCode) : 'SF_INVALID_LOGIN'
-        return {
-          canConnect: false,
-          code,
-          message: ERRORS[code].message,
-          linkId: link.id,
-          organizationId: link.organizationId,
-        }
-      }
-      const err = requiredError(link)
+      const decision = policy.decideAccess({
+        linked: Boolean(link),
+        credentials: link ? await credentials.list(pool, link.id) : [],
+        canvas: target.canvas,
+        now: new Date(),
+      })
       return {
-        canConnect: false,
-        code: err.code,
-        message: err.message,
-        linkId: link.id,
-        organizationId: link.organizationId,
+        canConnect: decision.canConnect,
+        code: decision.code,
+        message: decision.message,
+        linkId: link?.id ?? null,
+        organizationId: link?.organizationId ?? null,
       }
     },
 
@@ -325,11 +321,10 @@ export function createSalesforceAccess(deps: {
       if (list.length === 0) throw requiredError(link)
       let lastError: AppError | null = null
       for (const cred of list) {
-        // A credential needing attention is skipped (never tried); its error is kept for the answer.
-        if (cred.status === 'needs_attention') {
-          lastError ??= new AppError(
-            ((cred.reason as ErrorCode) in ERRORS ? cred.reason : 'SF_INVALID_LOGIN') as ErrorCode,
-          )
+        // A credential needing attention is skipped (never tried). When nothing was tried, the
+        // answer is the failure that happened last (the policy's choice), not the first in order.
+        if (!policy.isUsable(cred)) {
+          lastError ??= new AppError(policy.reasonCode(policy.primaryCredential(list)?.reason ?? cred.reason))
           continue
         }
         try {
@@ -337,7 +332,7 @@ export function createSalesforceAccess(deps: {
         } catch (err) {
           const appErr = err instanceof AppError ? err : translateSalesforceError(err)
           // Fall through to the next credential only when this one cannot log in at all.
-          if (CREDENTIAL_ERROR_CODES.has(appErr.code) || appErr.code === 'SESSION_EXPIRED') {
+          if (policy.fallsThrough(appErr.code)) {
             lastError = appErr
             continue
           }

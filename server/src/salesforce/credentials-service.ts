@@ -16,6 +16,7 @@ import type { SessionService, IssuedSession } from '../http/session-service.js'
 import type { CredentialStore } from '../links/credential-store.js'
 import type { SalesforceAccessInternals } from './access.js'
 import { translateSalesforceError } from './error-translation.js'
+import { retirePasswordCredential } from '../links/retire-password.js'
 import { loginUrlFor } from './hosts.js'
 import * as strategies from './strategies.js'
 import * as oauthRepo from './oauth-repository.js'
@@ -43,7 +44,7 @@ export interface CredentialsService {
    */
   oauthStart(opts: {
     actor: Actor | null
-    intent: 'link' | 'signin'
+    intent: 'link' | 'signin' | 'approve'
     environment: string
     ticket?: string
   }): Promise<OAuthStart>
@@ -56,13 +57,17 @@ export interface CredentialsService {
 /** How the OAuth flow ended; the route turns it into the page the browser lands on. */
 export type OAuthOutcome =
   | { kind: 'signed_in'; session: IssuedSession }
-  | { kind: 'connected' }
-  | { kind: 'failed'; intent: 'link' | 'signin'; code: string }
+  /** `popup`: the flow ran in a window opened inside the canvas iframe (it ends on the done page). */
+  | { kind: 'connected'; popup: boolean }
+  /** A self-authorizing canvas app's approval finished: the iframe asks for the signed request. */
+  | { kind: 'approved' }
+  | { kind: 'failed'; intent: 'link' | 'signin' | 'approve'; code: string; popup: boolean }
 
-const failed = (intent: string | null | undefined, code: string): OAuthOutcome => ({
+const failed = (intent: string | null | undefined, code: string, popup = false): OAuthOutcome => ({
   kind: 'failed',
-  intent: intent === 'signin' ? 'signin' : 'link',
+  intent: intent === 'signin' ? 'signin' : intent === 'approve' ? 'approve' : 'link',
   code,
+  popup,
 })
 
 export interface OAuthStart {
@@ -70,6 +75,17 @@ export interface OAuthStart {
   stateId: string
   browserNonce: string
   ttlSeconds: number
+}
+
+/** Where a flow that runs in a popup window ends: a page that says how it went and closes itself. */
+export const OAUTH_DONE_PATH = '/oauth/salesforce/done'
+
+export type PopupOutcome = 'connected' | 'approved' | 'failed'
+
+export function doneUrl(outcome: PopupOutcome, code?: string): string {
+  const q = new URLSearchParams({ outcome })
+  if (code) q.set('error', code)
+  return `${OAUTH_DONE_PATH}?${q.toString()}`
 }
 
 /** How long a Connect/Sign in with Salesforce flow may take, from start to callback. */
@@ -207,7 +223,9 @@ export function createCredentialsService(deps: {
   }
 
   /** A state bound to a fresh browser nonce, and the authorize URL that carries it. */
-  async function start(state: Omit<oauthRepo.OAuthStateRow, 'id'>): Promise<OAuthStart> {
+  async function start(
+    state: Omit<oauthRepo.OAuthStateRow, 'id' | 'popup'> & { popup?: boolean },
+  ): Promise<OAuthStart> {
     const browserNonce = crypto.randomBytes(32).toString('base64url')
     const row = await oauthRepo.insertState(pool, {
       ...state,
@@ -412,6 +430,7 @@ export function createCredentialsService(deps: {
         // bearer token through a navigation): the nonce cookie is first-party there.
         return start({
           intent: 'link',
+          popup: true,
           accountId: t.accountId,
           sessionId: t.sessionId,
           linkId: t.linkId,
@@ -420,6 +439,18 @@ export function createCredentialsService(deps: {
         })
       }
       const loginUrl = resolveLoginUrl(environment)
+      if (intent === 'approve')
+        // A self-authorizing canvas app's first visit: nobody is signed in to SF Link yet; the
+        // person approves SF Link in Salesforce, in a popup opened by the iframe.
+        return start({
+          intent,
+          popup: true,
+          accountId: null,
+          sessionId: null,
+          linkId: null,
+          loginUrl,
+          environment,
+        })
       if (intent === 'link' && !actor)
         throw new AppError('UNAUTHENTICATED', 'Sign in to SF Link first, then Connect with Salesforce.')
       return start({
@@ -438,10 +469,12 @@ export function createCredentialsService(deps: {
       // someone else, opened in a victim's browser, must not sign the victim in to their account).
       const state =
         wellFormed && ctx.browserNonce
-          ? await oauthRepo.consumeState(pool, q.state!, ['link', 'signin'], nonceHash(ctx.browserNonce))
+          ? await oauthRepo.consumeState(pool, q.state!, ['link', 'signin', 'approve'], nonceHash(ctx.browserNonce))
           : null
       if (!state) {
-        const foreign = wellFormed ? await oauthRepo.liveStateIntent(pool, q.state!, ['link', 'signin']) : null
+        const foreign = wellFormed
+          ? await oauthRepo.liveStateIntent(pool, q.state!, ['link', 'signin', 'approve'])
+          : null
         if (foreign) {
           await audit.record({
             event: 'oauth.connected',
@@ -452,7 +485,18 @@ export function createCredentialsService(deps: {
         }
         return failed(foreign, foreign ? 'SF_OAUTH_OTHER_BROWSER' : 'SF_OAUTH_FAILED')
       }
-      if (q.error || !q.code) return failed(state.intent, 'SF_OAUTH_FAILED')
+      // "Deny" on Salesforce's approval page: the person declined, nothing failed.
+      if (q.error === 'access_denied') {
+        await audit.record({
+          event: 'oauth.connected',
+          outcome: 'failure',
+          accountId: state.accountId,
+          ip: ctx.ip,
+          detail: { code: 'SF_OAUTH_DENIED', intent: state.intent },
+        })
+        return failed(state.intent, 'SF_OAUTH_DENIED', state.popup)
+      }
+      if (q.error || !q.code) return failed(state.intent, 'SF_OAUTH_FAILED', state.popup)
       const verifier = await secrets.get(pool, 'oauth_state', state.id, 'codeVerifier')
       await secrets.remove(pool, 'oauth_state', state.id)
       if (!verifier) return failed(state.intent, 'SF_OAUTH_FAILED')
@@ -481,6 +525,26 @@ export function createCredentialsService(deps: {
           ? await links.findBySalesforceUser(pool, result.organizationId, result.userId)
           : null
       // The identity Salesforce returned is the proof of who this is.
+      if (state.intent === 'approve') {
+        // Approved in Salesforce: the iframe now asks for the signed request (repost), which
+        // links the user as usual. A user already linked gets outside access right away.
+        if (link)
+          await withTransaction(pool, async (client) => {
+            await storeRefresh(client, link, state, result)
+            await audit.record(
+              {
+                event: 'oauth.connected',
+                outcome: 'success',
+                accountId: link.accountId,
+                linkId: link.id,
+                ip: ctx.ip,
+                detail: { intent: 'approve' },
+              },
+              client,
+            )
+          })
+        return { kind: 'approved' }
+      }
       if (state.intent === 'signin') {
         if (!link) return failed('signin', 'SF_NOT_LINKED')
         const session = await withTransaction(pool, async (client) => {
@@ -522,7 +586,7 @@ export function createCredentialsService(deps: {
           client,
         )
       })
-      return { kind: 'connected' }
+      return { kind: 'connected', popup: state.popup }
     },
   }
 
@@ -557,5 +621,11 @@ export function createCredentialsService(deps: {
       },
       client,
     )
+    // The refresh token works (it was just issued with a working access token): the password
+    // and security token are no longer needed.
+    await retirePasswordCredential(client, { credentials, audit }, link, {
+      kind: 'oauth_refresh',
+      savedAt: row.savedAt,
+    })
   }
 }

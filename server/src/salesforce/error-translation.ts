@@ -23,7 +23,6 @@ const SALESFORCE_CODES: Record<string, ErrorCode> = {
   PASSWORD_LOCKOUT: 'SF_LOCKED_OUT',
   API_DISABLED_FOR_ORG: 'SF_API_DISABLED',
   API_CURRENTLY_DISABLED: 'SF_API_DISABLED',
-  INSUFFICIENT_ACCESS: 'SF_API_DISABLED',
   INVALID_OPERATION: 'SF_SOAP_LOGIN_DISABLED',
   UNSUPPORTED_API_VERSION: 'SF_SOAP_LOGIN_DISABLED',
   LOGIN_RATE_EXCEEDED: 'SF_RATE_LIMITED',
@@ -63,6 +62,9 @@ export function translateSalesforceError(err: unknown): AppError {
   if (/password has expired/i.test(message)) return wrap('SF_PASSWORD_EXPIRED')
 
   const sfCode = e.errorCode ?? codeFromMessage(message) ?? (e.name && /^[A-Z_]+$/.test(e.name) ? e.name : null)
+  // A SOAP login() fault (no REST errorCode): the user lacks "Use Any API Auth". Not "API disabled":
+  // Connect with Salesforce works without that permission.
+  if (sfCode === 'INSUFFICIENT_ACCESS' && !e.errorCode) return wrap('SF_LOGIN_NOT_PERMITTED')
   if (sfCode && SALESFORCE_CODES[sfCode]) return wrap(SALESFORCE_CODES[sfCode]!)
   if (sfCode && /^ERROR_HTTP_5\d\d$/.test(sfCode)) return wrap('SF_UNAVAILABLE')
 

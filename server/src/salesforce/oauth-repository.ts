@@ -3,7 +3,9 @@ import type { Queryable } from '../db/pool.js'
 
 export interface OAuthStateRow {
   id: string
-  intent: 'link' | 'signin' | 'ticket'
+  intent: 'link' | 'signin' | 'ticket' | 'approve'
+  /** The flow runs in a popup window (started inside the canvas iframe): it ends on a page that closes itself. */
+  popup: boolean
   accountId: string | null
   sessionId: string | null
   linkId: string | null
@@ -12,17 +14,27 @@ export interface OAuthStateRow {
 }
 
 /** The columns of a state, named as {@link OAuthStateRow}'s fields (the nonce hash stays in the database). */
-const STATE_COLUMNS = `id, intent, account_id AS "accountId", session_id AS "sessionId", link_id AS "linkId",
+const STATE_COLUMNS = `id, intent, popup, account_id AS "accountId", session_id AS "sessionId", link_id AS "linkId",
   login_url AS "loginUrl", environment`
 
 export async function insertState(
   db: Queryable,
-  s: Omit<OAuthStateRow, 'id'> & { ttlSeconds: number; browserNonceHash?: Buffer | null },
+  s: Omit<OAuthStateRow, 'id' | 'popup'> & { popup?: boolean; ttlSeconds: number; browserNonceHash?: Buffer | null },
 ): Promise<OAuthStateRow> {
   const { rows } = await db.query<OAuthStateRow>(
-    `INSERT INTO oauth_states (intent, account_id, session_id, link_id, login_url, environment, expires_at, browser_nonce_hash)
-     VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7), $8) RETURNING ${STATE_COLUMNS}`,
-    [s.intent, s.accountId, s.sessionId, s.linkId, s.loginUrl, s.environment, s.ttlSeconds, s.browserNonceHash ?? null],
+    `INSERT INTO oauth_states (intent, account_id, session_id, link_id, login_url, environment, expires_at, browser_nonce_hash, popup)
+     VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7), $8, $9) RETURNING ${STATE_COLUMNS}`,
+    [
+      s.intent,
+      s.accountId,
+      s.sessionId,
+      s.linkId,
+      s.loginUrl,
+      s.environment,
+      s.ttlSeconds,
+      s.browserNonceHash ?? null,
+      s.popup ?? false,
+    ],
   )
   return rows[0]
 }

@@ -2,6 +2,8 @@
 import type { FastifyRequest } from 'fastify'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { CredentialsService, Actor, OAuthOutcome } from './credentials-service.js'
+import { OAUTH_DONE_PATH, doneUrl } from './credentials-service.js'
+import { OAUTH_DONE_SCRIPT, OAUTH_DONE_SCRIPT_PATH, oauthDonePage } from './oauth-done-page.js'
 import {
   CredentialsBodySchema,
   CredentialsPatchSchema,
@@ -34,7 +36,11 @@ function actorOf(request: FastifyRequest): Actor {
 /** The UI page a browser lands on when the OAuth flow ends (the hash routes of canvas-ui). */
 export function oauthLandingUrl(outcome: OAuthOutcome): string {
   if (outcome.kind === 'signed_in') return '/#/connections'
-  if (outcome.kind === 'connected') return '/#/settings/link-accounts?connected=1'
+  // Flows that ran in a popup end on a page that says how it went and closes itself.
+  if (outcome.kind === 'approved') return doneUrl('approved')
+  if (outcome.kind === 'connected')
+    return outcome.popup ? doneUrl('connected') : '/#/settings/link-accounts?connected=1'
+  if (outcome.popup || outcome.intent === 'approve') return doneUrl('failed', outcome.code)
   return outcome.intent === 'signin'
     ? `/#/signin?error=${outcome.code}`
     : `/#/settings/link-accounts?error=${outcome.code}`
@@ -118,12 +124,16 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
 
   // Browser navigations: errors become a redirect to a page that explains them, not JSON.
   const redirectOnError = redirectErrors(
-    (code, request) =>
-      oauthLandingUrl({
+    (code, request) => {
+      const q = request.query as { intent?: string; ticket?: string } | undefined
+      return oauthLandingUrl({
         kind: 'failed',
-        intent: (request.query as { intent?: string } | undefined)?.intent === 'signin' ? 'signin' : 'link',
+        intent: q?.intent === 'signin' ? 'signin' : q?.intent === 'approve' ? 'approve' : 'link',
         code,
-      }),
+        // Flows that run in a popup (the canvas ticket, the approval) end on the page that closes itself.
+        popup: Boolean(q?.ticket),
+      })
+    },
     'SF_OAUTH_FAILED',
     'oauth flow failed',
   )
@@ -138,7 +148,7 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
         summary:
           'Connect with Salesforce (intent=link, needs a session or a ticket) or Sign in with Salesforce (intent=signin)',
         querystring: Type.Object({
-          intent: Type.Optional(Type.Union([Type.Literal('link'), Type.Literal('signin')])),
+          intent: Type.Optional(Type.Union([Type.Literal('link'), Type.Literal('signin'), Type.Literal('approve')])),
           environment: Type.Optional(EnvironmentSchema),
           ticket: Type.Optional(Type.String({ maxLength: 64 })),
         }),
@@ -166,6 +176,32 @@ export const salesforceRoutes: FastifyPluginAsyncTypebox<{
       })
       return reply.redirect(started.url, 302)
     },
+  )
+
+  app.get(
+    OAUTH_DONE_PATH,
+    {
+      schema: {
+        tags: ['salesforce'],
+        summary: 'The end of a Connect with Salesforce flow that ran in a popup: says how it went, closes itself',
+        querystring: Type.Object({
+          outcome: Type.Optional(
+            Type.Union([Type.Literal('connected'), Type.Literal('approved'), Type.Literal('failed')]),
+          ),
+          error: Type.Optional(Type.String({ maxLength: 64 })),
+        }),
+        produces: ['text/html'],
+      },
+    },
+    async (request, reply) =>
+      reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .send(oauthDonePage(request.query.outcome ?? 'failed', request.query.error)),
+  )
+
+  app.get(OAUTH_DONE_SCRIPT_PATH, { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(OAUTH_DONE_SCRIPT),
   )
 
   app.get(

@@ -18,7 +18,8 @@ import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { Pool, PoolClient } from '../db/pool.js'
 import { withTransaction } from '../db/pool.js'
-import { AppError, CREDENTIAL_ERROR_CODES, ERRORS, type ErrorCode } from '../errors.js'
+import { AppError, ERRORS, type ErrorCode } from '../errors.js'
+import * as policy from '../links/credential-policy.js'
 import type { LinkService } from '../links/service.js'
 import type { AccessTarget, SalesforceAccess } from '../salesforce/access-types.js'
 import { translateSalesforceError } from '../salesforce/error-translation.js'
@@ -67,12 +68,12 @@ export interface UnsubscribeSync {
 
 /** Errors that stop the link's sync until the person fixes the credential. */
 export function pausesSync(code: ErrorCode): boolean {
-  return CREDENTIAL_ERROR_CODES.has(code) || code === 'SF_CREDENTIALS_REQUIRED'
+  return policy.isCredentialError(code)
 }
 
 /** Errors that pass by themselves: the job throws and pg-boss retries with backoff. */
 export function isTransient(code: ErrorCode): boolean {
-  return code === 'SF_UNAVAILABLE' || code === 'SF_RATE_LIMITED'
+  return policy.isTransient(code)
 }
 
 function retryDelaySeconds(attempts: number): number {
