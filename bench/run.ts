@@ -15,9 +15,9 @@ import vm from 'node:vm'
 import { runCanvasEntryBenchmark } from './canvas-entry.js'
 import { runCanvasPageBenchmark } from './canvas-page.js'
 import { runLoginsPerWorkBenchmark } from './logins-per-work.js'
+import { runPullBenchmark } from './pull.js'
 import { resolveDatabaseTarget } from './lib/database.js'
 import { runUnsubscribeBenchmark, unsubscribeRows } from './unsubscribe-push.js'
-import { pullRows, runPullBenchmark } from './pull-memory.js'
 import { cpuShare, cpuSnapshot, describeCpu, type CpuShare } from './lib/cpu.js'
 import {
   describeMachine,
@@ -38,7 +38,7 @@ const entries: Entry[] = [
   { id: 'canvas-page', run: (ctx) => runCanvasPageBenchmark(ctx) },
   { id: 'logins-per-work', run: (ctx) => runLoginsPerWorkBenchmark(ctx) },
   { id: 'unsubscribe-push', run: async (ctx) => unsubscribeRows(await runUnsubscribeBenchmark(ctx)) },
-  { id: 'pull', run: async (ctx) => pullRows(await runPullBenchmark(ctx)) },
+  { id: 'pull', run: (ctx) => runPullBenchmark(ctx) },
 ]
 
 function parseOnly(argv: string[]): Set<string> | null {

@@ -26,6 +26,12 @@ export interface LoadJob {
   rounds: number
   /** Offset into `bodies` so consecutive jobs start on different users. */
   startAt?: number
+  /**
+   * Arrival-rate mode: requests per second over all connections (autocannon's overallRate),
+   * instead of each connection sending again as soon as it is answered. Latency at a fixed
+   * rate is what a user sees; latency at saturation is only the queue (Little's law).
+   */
+  overallRate?: number
 }
 
 export interface LoadSummary {
@@ -62,6 +68,7 @@ async function slice(target: LoadTarget, job: LoadJob, seconds: number, counter:
     duration: seconds,
     pipelining: 1,
     timeout: 10,
+    ...(job.overallRate ? { overallRate: job.overallRate } : {}),
     requests: [
       {
         method: 'POST',

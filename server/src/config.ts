@@ -39,6 +39,13 @@ export interface Config {
   trustProxy: boolean | number | string[]
   frameAncestorsExtra: string[]
   unsubscribePullIntervalMinutes: number
+  /**
+   * Pulls of more records than this (Salesforce's count from the first page) go through the
+   * Bulk API 2.0 query instead of REST paging; 0 keeps every pull on REST.
+   */
+  pullBulkThreshold: number
+  /** Records per Bulk API results page (`maxRecords`). */
+  pullBulkPageRecords: number
   simulatorPort: number
   canvasSessionMinutes: number
   cookieSessionHours: number
@@ -325,6 +332,8 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy,
     frameAncestorsExtra,
     unsubscribePullIntervalMinutes: intVar(env, 'UNSUBSCRIBE_PULL_INTERVAL_MINUTES', 60, problems, 1, 10080),
+    pullBulkThreshold: intVar(env, 'PULL_BULK_THRESHOLD', 100_000, problems, 0, 1_000_000_000),
+    pullBulkPageRecords: intVar(env, 'PULL_BULK_PAGE_RECORDS', 100_000, problems, 100, 10_000_000),
     simulatorPort: intVar(env, 'SIMULATOR_PORT', 3001, problems),
     canvasSessionMinutes: intVar(env, 'CANVAS_SESSION_MINUTES', 15, problems, 1, 240),
     cookieSessionHours: intVar(env, 'COOKIE_SESSION_HOURS', 12, problems, 1, 720),

@@ -128,7 +128,15 @@ export function createServices(deps: ServiceDeps): Services {
     audit,
     limits: rateLimits,
   })
-  const connections = createConnectionService({ pool, salesforce })
+  const connections = createConnectionService({
+    pool,
+    salesforce,
+    bulk: {
+      threshold: config.pullBulkThreshold,
+      pageRecords: config.pullBulkPageRecords,
+      extraHosts: config.salesforce.extraHosts,
+    },
+  })
   const apiKeys = createApiKeyService({ pool, audit })
   const unsubscribes = createUnsubscribeService({ pool, salesforce, jobs: deps.jobs ?? null })
   const bounces = createBounceService({ pool, jobs: deps.jobs ?? null })

@@ -24,7 +24,14 @@ export async function buildSimulatorApp(
   ctx.composite ??= { token: randomBytes(24).toString('hex'), journals: new Map() }
   const gate = ctx.composite
   // Salesforce accepts its documented URLs with or without a trailing slash (/query/?q=, /sobjects/, …).
-  const app = Fastify({ logger, bodyLimit: 64 * 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } })
+  // forceCloseConnections: closing the simulator ends every connection at once, including a
+  // results page whose reader went away mid-stream (it would otherwise wait for the keep-alive timeout).
+  const app = Fastify({
+    logger,
+    bodyLimit: 64 * 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true },
+    forceCloseConnections: true,
+  })
   await app.register(formbody)
 
   app.addContentTypeParser(['text/xml', 'application/soap+xml'], { parseAs: 'string' }, (_req, body, done) =>

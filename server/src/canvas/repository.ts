@@ -1,5 +1,7 @@
 /**
- * The SQL of a canvas visit. `POST /canvas` is the hot path (it stays fast), so a linked
+ * The SQL of a canvas visit. enterVisit (below) does a whole visit in one statement; recordVisit
+ * and saveVisit are the two-statement way it falls back on the first time a process sees a user.
+ * `POST /canvas` is the hot path (it stays fast), so a linked
  * user's visit is two statements instead of one per table, each atomic on its own:
  * 1. note the signed request as seen and, if it may be accepted, refresh the link and its
  *    canvas credential row;
@@ -91,4 +93,179 @@ export async function saveVisit(
     p.values,
   )
   return rows[0]
+}
+
+/** A secret sealed by the caller, ready to store. */
+export interface SealedValue {
+  keyId: string
+  ciphertext: Buffer
+}
+
+export interface VisitOutcome extends VisitRecord {
+  /** The linked user's canvas session, when inserted by this statement (the caller knew the credential ID). */
+  linkedSession: SessionRow | null
+  /** The first visit's pending-link session, when inserted by this statement. */
+  pendingSession: SessionRow | null
+  /** The link's stored oauth_refresh credential and its sealed refresh token, to compare with the request's. */
+  storedRefresh: { credentialId: string; status: string; secret: SealedValue | null } | null
+}
+
+/**
+ * A whole visit in one statement (one round trip), all of it atomic. The hot path's own SQL,
+ * written out in one place: what recordVisit and saveVisit do with the owners' fragments, plus the
+ * first visit's pending session (test/canvas/canvas-entry-statements.test.ts checks its rows):
+ * - the signed request's digest is recorded (as in recordVisit);
+ * - accepted and linked: the link and its canvas credential are refreshed and, when the caller
+ *   guessed the canvas credential's ID right (`linked.credentialId`, which its access token was
+ *   sealed for), the token, the canvas session and the audit entry are stored; the link's
+ *   stored refresh token comes back for comparison;
+ * - accepted and not linked: with `pending` given, the pending-link session (its ID chosen by
+ *   the caller, which the tokens were sealed for), its tokens (the refresh token only on first
+ *   sight of the request) and the audit entry are stored.
+ * Whatever the guess missed is reported as not inserted, and the caller completes it with
+ * saveVisit or its own transaction.
+ */
+export async function enterVisit(
+  db: Queryable,
+  identity: LinkIdentity,
+  v: {
+    digest: Buffer
+    freshSeconds: number
+    proven: boolean
+    canvasTtlSeconds: number
+    sessionTtlSeconds: number
+    ip: string | null
+    userAgent: string | null
+    linked: { credentialId: string; accessToken: SealedValue } | null
+    pending: { sessionId: string; oauthToken: SealedValue; refreshToken: SealedValue | null } | null
+  },
+): Promise<VisitOutcome> {
+  const { rows } = await db.query({
+    // Named: Postgres parses and plans this large statement once per connection, not on every visit.
+    name: 'canvas-enter-visit',
+    text: `WITH seen AS (
+       INSERT INTO canvas_signed_requests AS s (digest) VALUES ($8)
+       ON CONFLICT (digest) DO UPDATE SET seen_count = s.seen_count + 1
+       RETURNING seen_count, $10 OR first_seen_at > now() - make_interval(secs => $9) AS accepted
+     ), l AS (
+       UPDATE salesforce_links SET instance_url = $3, username = $4, email = $5, name = $6, last_seen_at = now()
+       WHERE organization_id = $1 AND salesforce_user_id = $2 AND (SELECT accepted FROM seen)
+       RETURNING id, account_id, organization_id, salesforce_user_id, instance_url, username, email, name, linked_at, last_seen_at
+     ), c AS (
+       INSERT INTO salesforce_credentials (link_id, kind, username, instance_url, login_url, expires_at, last_success_at)
+       SELECT id, 'canvas', $4, $3, $3, now() + make_interval(secs => $7), now() FROM l
+       ON CONFLICT (link_id, kind) DO UPDATE SET
+         username = EXCLUDED.username, instance_url = EXCLUDED.instance_url, login_url = EXCLUDED.login_url,
+         expires_at = EXCLUDED.expires_at, last_success_at = now(), status = 'ok', reason = NULL,
+         version = salesforce_credentials.version + 1, updated_at = now()
+       RETURNING id
+     ), tok AS (
+       INSERT INTO encrypted_secrets (owner_kind, owner_id, name, key_id, ciphertext)
+       SELECT 'credential', c.id, 'accessToken', $12::text, $13::bytea FROM c WHERE c.id = $11::uuid
+       ON CONFLICT (owner_kind, owner_id, name) DO UPDATE SET key_id = EXCLUDED.key_id, ciphertext = EXCLUDED.ciphertext, updated_at = now()
+     ), ls AS (
+       INSERT INTO sessions (account_id, kind, link_id, expires_at, ip, user_agent)
+       SELECT l.account_id, 'canvas', l.id, now() + make_interval(secs => $14), $15, $16 FROM l, c WHERE c.id = $11::uuid
+       RETURNING id, account_id, kind, link_id, pending_identity, created_at, expires_at, revoked_at
+     ), la AS (
+       INSERT INTO audit_log (account_id, link_id, event, outcome, ip, detail)
+       SELECT account_id, link_id, 'canvas.visit', 'success', $15, '{"linked":true}' FROM ls
+     ), rt AS (
+       SELECT cr.id, cr.status, es.key_id, es.ciphertext
+       FROM salesforce_credentials cr
+       LEFT JOIN encrypted_secrets es ON es.owner_kind = 'credential' AND es.owner_id = cr.id AND es.name = 'refreshToken'
+       WHERE cr.link_id = (SELECT id FROM l) AND cr.kind = 'oauth_refresh'
+     ), ps AS (
+       INSERT INTO sessions (id, account_id, kind, pending_identity, expires_at, ip, user_agent)
+       SELECT $17::uuid, NULL, 'pending_link', $18::jsonb, now() + make_interval(secs => $14), $15, $16
+       WHERE $17::uuid IS NOT NULL AND (SELECT accepted FROM seen) AND NOT EXISTS (SELECT 1 FROM l)
+       RETURNING id, account_id, kind, link_id, pending_identity, created_at, expires_at, revoked_at
+     ), pt AS (
+       INSERT INTO encrypted_secrets (owner_kind, owner_id, name, key_id, ciphertext)
+       SELECT 'canvas', ps.id, 'oauthToken', $19::text, $20::bytea FROM ps
+       UNION ALL
+       SELECT 'canvas', ps.id, 'refreshToken', $21::text, $22::bytea FROM ps WHERE $22::bytea IS NOT NULL AND (SELECT seen_count FROM seen) = 1
+     ), pa AS (
+       INSERT INTO audit_log (account_id, link_id, event, outcome, ip, detail)
+       SELECT NULL, NULL, 'canvas.visit', 'success', $15, $23::jsonb FROM ps
+     )
+     SELECT seen.seen_count, seen.accepted, l.*, c.id AS canvas_credential_id,
+       to_jsonb(ls.*) AS linked_session, to_jsonb(ps.*) AS pending_session,
+       rt.id AS refresh_id, rt.status AS refresh_status, rt.key_id AS refresh_key_id, rt.ciphertext AS refresh_ciphertext
+     FROM seen LEFT JOIN l ON true LEFT JOIN c ON true LEFT JOIN ls ON true LEFT JOIN ps ON true LEFT JOIN rt ON true`,
+    values: [
+      identity.organizationId,
+      identity.salesforceUserId,
+      identity.instanceUrl,
+      identity.username,
+      identity.email,
+      identity.name,
+      v.canvasTtlSeconds,
+      v.digest,
+      v.freshSeconds,
+      v.proven,
+      v.linked?.credentialId ?? null,
+      v.linked?.accessToken.keyId ?? null,
+      v.linked?.accessToken.ciphertext ?? null,
+      v.sessionTtlSeconds,
+      v.ip,
+      v.userAgent?.slice(0, 300) ?? null,
+      v.pending?.sessionId ?? null,
+      JSON.stringify(identity),
+      v.pending?.oauthToken.keyId ?? null,
+      v.pending?.oauthToken.ciphertext ?? null,
+      v.pending?.refreshToken?.keyId ?? null,
+      v.pending?.refreshToken?.ciphertext ?? null,
+      JSON.stringify({
+        linked: false,
+        organizationId: identity.organizationId,
+        salesforceUserId: identity.salesforceUserId,
+      }),
+    ],
+  })
+  const r = rows[0]
+  const session = (j: any): SessionRow | null =>
+    j
+      ? {
+          id: j.id,
+          accountId: j.account_id,
+          kind: j.kind,
+          linkId: j.link_id,
+          pendingIdentity: j.pending_identity,
+          createdAt: new Date(j.created_at),
+          expiresAt: new Date(j.expires_at),
+          revokedAt: j.revoked_at ? new Date(j.revoked_at) : null,
+        }
+      : null
+  return {
+    seenCount: r.seen_count,
+    accepted: r.accepted,
+    linked:
+      r.id && r.canvas_credential_id
+        ? {
+            link: {
+              id: r.id,
+              accountId: r.account_id,
+              organizationId: r.organization_id,
+              salesforceUserId: r.salesforce_user_id,
+              instanceUrl: r.instance_url,
+              username: r.username,
+              email: r.email,
+              name: r.name,
+              linkedAt: r.linked_at,
+              lastSeenAt: r.last_seen_at,
+            },
+            canvasCredentialId: r.canvas_credential_id,
+          }
+        : null,
+    linkedSession: session(r.linked_session),
+    pendingSession: session(r.pending_session),
+    storedRefresh: r.refresh_id
+      ? {
+          credentialId: r.refresh_id,
+          status: r.refresh_status,
+          secret: r.refresh_ciphertext ? { keyId: r.refresh_key_id, ciphertext: r.refresh_ciphertext } : null,
+        }
+      : null,
+  }
 }

@@ -9,6 +9,7 @@
  * cheap Salesforce call; a captured request is then worth no more than the Salesforce
  * session inside it. A replayed request never replaces the stored refresh token.
  */
+import crypto from 'node:crypto'
 import type { Pool } from '../db/pool.js'
 import { withTransaction } from '../db/pool.js'
 import { AppError } from '../errors.js'
@@ -34,6 +35,9 @@ export interface CanvasService {
  * re-post, a second tab. Longer than any of those, much shorter than a Salesforce session.
  */
 export const REPLAY_WINDOW_SECONDS = 10 * 60
+
+/** Users whose canvas credential ID is remembered (oldest forgotten first). */
+const CREDENTIAL_ID_CACHE_SIZE = 50_000
 
 /** Whose is a live access token? (`salesforce/strategies.ts` checkAccessToken.) */
 export type TokenChecker = (instanceUrl: string, accessToken: string) => Promise<TokenCheck>
@@ -64,6 +68,27 @@ export function createCanvasService(deps: {
   checkToken: TokenChecker
 }): CanvasService {
   const { pool, sessions, credentials, secrets, audit } = deps
+  /**
+   * Canvas credential IDs of users seen linked, by org/user, so their next visit seals its
+   * token for the right row and runs as one statement. Only a guess: the statement checks it.
+   */
+  const credentialIds = new Map<string, string>()
+  const rememberCredential = (key: string, id: string) => {
+    if (credentialIds.get(key) === id) return
+    if (credentialIds.size >= CREDENTIAL_ID_CACHE_SIZE) credentialIds.delete(credentialIds.keys().next().value!)
+    credentialIds.set(key, id)
+  }
+  const forgetCredential = (key: string) => credentialIds.delete(key)
+
+  /** Is this refresh token already the link's working oauth_refresh one? (As CredentialStore.hasRefreshToken.) */
+  function storedRefreshMatches(stored: repo.VisitOutcome['storedRefresh'], refreshToken: string): boolean {
+    if (!stored || stored.status !== 'ok' || !stored.secret) return false
+    try {
+      return secrets.open('credential', stored.credentialId, 'refreshToken', stored.secret) === refreshToken
+    } catch {
+      return false
+    }
+  }
 
   function verify(raw: unknown): { request: CanvasRequest; digest: Buffer } {
     const result = verifySignedRequest(raw, deps.consumerSecrets(), {
@@ -111,38 +136,66 @@ export function createCanvasService(deps: {
         user,
         client,
       }
-      // A linked user: two statements, each atomic (see repository.ts); no transaction needed.
-      const record = (proven: boolean) =>
-        repo.recordVisit(pool, identity, {
+      const key = `${identity.organizationId}/${identity.salesforceUserId}`
+      const knownCredentialId = credentialIds.get(key)
+      const oauthToken = request.client.oauthToken
+      const refresh = request.client.refreshToken
+      // One statement does the whole visit when it can (repository.ts enterVisit): the secrets are
+      // sealed beforehand for the rows they will belong to. A user seen before in this process is
+      // probably linked: its token is sealed for its canvas credential; anyone else may be a first
+      // visit: the tokens are sealed for a pending session whose ID is chosen here.
+      const pendingSessionId = knownCredentialId ? null : crypto.randomUUID()
+      const visit = (proven: boolean) =>
+        repo.enterVisit(pool, identity, {
           digest,
           freshSeconds: REPLAY_WINDOW_SECONDS,
           proven,
           canvasTtlSeconds: deps.canvasTokenTtlSeconds,
+          sessionTtlSeconds: sessions.ttlSeconds(knownCredentialId ? 'canvas' : 'pending_link'),
+          ip: ctx.ip ?? null,
+          userAgent: ctx.userAgent ?? null,
+          linked: knownCredentialId
+            ? {
+                credentialId: knownCredentialId,
+                accessToken: secrets.seal('credential', knownCredentialId, 'accessToken', oauthToken),
+              }
+            : null,
+          pending: !pendingSessionId
+            ? null
+            : {
+                sessionId: pendingSessionId,
+                oauthToken: secrets.seal('canvas', pendingSessionId, 'oauthToken', oauthToken),
+                refreshToken: refresh ? secrets.seal('canvas', pendingSessionId, 'refreshToken', refresh) : null,
+              },
         })
-      let seen = await record(false)
+      let seen = await visit(false)
       if (!seen.accepted) {
         // Rare (a replay past the window): the one case where entry calls Salesforce.
         await proveReplay(request, ctx)
-        seen = await record(true)
+        seen = await visit(true)
       }
       const replayed = seen.seenCount > 1
-      const visit = seen.linked
-      if (visit) {
-        const { link, canvasCredentialId } = visit
-        const session = await repo.saveVisit(pool, {
-          token: secrets.seal('credential', canvasCredentialId, 'accessToken', request.client.oauthToken),
-          session: {
-            accountId: link.accountId,
-            linkId: link.id,
-            ttlSeconds: sessions.ttlSeconds('canvas'),
-            ip: ctx.ip ?? null,
-            userAgent: ctx.userAgent ?? null,
-          },
-        })
+      if (seen.linked) {
+        const { link, canvasCredentialId } = seen.linked
+        rememberCredential(key, canvasCredentialId)
+        let session = seen.linkedSession
+        if (!session) {
+          // First visit of this user in this process (or the credential was replaced): a second statement.
+          session = await repo.saveVisit(pool, {
+            token: secrets.seal('credential', canvasCredentialId, 'accessToken', oauthToken),
+            session: {
+              accountId: link.accountId,
+              linkId: link.id,
+              ttlSeconds: sessions.ttlSeconds('canvas'),
+              ip: ctx.ip ?? null,
+              userAgent: ctx.userAgent ?? null,
+            },
+          })
+        }
         // A replayed request may carry a refresh token revoked since: it never replaces the stored one.
-        const refreshToken = replayed ? undefined : request.client.refreshToken
-        // Usually the same refresh token as last time: checked with two reads, saved (atomically) only when new.
-        if (refreshToken && !(await credentials.hasRefreshToken(pool, link.id, refreshToken))) {
+        const refreshToken = replayed ? undefined : refresh
+        // Usually the same refresh token as last time (the statement read it back): saved, atomically, only when new.
+        if (refreshToken && !storedRefreshMatches(seen.storedRefresh, refreshToken)) {
           await withTransaction(pool, (c) =>
             credentials.captureRefreshToken(c, link.id, {
               refreshToken,
@@ -153,6 +206,11 @@ export function createCanvasService(deps: {
         }
         const issued = sessions.tokenFor(session)
         return { token: issued.token, expiresAt: issued.expiresAt, linked: true, ...base }
+      }
+      forgetCredential(key)
+      if (seen.pendingSession) {
+        const issued = sessions.tokenFor(seen.pendingSession)
+        return { token: issued.token, expiresAt: issued.expiresAt, linked: false, ...base }
       }
       // Not linked yet: a pending-link session holds the tokens until sign-in or sign-up.
       return withTransaction(pool, async (client) => {

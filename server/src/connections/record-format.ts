@@ -91,8 +91,24 @@ export function csvRow(record: SalesforceRecord, fields: readonly string[]): str
   return `${fields.map((field) => csvField(fieldValue(record, field))).join(',')}\r\n`
 }
 
+/** One NDJSON line from values already taken out of a record, in the order of `fields`. */
+function ndjsonFromValues(keys: readonly string[], values: readonly unknown[]): string {
+  let line = '{'
+  for (let i = 0; i < keys.length; i++) line += `${i > 0 ? ',' : ''}${keys[i]}${JSON.stringify(values[i]) ?? 'null'}`
+  return `${line}}\n`
+}
+
+/** One CSV data line from values already taken out of a record. */
+function csvFromValues(values: readonly unknown[]): string {
+  let line = ''
+  for (let i = 0; i < values.length; i++) line += `${i > 0 ? ',' : ''}${csvField(values[i])}`
+  return `${line}\r\n`
+}
+
 /**
- * What a pull route needs for either format: content type, text before the rows, and each row.
+ * What a pull route needs for either format: content type, text before the rows, and each
+ * row, from a REST record (`row`) or from its values in the order of `fields` (`values`, what
+ * a Bulk API result line gives). Both end in the same writer, so either source gives the same bytes.
  * `headerNames` replaces the CSV header's field paths (e.g. with Salesforce's labels).
  */
 export function recordFormatter(
@@ -103,17 +119,45 @@ export function recordFormatter(
   contentType: string
   header: string
   row: (record: SalesforceRecord) => string
+  values: (values: readonly unknown[]) => string
 } {
+  const valuesOf = (record: SalesforceRecord): unknown[] => fields.map((field) => fieldValue(record, field))
   if (format === 'csv') {
     return {
       contentType: 'text/csv; charset=utf-8',
       header: csvHeader(headerNames ?? fields),
-      row: (record) => csvRow(record, fields),
+      row: (record) => csvFromValues(valuesOf(record)),
+      values: csvFromValues,
     }
   }
+  // Keys written pair by pair (see toNdjsonLine): order kept, "__proto__" just another key.
+  const keys = fields.map((field) => `${JSON.stringify(field)}:`)
   return {
     contentType: 'application/x-ndjson; charset=utf-8',
     header: '',
-    row: (record) => toNdjsonLine(record, fields),
+    row: (record) => ndjsonFromValues(keys, valuesOf(record)),
+    values: (values) => ndjsonFromValues(keys, values),
   }
+}
+
+const BULK_NUMBER_TYPES = new Set(['int', 'double', 'currency', 'percent', 'long'])
+
+/**
+ * Turns a Bulk API 2.0 CSV cell back into the value the REST API gives for a field of this
+ * describe type, so a pull reads the same whichever API served it: the empty cell is null
+ * (Salesforce stores no empty text), booleans and numbers are typed again, and datetimes get
+ * REST's `+0000` instead of the Bulk API's `Z`. Dates, times, IDs and text are text in both.
+ */
+export function bulkCellConverter(type: string): (text: string) => unknown {
+  if (type === 'boolean') return (text) => (text === '' ? null : text === 'true')
+  if (BULK_NUMBER_TYPES.has(type)) {
+    return (text) => {
+      if (text === '') return null
+      const n = Number(text)
+      return Number.isFinite(n) ? n : text
+    }
+  }
+  if (type === 'datetime')
+    return (text) => (text === '' ? null : text.endsWith('Z') ? `${text.slice(0, -1)}+0000` : text)
+  return (text) => (text === '' ? null : text)
 }

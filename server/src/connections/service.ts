@@ -12,12 +12,20 @@ import type { AccessState, AccessTarget, SalesforceAccess } from '../salesforce/
 import type { DescribeCache } from './describe-cache.js'
 import { createDescribeCache } from './describe-cache.js'
 import { fetchDescribe, relatedTargets, usesRelatedFields, withRelatedFields, type DescribeView } from './describe.js'
-import { fieldValue, recordFormatter, type RecordFormat, type SalesforceRecord } from './record-format.js'
+import {
+  bulkCellConverter,
+  fieldValue,
+  recordFormatter,
+  type RecordFormat,
+  type SalesforceRecord,
+} from './record-format.js'
 import { normaliseEmail } from '../email/addresses.js'
 import * as repo from './repository.js'
 import type { ConnectionInput, ConnectionRow } from './repository.js'
 import { buildSoql, escapeSoqlString, type ConnectionFilter, type SupportedSObject } from '../salesforce/soql.js'
 import { queryLocatorOf } from '../salesforce/hosts.js'
+import { abortJob, createQueryJob, deleteJob, readResultsPage, waitForJob } from './bulk-query.js'
+import { createCsvReader } from './csv-reader.js'
 import {
   MAX_CONNECTION_NAME_LENGTH,
   type Access,
@@ -37,6 +45,14 @@ export const MAX_NAME_LENGTH = MAX_CONNECTION_NAME_LENGTH
 export const PREVIEW_ROWS = 10
 /** Pull output is written in chunks of about this many characters (one page is up to 2,000 rows). */
 const WRITE_CHUNK_CHARS = 64 * 1024
+/** Rows per Bulk API results page (`maxRecords`): a million records in ten pages. */
+const BULK_PAGE_RECORDS = 100_000
+/** How long a pull waits for Salesforce to prepare a Bulk API query job. */
+const BULK_MAX_WAIT_MS = 15 * 60_000
+/** Bulk rows checked against the suppression list per database query. */
+const SUPPRESSION_BATCH = 2_000
+/** Field types the Bulk API cannot return (compound fields, binary). */
+const NOT_IN_BULK = new Set(['address', 'location', 'base64'])
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** What the routes answer: the contract's shapes (server/src/contract/connections.ts). */
@@ -179,12 +195,27 @@ export function contentDisposition(name: string, format: RecordFormat): string {
   return `${header}; filename*=UTF-8''${encoded}`
 }
 
+/** Can the Bulk API return every field the pull reads (it has no compound or binary fields)? */
+function bulkReadable(def: ConnectionInput, describe: DescribeView): boolean {
+  const types = new Map(describe.fields.map((f) => [f.name.toLowerCase(), f.type]))
+  const fields = def.excludeSuppressed ? [...def.fields, 'Email'] : def.fields
+  return fields.every((f) => !NOT_IN_BULK.has(types.get(f.toLowerCase()) ?? 'string'))
+}
+
 export function createConnectionService(deps: {
   pool: Pool
   salesforce: SalesforceAccess
   describes?: DescribeCache
+  /** Pulls above `threshold` records (0: never) use the Bulk API 2.0 query; see bulk-query.ts. */
+  bulk?: { threshold: number; extraHosts: readonly string[]; pageRecords?: number; maxWaitMs?: number }
 }): ConnectionService {
   const { pool, salesforce } = deps
+  const bulk = {
+    threshold: deps.bulk?.threshold ?? 0,
+    extraHosts: deps.bulk?.extraHosts ?? [],
+    pageRecords: deps.bulk?.pageRecords ?? BULK_PAGE_RECORDS,
+    maxWaitMs: deps.bulk?.maxWaitMs ?? BULK_MAX_WAIT_MS,
+  }
   const describes = deps.describes ?? createDescribeCache({ db: pool })
 
   async function find(accountId: string, id: string): Promise<ConnectionRow> {
@@ -572,44 +603,20 @@ export function createConnectionService(deps: {
       await salesforce.withConnection(target, async (conn) => {
         const describe = await describeOf(conn, organizationId, def.sobject, related(def))
         // The first page is fetched before anything is sent: a refused query is still a JSON error.
-        const { first, columns } = await watched(target, def, async () => {
+        // Its totalSize is Salesforce's count, which decides between REST paging and the Bulk API.
+        const { first, columns, soql } = await watched(target, def, async () => {
           const built = build(def, describe)
-          return { first: await query(conn, built.soql), columns: built.columns }
+          return { first: await query(conn, built.soql), columns: built.columns, soql: built.soql }
         })
-        let page: Awaited<ReturnType<typeof query>> | null = first
         const headerNames =
           format === 'csv' && options.headers === 'labels' ? columns.map((c) => labelOf(describe, c)) : undefined
         const formatter = recordFormatter(format, columns, headerNames)
-        out.begin({ contentType: formatter.contentType, contentDisposition: contentDisposition(def.name, format) })
-        try {
-          if (formatter.header && !(await out.write(formatter.header))) return
-          // Page by page (queryMore with the query locator): at most the page being written and the next one in hand, so memory stays flat at any size.
-          while (page) {
-            const records = def.excludeSuppressed
-              ? await withoutSuppressed(target.accountId, page.records)
-              : page.records
-            const next: string | null = page.done ? null : (page.nextRecordsUrl ?? null)
-            page = null
-            let chunk = ''
-            for (const record of records) {
-              chunk += formatter.row(record)
-              if (chunk.length >= WRITE_CHUNK_CHARS) {
-                if (!(await out.write(chunk))) return
-                chunk = ''
-              }
-            }
-            if (chunk && !(await out.write(chunk))) return
-            // The client went away: stop asking Salesforce for more.
-            if (!next || out.closed) break
-            // Only the locator is followed, on this connection's own instance: the token never goes elsewhere.
-            const locator = queryLocatorOf(next, conn.instanceUrl)
-            if (!locator) throw new AppError('SF_UNTRUSTED_URL')
-            page = await conn.queryMore<SalesforceRecord>(locator.locator)
-          }
-          out.end()
-        } catch (err) {
-          out.abort(isAppError(err) ? err : translateQueryError(err))
+        const head = { contentType: formatter.contentType, contentDisposition: contentDisposition(def.name, format) }
+        if (bulk.threshold > 0 && !first.done && first.totalSize > bulk.threshold && bulkReadable(def, describe)) {
+          const sent = await pullThroughBulk(conn, { def, describe, soql, columns, formatter, head, target, out })
+          if (sent) return
         }
+        await pullThroughRest(conn, { def, first, formatter, head, target, out })
       })
     },
 
@@ -652,5 +659,162 @@ export function createConnectionService(deps: {
         }))
       })
     },
+  }
+
+  /** Writes text in chunks of about WRITE_CHUNK_CHARS; false once the client has gone. */
+  function chunkedWriter(out: PullOutput): { add(text: string): Promise<boolean>; flush(): Promise<boolean> } {
+    let chunk = ''
+    return {
+      async add(text) {
+        chunk += text
+        if (chunk.length < WRITE_CHUNK_CHARS) return true
+        const full = chunk
+        chunk = ''
+        return out.write(full)
+      },
+      async flush() {
+        const rest = chunk
+        chunk = ''
+        return rest ? out.write(rest) : !out.closed
+      },
+    }
+  }
+
+  interface PullContext {
+    def: ConnectionRow
+    formatter: ReturnType<typeof recordFormatter>
+    head: { contentType: string; contentDisposition: string }
+    target: AccessTarget
+    out: PullOutput
+  }
+
+  /** REST paging: the first page, then queryMore by query locator until done. */
+  async function pullThroughRest(
+    conn: Connection,
+    { def, first, formatter, head, target, out }: PullContext & { first: Awaited<ReturnType<typeof query>> },
+  ): Promise<void> {
+    let page: Awaited<ReturnType<typeof query>> | null = first
+    out.begin(head)
+    try {
+      if (formatter.header && !(await out.write(formatter.header))) return
+      // Page by page (queryMore with the query locator): at most the page being written and the next one in hand, so memory stays flat at any size.
+      while (page) {
+        const records = def.excludeSuppressed ? await withoutSuppressed(target.accountId, page.records) : page.records
+        const next: string | null = page.done ? null : (page.nextRecordsUrl ?? null)
+        page = null
+        const writer = chunkedWriter(out)
+        for (const record of records) if (!(await writer.add(formatter.row(record)))) return
+        if (!(await writer.flush())) return
+        // The client went away: stop asking Salesforce for more.
+        if (!next || out.closed) break
+        // Only the locator is followed, on this connection's own instance: the token never goes elsewhere.
+        const locator = queryLocatorOf(next, conn.instanceUrl)
+        if (!locator) throw new AppError('SF_UNTRUSTED_URL')
+        page = await conn.queryMore<SalesforceRecord>(locator.locator)
+      }
+      out.end()
+    } catch (err) {
+      out.abort(isAppError(err) ? err : translateQueryError(err))
+    }
+  }
+
+  /**
+   * A Bulk API 2.0 query job, its CSV results read page by page as they stream in and written
+   * in the pull's own format. Resolves false when the job could not be had before anything was
+   * sent (the caller then pages through REST, from the first page it holds); true otherwise. A
+   * client that leaves aborts the job (while it runs) or stops the reading and deletes it.
+   */
+  async function pullThroughBulk(
+    conn: Connection,
+    ctx: PullContext & { describe: DescribeView; soql: string; columns: string[] },
+  ): Promise<boolean> {
+    const { def, describe, soql, columns, formatter, head, target, out } = ctx
+    let jobId: string
+    try {
+      jobId = await createQueryJob(conn, soql)
+    } catch {
+      return false
+    }
+    try {
+      if ((await waitForJob(conn, jobId, { closed: () => out.closed, maxWaitMs: bulk.maxWaitMs })) === 'closed') {
+        await abortJob(conn, jobId)
+        return true
+      }
+    } catch {
+      await abortJob(conn, jobId)
+      await deleteJob(conn, jobId)
+      return false
+    }
+
+    const types = new Map(describe.fields.map((f) => [f.name.toLowerCase(), f.type]))
+    const converters = columns.map((c) => bulkCellConverter(types.get(c.toLowerCase()) ?? 'string'))
+    const writer = chunkedWriter(out)
+    /** Rows waiting for the suppression check (only when it applies). */
+    let batch: Array<{ values: unknown[]; email: string | null }> = []
+    const flushBatch = async (): Promise<boolean> => {
+      const rows = batch
+      batch = []
+      const emails = [...new Set(rows.map((r) => r.email).filter((e): e is string => e !== null))]
+      const suppressed = await repo.findSuppressedEmails(pool, target.accountId, emails)
+      for (const row of rows) {
+        if (row.email && suppressed.has(row.email)) continue
+        if (!(await writer.add(formatter.values(row.values)))) return false
+      }
+      return true
+    }
+
+    let deleted = false
+    out.begin(head)
+    try {
+      if (formatter.header && !(await out.write(formatter.header))) return true
+      let locator: string | null = null
+      do {
+        const reader = createCsvReader(',')
+        /** Per page: where each output column (and Email) sits in its header line. */
+        let positions: number[] | null = null
+        let emailAt = -1
+        const take = async (rows: Iterable<string[]>): Promise<boolean> => {
+          for (const cells of rows) {
+            if (!positions) {
+              const at = new Map(cells.map((name, i) => [name.toLowerCase(), i]))
+              positions = columns.map((c) => {
+                const i = at.get(c.toLowerCase())
+                if (i === undefined) throw new Error(`the Bulk API results have no ${c} column`)
+                return i
+              })
+              emailAt = def.excludeSuppressed ? (at.get('email') ?? -1) : -1
+              continue
+            }
+            const values = new Array<unknown>(positions.length)
+            for (let c = 0; c < positions.length; c++) values[c] = converters[c]!(cells[positions[c]!] ?? '')
+            if (def.excludeSuppressed) {
+              batch.push({ values, email: emailAt >= 0 ? suppressionKey(cells[emailAt]) : null })
+              if (batch.length >= SUPPRESSION_BATCH && !(await flushBatch())) return false
+            } else if (!(await writer.add(formatter.values(values)))) return false
+          }
+          return true
+        }
+        const page = await readResultsPage(conn, jobId, {
+          locator,
+          maxRecords: bulk.pageRecords,
+          extraHosts: bulk.extraHosts,
+          onText: (text) => take(reader.push(text)),
+        })
+        if (page.stopped || !(await take(reader.end()))) break
+        locator = page.next
+      } while (locator && !out.closed)
+      if (batch.length > 0) await flushBatch()
+      if (await writer.flush()) {
+        // Deleted before the response ends: once a client has everything, nothing is left at Salesforce.
+        deleted = true
+        await deleteJob(conn, jobId)
+        out.end()
+      }
+    } catch (err) {
+      out.abort(isAppError(err) ? err : translateQueryError(err))
+    } finally {
+      if (!deleted) await deleteJob(conn, jobId)
+    }
+    return true
   }
 }

@@ -14,6 +14,8 @@ export interface SecretStore {
    * along with other tables (server/src/canvas/repository.ts). `put` is seal, then store.
    */
   seal(ownerKind: SecretOwnerKind, ownerId: string, name: string, value: string): repo.SecretRow
+  /** Opens a sealed value read along with other tables (the counterpart of `seal`); throws when it is not this owner's. */
+  open(ownerKind: SecretOwnerKind, ownerId: string, name: string, sealed: { keyId: string; ciphertext: Buffer }): string
   put(db: Queryable, ownerKind: SecretOwnerKind, ownerId: string, name: string, value: string): Promise<void>
   get(db: Queryable, ownerKind: SecretOwnerKind, ownerId: string, name: string): Promise<string | null>
   remove(db: Queryable, ownerKind: SecretOwnerKind, ownerId: string, names?: string[]): Promise<void>
@@ -30,6 +32,7 @@ export function createSecretStore(box: SecretBox): SecretStore {
   }
   return {
     seal,
+    open: (ownerKind, ownerId, name, sealed) => box.open(sealed, associatedData(ownerKind, ownerId, name)),
     async put(db, ownerKind, ownerId, name, value) {
       await repo.upsertSecret(db, seal(ownerKind, ownerId, name, value))
     },
