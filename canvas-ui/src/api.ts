@@ -7,6 +7,7 @@
 // Every non-2xx answer becomes an ApiError carrying the server's stable `code`.
 import type {
   ApiKeyList,
+  BounceStatus,
   CampaignList,
   CampaignMemberStatusList,
   CampaignQuery,
@@ -33,7 +34,9 @@ import type {
   SessionToken,
   SignupBody,
   SuppressionPage,
+  SyncHealth,
   SyncQueued,
+  SyncRetryResult,
   UnsubscribeResult,
   UnsubscribeStatus,
 } from './types.js'
@@ -280,6 +283,26 @@ export function createApiClient(options: ApiClientOptions) {
     unsubscribeStatus: (signal?: AbortSignal) => get<UnsubscribeStatus>('/api/unsubscribes/status', signal),
     addUnsubscribes: (emails: string[]) => post<UnsubscribeResult>('/api/unsubscribes', { emails }),
     syncNow: () => post<SyncQueued>('/api/unsubscribes/sync'),
+    bounceStatus: (signal?: AbortSignal) => get<BounceStatus>('/api/bounces/status', signal),
+
+    // Sync health
+    syncHealth: (signal?: AbortSignal) => get<SyncHealth>('/api/salesforce/health', signal),
+    setApiCap: (percent: number | null) =>
+      request<SyncHealth>('PUT', '/api/salesforce/health/cap', { body: { percent } }),
+    retrySyncErrors: (kind: string | null) =>
+      post<SyncRetryResult>('/api/salesforce/health/retry', kind ? { kind } : {}),
+    downloadSyncErrors: async () => {
+      const path = '/api/salesforce/health/errors.csv'
+      try {
+        const res = await send('GET', path, { accept: 'text/csv' })
+        if (!res.ok) throw await errorFromResponse(res)
+        saveBlob(await res.blob(), 'sf-link-sync-errors.csv')
+      } catch (error) {
+        const apiError = toApiError(error)
+        options.onError?.(apiError, path)
+        throw apiError
+      }
+    },
     suppressions: (limit: number, offset: number, signal?: AbortSignal) =>
       get<SuppressionPage>(`/api/suppressions?limit=${limit}&offset=${offset}`, signal),
 

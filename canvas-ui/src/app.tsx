@@ -19,6 +19,7 @@ import { NotFoundPage } from './pages/not-found.js'
 import { SignInPage } from './pages/sign-in.js'
 import { SignUpPage } from './pages/sign-up.js'
 import { SyncPage } from './pages/sync.js'
+import { SyncHealthPage } from './pages/sync-health.js'
 import { WelcomePage } from './pages/welcome.js'
 
 type AuthState =
@@ -257,6 +258,7 @@ function SignedInPage({ route }: { route: Route }) {
   const edit = matchPath('/connections/:id', path)
   if (edit) return <ConnectionEditorPage connectionId={edit.id} />
   if (path === '/sync') return <SyncPage />
+  if (path === '/sync/health') return <SyncHealthPage />
   if (path === '/settings/link-accounts') return <LinkAccountsPage query={query} />
   if (path === '/settings/api-keys') return <ApiKeysPage />
   return <NotFoundPage path={path} />
@@ -273,6 +275,7 @@ const TITLES: [RegExp, string][] = [
   [/^\/connections\/[^/]+$/, 'Edit connection'],
   [/^\/connections$/, 'Connections'],
   [/^\/sync$/, 'Sync'],
+  [/^\/sync\/health$/, 'Sync health'],
   [/^\/settings\/link-accounts$/, 'Link Accounts'],
   [/^\/settings\/api-keys$/, 'API keys'],
 ]

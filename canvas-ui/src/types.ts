@@ -5,6 +5,7 @@ import type {
   Access,
   ApiKey,
   ApiKeyList,
+  BounceStatus,
   Campaign,
   CampaignList,
   CampaignMemberStatus,
@@ -43,7 +44,9 @@ import type {
   SignupBody,
   Suppression,
   SuppressionPage,
+  SyncHealth,
   SyncQueued,
+  SyncRetryResult,
   TestResult,
   UnsubscribeStatus,
 } from '../../server/src/contract/index.js'
@@ -52,6 +55,7 @@ export type {
   Access,
   ApiKey,
   ApiKeyList,
+  BounceStatus,
   Campaign,
   CampaignList,
   CampaignMemberStatus,
@@ -81,7 +85,9 @@ export type {
   SignupBody,
   Suppression,
   SuppressionPage,
+  SyncHealth,
   SyncQueued,
+  SyncRetryResult,
   UnsubscribeStatus,
 }
 

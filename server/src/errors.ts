@@ -125,6 +125,11 @@ export const ERRORS = {
     message: 'Salesforce could not be reached. SF Link will retry later.',
   },
   SF_REQUEST_FAILED: { status: 502, message: 'Salesforce refused the request.' },
+  SF_API_CAP_REACHED: {
+    status: 429,
+    message:
+      'SF Link used the share of your Salesforce API limit you allowed it. Background sync waits and goes on in the next window; nothing is lost.',
+  },
   SF_UNTRUSTED_URL: {
     status: 502,
     message:

@@ -15,6 +15,8 @@ import { salesforceRoutes } from './salesforce/routes.js'
 import { connectionRoutes } from './connections/routes.js'
 import { apiKeyRoutes } from './api-keys/routes.js'
 import { unsubscribeRoutes } from './unsubscribes/routes.js'
+import { bounceRoutes } from './bounces/routes.js'
+import { syncHealthRoutes } from './sync-health/routes.js'
 import { notificationRoutes } from './notifications/routes.js'
 
 export async function registerRoutes(
@@ -57,6 +59,8 @@ export async function registerRoutes(
   await app.register(connectionRoutes, { connections: services.connections })
   await app.register(apiKeyRoutes, { apiKeys: services.apiKeys, accounts: services.accounts })
   await app.register(unsubscribeRoutes, { unsubscribes: services.unsubscribes })
+  await app.register(bounceRoutes, { bounces: services.bounces })
+  await app.register(syncHealthRoutes, { health: services.syncHealth })
   await app.register(notificationRoutes, { notifications: services.notifications })
   if (opts.demo) await app.register(demoRoutes, { demo: opts.demo, publicUrl: config.publicUrl })
 }

@@ -13,7 +13,7 @@ import { buildApp, type AppDeps } from './app.js'
 import { loggerOptions } from './logger.js'
 import { startJobs, type RunningJobs } from './jobs/start.js'
 import type { JobSender } from './jobs/sender.js'
-import { createServices, type Services } from './services.js'
+import { createServices, type ServiceDeps, type Services } from './services.js'
 import { registerJobHandlers, type WorkerOptions } from './job-handlers.js'
 import type { UnsubscribeSync } from './unsubscribes/sync.js'
 import type { DemoInfo } from './demo/info.js'
@@ -42,6 +42,8 @@ export interface RuntimeOverrides {
   app?: boolean
   /** Where the built canvas UI lives (default canvas-ui/dist). */
   uiDir?: string
+  /** Service options tests set: the clock, how mail leaves, the API-cap hook. */
+  services?: Pick<ServiceDeps, 'now' | 'mailer' | 'onApiCapReached'>
 }
 
 export interface Runtime {
@@ -111,7 +113,7 @@ export async function createRuntime(loaded: Config, overrides: RuntimeOverrides 
       jobs = started
     }
     const sender = jobs?.sender ?? (typeof jobsOption === 'object' ? jobsOption : null)
-    const services = createServices({ config, pool: database.pool, jobs: sender })
+    const services = createServices({ config, pool: database.pool, jobs: sender, ...overrides.services })
 
     let app: FastifyInstance | null = null
     if (overrides.app !== false) {

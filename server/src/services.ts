@@ -24,6 +24,10 @@ import { createUnsubscribeTokens } from './notifications/unsubscribe-token.js'
 import { checkAccessToken } from './salesforce/strategies.js'
 import { isAllowedInstanceUrl } from './salesforce/hosts.js'
 import type { JobSender } from './jobs/sender.js'
+import { createApiUsage, type ApiUsage, type CapReachedHook } from './salesforce/api-usage.js'
+import { createBounceService, type BounceService } from './bounces/service.js'
+import { createSyncHealthService, type SyncHealthService } from './sync-health/service.js'
+import { capReachedNotice } from './sync-health/cap-notice.js'
 
 export interface Services {
   config: ResolvedConfig
@@ -42,6 +46,9 @@ export interface Services {
   connections: ConnectionService
   apiKeys: ApiKeyService
   unsubscribes: UnsubscribeService
+  bounces: BounceService
+  apiUsage: ApiUsage
+  syncHealth: SyncHealthService
   rateLimits: RateLimits
   notifications: NotificationService
 }
@@ -52,8 +59,13 @@ export interface ServiceDeps {
   jobs?: JobSender | null
   /** How notification emails leave (default: SMTP per config; null sends none). */
   mailer?: Mailer | null
-  /** The notification clock (tests move it forward to reach reminders). */
+  /** The clock of notifications and of API-use windows (tests move it forward). */
   now?: () => Date
+  /**
+   * Also told when background work meets the API cap (once per window), besides the email
+   * to the owners of the accounts linked to the org.
+   */
+  onApiCapReached?: CapReachedHook
 }
 
 /** How long a canvas OAuth token is trusted after a visit before the UI renews it. */
@@ -97,7 +109,14 @@ export function createServices(deps: ServiceDeps): Services {
     audit,
     canvasTokenTtlSeconds: CANVAS_TOKEN_TTL_SECONDS,
   })
-  const salesforce = createSalesforceAccess({ config, pool, links, credentials, audit })
+  // The notification service is made below; the hook reaches it only when the cap is met.
+  let notifications: NotificationService | null = null
+  const apiUsage = createApiUsage({
+    pool,
+    now: deps.now,
+    onCapReached: capReachedNotice({ pool, notifications: () => notifications!, also: deps.onApiCapReached }),
+  })
+  const salesforce = createSalesforceAccess({ config, pool, links, credentials, audit, usage: apiUsage })
   const salesforceCredentials = createCredentialsService({
     config,
     pool,
@@ -120,7 +139,15 @@ export function createServices(deps: ServiceDeps): Services {
   })
   const apiKeys = createApiKeyService({ pool, audit })
   const unsubscribes = createUnsubscribeService({ pool, salesforce, jobs: deps.jobs ?? null })
-  const notifications = createNotificationService({
+  const bounces = createBounceService({ pool, jobs: deps.jobs ?? null })
+  const syncHealth = createSyncHealthService({
+    pool,
+    links,
+    usage: apiUsage,
+    jobs: deps.jobs ?? null,
+    audit,
+  })
+  notifications = createNotificationService({
     config,
     pool,
     mailer: deps.mailer === undefined ? createMailer(config.notifications) : deps.mailer,
@@ -144,6 +171,9 @@ export function createServices(deps: ServiceDeps): Services {
     connections,
     apiKeys,
     unsubscribes,
+    bounces,
+    apiUsage,
+    syncHealth,
     rateLimits,
     notifications,
   }

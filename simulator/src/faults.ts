@@ -16,11 +16,12 @@ export function addFault(state: SimulatorState, spec: FaultSpec): Fault {
 }
 
 /** The fault for this request, if any, using one of its remaining counts. */
-export function takeFault(state: SimulatorState, method: string, url: string): Fault | undefined {
+export function takeFault(state: SimulatorState, method: string, url: string, subrequest = false): Fault | undefined {
   const path = url.split('?')[0]
   const fault = state.faults.find(
     (f) =>
       f.remaining !== 0 &&
+      (f.subrequests === true) === subrequest &&
       (!f.method || f.method.toUpperCase() === method.toUpperCase()) &&
       (f.pathPrefix === undefined || path.startsWith(f.pathPrefix)) &&
       (f.regex === null || f.regex.test(url)),

@@ -54,9 +54,9 @@ export async function buildSimulatorApp(
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.url.startsWith('/_sim')) return
-    // Faults apply to the HTTP request a client sends, not to the subrequests a /composite call runs.
-    if (request.headers['x-sim-subrequest'] === gate.token) return
-    const fault = takeFault(state, request.method, request.url)
+    // A fault applies either to the HTTP requests clients send or (`subrequests: true`) to the
+    // subrequests a /composite call runs, never to both.
+    const fault = takeFault(state, request.method, request.url, request.headers['x-sim-subrequest'] === gate.token)
     if (!fault) return
     state.counters.faults.served++
     if (fault.delayMs) await sleep(fault.delayMs)

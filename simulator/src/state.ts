@@ -187,6 +187,11 @@ export interface FaultSpec {
   delayMs?: number
   /** How many matching requests it applies to (default 1; -1 = until cleared). */
   count?: number
+  /**
+   * True: the fault applies to the subrequests a /composite call runs (its answer becomes that
+   * subrequest's body and status), and not to requests clients send. Default: the reverse.
+   */
+  subrequests?: boolean
 }
 
 export interface Fault extends FaultSpec {

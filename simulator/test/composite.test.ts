@@ -261,3 +261,79 @@ describe('limits', () => {
     }
   })
 })
+
+describe('faults on subrequests', () => {
+  it('a fault marked subrequests answers the matching subrequest only, never the client request', async () => {
+    const contact = sim.control.records('Contact', { limit: 1 })[0]!
+    sim.control.addFault({
+      method: 'PATCH',
+      pattern: '/composite/sobjects',
+      subrequests: true,
+      status: 200,
+      body: [{ id: contact.Id, success: false, errors: [{ statusCode: 'UNABLE_TO_LOCK_ROW', message: 'locked' }] }],
+    })
+    const responses = await composite({
+      compositeRequest: [
+        query('q', `SELECT Id FROM Contact LIMIT 1`),
+        {
+          method: 'PATCH',
+          url: `${BASE}/composite/sobjects`,
+          referenceId: 'u',
+          body: { allOrNone: false, records: [{ attributes: { type: 'Contact' }, id: contact.Id, Title: 'Locked' }] },
+        },
+      ],
+    })
+    expect(responses[0]!.httpStatusCode).toBe(200)
+    expect(responses[1]).toMatchObject({ httpStatusCode: 200, body: [{ success: false }] })
+    expect(sim.control.records('Contact', { limit: 1 })[0]!.Title).not.toBe('Locked')
+    expect(sim.control.faults()).toEqual([])
+
+    // Not marked: the same pattern never reaches a subrequest.
+    sim.control.addFault({ method: 'PATCH', pattern: '/composite/sobjects', status: 500 })
+    const second = await composite({
+      compositeRequest: [
+        {
+          method: 'PATCH',
+          url: `${BASE}/composite/sobjects`,
+          referenceId: 'u',
+          body: { allOrNone: false, records: [{ attributes: { type: 'Contact' }, id: contact.Id, Title: 'Free' }] },
+        },
+      ],
+    })
+    expect(second[0]).toMatchObject({ httpStatusCode: 200, body: [{ success: true }] })
+    sim.control.clearFaults()
+  })
+
+  it('Contacts and Leads take EmailBouncedReason and EmailBouncedDate through sObject Collections', async () => {
+    const contact = sim.control.records('Contact', { limit: 1 })[0]!
+    const lead = sim.control.records('Lead', { limit: 1 })[0]!
+    const at = '2026-05-01T10:00:00.000Z'
+    const responses = await composite({
+      compositeRequest: ['Contact', 'Lead'].map((type, i) => ({
+        method: 'PATCH',
+        url: `${BASE}/composite/sobjects`,
+        referenceId: `b${i}`,
+        body: {
+          allOrNone: false,
+          records: [
+            {
+              attributes: { type },
+              id: type === 'Contact' ? contact.Id : lead.Id,
+              EmailBouncedReason: '550 5.1.1 mailbox unknown',
+              EmailBouncedDate: at,
+            },
+          ],
+        },
+      })),
+    })
+    expect(responses.map((r) => r.body[0].success)).toEqual([true, true])
+    for (const [type, id] of [
+      ['Contact', contact.Id],
+      ['Lead', lead.Id],
+    ] as const) {
+      const after = sim.control.records(type).find((r) => r.Id === id)!
+      expect(after.EmailBouncedReason).toBe('550 5.1.1 mailbox unknown')
+      expect(Date.parse(String(after.EmailBouncedDate))).toBe(Date.parse(at))
+    }
+  })
+})

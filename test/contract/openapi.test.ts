@@ -103,6 +103,29 @@ const UI_ROUTES: Array<{ method: Method; path: string; status: number; response?
   { method: 'get', path: '/api/unsubscribes/status', status: 200, response: contract.UnsubscribeStatusSchema },
   { method: 'post', path: '/api/unsubscribes/sync', status: 202, response: contract.SyncQueuedSchema },
   { method: 'get', path: '/api/suppressions', status: 200, response: contract.SuppressionPageSchema },
+  { method: 'get', path: '/api/bounces/status', status: 200, response: contract.BounceStatusSchema },
+  {
+    method: 'post',
+    path: '/api/bounces',
+    status: 202,
+    response: contract.BounceIntakeResultSchema,
+    body: contract.BounceBodySchema,
+  },
+  { method: 'get', path: '/api/salesforce/health', status: 200, response: contract.SyncHealthSchema },
+  {
+    method: 'put',
+    path: '/api/salesforce/health/cap',
+    status: 200,
+    response: contract.SyncHealthSchema,
+    body: contract.ApiCapBodySchema,
+  },
+  {
+    method: 'post',
+    path: '/api/salesforce/health/retry',
+    status: 202,
+    response: contract.SyncRetryResultSchema,
+    body: contract.SyncRetryBodySchema,
+  },
   { method: 'get', path: '/api/api-keys', status: 200, response: contract.ApiKeyListSchema },
   {
     method: 'post',
@@ -217,6 +240,8 @@ describe('the canvas UI has no hand-written copy of the contract', () => {
       'CampaignMemberStatus',
       'DescribeField',
       'UnsubscribeStatus',
+      'BounceStatus',
+      'SyncHealth',
       'ApiKey',
       'DemoInfo',
     ])

@@ -8,7 +8,7 @@ import pino from 'pino'
 import type { ResolvedConfig } from '../../server/src/config.js'
 import type { RunningJobs } from '../../server/src/jobs/start.js'
 import { createRuntime } from '../../server/src/runtime.js'
-import type { Services } from '../../server/src/services.js'
+import type { ServiceDeps, Services } from '../../server/src/services.js'
 import type { UnsubscribeJobOptions } from '../../server/src/unsubscribes/jobs.js'
 import type { UnsubscribeSync } from '../../server/src/unsubscribes/sync.js'
 import {
@@ -40,6 +40,9 @@ export async function startUnsubscribeEnv(
     jobs?: boolean
     worker?: UnsubscribeJobOptions | false
     db?: TestDatabase
+    /** The app's clock for API-use windows. */
+    now?: () => Date
+    onApiCapReached?: ServiceDeps['onApiCapReached']
   } = {},
 ): Promise<UnsubscribeEnv> {
   const sim = await createSalesforceSimulator({
@@ -55,6 +58,7 @@ export async function startUnsubscribeEnv(
     appLogger: false,
     demo: null,
     jobs: wantJobs,
+    services: { now: options.now, onApiCapReached: options.onApiCapReached },
     worker: wantWorker
       ? {
           unsubscribes: {
@@ -124,6 +128,22 @@ export async function reportUnsubscribes(
     payload: { emails },
   })
   if (res.statusCode !== 202) throw new Error(`POST /api/unsubscribes answered ${res.statusCode}: ${res.body}`)
+  return res.json()
+}
+
+export async function reportBounces(
+  app: FastifyInstance,
+  token: string,
+  bounces: Array<{ email: string; type: 'hard' | 'soft'; reason?: string; at: string }>,
+): Promise<{ hard: number; soft: number; invalid: number }> {
+  const res = await app.inject({ method: 'POST', url: '/api/bounces', headers: bearer(token), payload: { bounces } })
+  if (res.statusCode !== 202) throw new Error(`POST /api/bounces answered ${res.statusCode}: ${res.body}`)
+  return res.json()
+}
+
+export async function bounceStatus(app: FastifyInstance, token: string): Promise<any> {
+  const res = await app.inject({ method: 'GET', url: '/api/bounces/status', headers: bearer(token) })
+  if (res.statusCode !== 200) throw new Error(`GET /api/bounces/status answered ${res.statusCode}: ${res.body}`)
   return res.json()
 }
 

@@ -62,7 +62,8 @@ describe('a token reset costs exactly one failed login', () => {
       links: t.app.services.links,
       salesforce: t.app.services.salesforce,
       config: t.config,
-      enqueue: { push: async () => {}, pull: async () => {} },
+      enqueue: { push: async () => {}, pull: async () => {}, bounces: async () => {} },
+      usage: t.app.services.apiUsage,
       log: pino({ level: 'silent' }),
     })
     // Addresses waiting to be pushed, so every job run has work it would do with Salesforce.

@@ -1,7 +1,7 @@
 /**
- * A worker killed (SIGKILL) in the middle of a push loses nothing and repeats nothing: a
- * new worker finishes the push, every address is synced once, and no Salesforce record is
- * updated twice.
+ * A worker killed (SIGKILL) in the middle of a push — of unsubscribes, then of hard bounces —
+ * loses nothing and repeats nothing: a new worker finishes the push, every address is synced
+ * once, and no Salesforce record is updated twice.
  *
  * The worker is the real program (`tsx server/src/server.ts --worker-only`) in a child
  * process, so it needs a database both processes can reach: the real Postgres named by
@@ -17,7 +17,9 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { realDatabaseUrl } from '../helpers/database.js'
 import {
+  bounceStatus,
   createLinkedAccount,
+  reportBounces,
   reportUnsubscribes,
   startUnsubscribeEnv,
   syncStatus,
@@ -120,7 +122,13 @@ describe.skipIf(!databaseUrl)('a worker killed mid-push', () => {
       const modstampBefore = new Map(everyone.map((r) => [r.Id, Date.parse(String(r.SystemModstamp))]))
 
       // Slow Salesforce down so the kill lands mid-push.
-      env.sim.control.addFault({ method: 'PATCH', pattern: '/composite/sobjects', delayMs: 150, count: -1 })
+      env.sim.control.addFault({
+        method: 'PATCH',
+        pattern: '/composite/sobjects',
+        subrequests: true,
+        delayMs: 150,
+        count: -1,
+      })
       const first = await started()
       await reportUnsubscribes(
         env.app,
@@ -130,7 +138,7 @@ describe.skipIf(!databaseUrl)('a worker killed mid-push', () => {
 
       await waitFor(
         'the push to be under way',
-        async () => (env.sim.control.counters().apiCalls.byEndpoint['composite/sobjects'] ?? 0) >= 10,
+        async () => (env.sim.control.counters().subrequests.byEndpoint['composite/sobjects'] ?? 0) >= 10,
         60_000,
         20,
       )
@@ -170,6 +178,78 @@ describe.skipIf(!databaseUrl)('a worker killed mid-push', () => {
       }
       second.child.kill('SIGTERM')
       expect(await second.exited).toBe(0) // a graceful stop
+    },
+  )
+  it(
+    'a bounce push killed midway is finished by the next worker: every bounce written once, no opt-out touched',
+    { timeout: 300_000 },
+    async () => {
+      const everyone = [...env.sim.control.records('Contact'), ...env.sim.control.records('Lead')]
+      const targets = everyone.filter((_, i) => i % 5 === 3).slice(0, ADDRESSES)
+      const targetIds = new Set(targets.map((r) => r.Id))
+      const before = new Map(everyone.map((r) => [r.Id, r]))
+      const at = '2026-05-31T18:00:00.000Z'
+      const writesBefore = env.sim.control.counters().subrequests.byEndpoint['composite/sobjects'] ?? 0
+
+      env.sim.control.addFault({
+        method: 'PATCH',
+        pattern: '/composite/sobjects',
+        subrequests: true,
+        delayMs: 150,
+        count: -1,
+      })
+      const first = await started()
+      const accepted = await reportBounces(
+        env.app,
+        ada.token,
+        targets.map((r) => ({ email: String(r.Email), type: 'hard' as const, reason: '550 5.1.1 user unknown', at })),
+      )
+      expect(accepted).toEqual({ hard: ADDRESSES, soft: 0, invalid: 0 })
+
+      await waitFor(
+        'the bounce push to be under way',
+        async () => (env.sim.control.counters().subrequests.byEndpoint['composite/sobjects'] ?? 0) - writesBefore >= 10,
+        60_000,
+        20,
+      )
+      first.child.kill('SIGKILL')
+      expect(await first.exited).toBe('SIGKILL')
+
+      const midway = await bounceStatus(env.app, ada.token)
+      expect(midway.synced).toBeGreaterThan(0)
+      expect(midway.pending).toBeGreaterThan(0)
+      expect(midway.synced + midway.pending).toBe(ADDRESSES)
+
+      env.sim.control.clearFaults()
+      const second = await started()
+      const done = await waitFor(
+        'the second worker to finish the bounce push',
+        async () => {
+          if (second.child.exitCode !== null) throw new Error(`worker exited:\n${second.output()}`)
+          const status = await bounceStatus(env.app, ada.token)
+          return status.pending === 0 ? status : undefined
+        },
+        60_000,
+        250,
+      )
+      expect(done).toMatchObject({ hard: ADDRESSES, synced: ADDRESSES, noMatch: 0, failed: 0 })
+      console.log(
+        `[bounce crash test] killed after ${midway.synced} of ${ADDRESSES} bounces were recorded; the next worker finished the rest`,
+      )
+
+      for (const r of [...env.sim.control.records('Contact'), ...env.sim.control.records('Lead')]) {
+        const was = before.get(r.Id)!
+        expect(r.HasOptedOutOfEmail).toBe(was.HasOptedOutOfEmail) // a bounce is not an opt-out
+        if (targetIds.has(r.Id)) {
+          expect(r.EmailBouncedReason).toBe('550 5.1.1 user unknown')
+          expect(Date.parse(String(r.EmailBouncedDate))).toBe(Date.parse(at))
+          expect(Date.parse(String(r.SystemModstamp))).toBe(FROZEN) // written exactly once
+        } else {
+          expect(r.SystemModstamp).toBe(was.SystemModstamp)
+        }
+      }
+      second.child.kill('SIGTERM')
+      expect(await second.exited).toBe(0)
     },
   )
 })

@@ -35,8 +35,9 @@ it('rides out 503s and a rate limit, then completes on its own', { timeout: 300_
     ...env.sim.control.records('Contact').slice(0, 5),
     ...env.sim.control.records('Lead').slice(0, 5),
   ].map((r) => String(r.Email))
-  env.sim.control.addFault({ pattern: '/services/data/v[0-9.]+/query', status: 503, count: 3 })
-  env.sim.control.addFault({ pattern: '/services/data/v[0-9.]+/query', status: 403, count: 1 }) // REQUEST_LIMIT_EXCEEDED
+  // The push's queries and updates travel in /composite calls.
+  env.sim.control.addFault({ pattern: '/services/data/v[0-9.]+/composite$', status: 503, count: 3 })
+  env.sim.control.addFault({ pattern: '/services/data/v[0-9.]+/composite$', status: 403, count: 1 }) // REQUEST_LIMIT_EXCEEDED
   const loginsBefore = env.sim.control.counters().logins
 
   await reportUnsubscribes(env.app, ada.token, emails)

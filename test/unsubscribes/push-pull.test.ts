@@ -103,13 +103,13 @@ describe('push', () => {
   })
 
   it('never updates a record twice and never sets the flag back', async () => {
-    const before = env.sim.control.counters().apiCalls.byEndpoint['composite/sobjects'] ?? 0
+    const before = env.sim.control.counters().subrequests.byEndpoint['composite/sobjects'] ?? 0
     // Reported again: already pushed pairs are not pushed again.
     const again = await reportUnsubscribes(env.app, ada.token, [String(optedOut('Contact')[0]!.Email)])
     expect(again.accepted).toBe(0)
     await env.sync!.sweep()
     await new Promise((r) => setTimeout(r, 1000))
-    expect(env.sim.control.counters().apiCalls.byEndpoint['composite/sobjects'] ?? 0).toBe(before)
+    expect(env.sim.control.counters().subrequests.byEndpoint['composite/sobjects'] ?? 0).toBe(before)
     const status = await syncStatus(env.app, ada.token)
     expect(status.total).toBe(9)
   })
@@ -119,6 +119,7 @@ describe('push', () => {
     const refusal = {
       method: 'PATCH',
       pattern: '/composite/sobjects',
+      subrequests: true,
       status: 200,
       body: [
         {

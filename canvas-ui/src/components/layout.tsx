@@ -3,6 +3,7 @@ import { useApp } from '../app-context.js'
 import { href } from '../router.js'
 import { useAction } from '../hooks.js'
 import { CredentialBanner } from './credential-banner.js'
+import { ApiCapBanner } from './api-cap-banner.js'
 import { DemoBanner } from './demo-banner.js'
 import { ButtonIcon, Icon } from './icon.js'
 
@@ -18,6 +19,7 @@ const NAV: { title: string; id: string; items: NavItem[] }[] = [
     items: [
       { path: '/connections', label: 'Connections' },
       { path: '/sync', label: 'Sync' },
+      { path: '/sync/health', label: 'Sync health' },
     ],
   },
   {
@@ -30,6 +32,16 @@ const NAV: { title: string; id: string; items: NavItem[] }[] = [
   },
 ]
 
+/** The navigation entry of a page: the longest entry path it is, or is under. */
+function activePath(path: string): string | null {
+  let best: string | null = null
+  for (const section of NAV)
+    for (const item of section.items)
+      if ((path === item.path || path.startsWith(`${item.path}/`)) && item.path.length > (best?.length ?? 0))
+        best = item.path
+  return best
+}
+
 /** The signed-in frame: app bar, vertical navigation, banners, page. */
 export function Layout({ path, children }: { path: string; children: ComponentChildren }) {
   return (
@@ -40,6 +52,7 @@ export function Layout({ path, children }: { path: string; children: ComponentCh
       <TopBar />
       <DemoBanner />
       <CredentialBanner />
+      <ApiCapBanner path={path} />
       <div class="sfl-shell">
         <nav class="slds-nav-vertical slds-nav-vertical_compact sfl-nav" aria-label="SF Link">
           {NAV.map((section) => (
@@ -49,7 +62,7 @@ export function Layout({ path, children }: { path: string; children: ComponentCh
               </h2>
               <ul aria-describedby={section.id}>
                 {section.items.map((item) => {
-                  const active = path === item.path || path.startsWith(`${item.path}/`)
+                  const active = item.path === activePath(path)
                   return (
                     <li key={item.path} class={`slds-nav-vertical__item ${active ? 'slds-is-active' : ''}`}>
                       <a

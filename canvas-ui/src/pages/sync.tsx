@@ -19,14 +19,17 @@ export function SyncPage() {
   const { api } = useApp()
   const toast = useToast()
   const status = useAsync((signal) => api.unsubscribeStatus(signal), [])
+  const bounces = useAsync((signal) => api.bounceStatus(signal), [])
 
   // Keep the numbers current while the page is open and visible.
   useEffect(() => {
     const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') status.reload()
+      if (document.visibilityState !== 'visible') return
+      status.reload()
+      bounces.reload()
     }, POLL_MS)
     return () => clearInterval(timer)
-  }, [status.reload])
+  }, [status.reload, bounces.reload])
 
   const sync = useAction(async () => {
     await api.syncNow()
@@ -59,7 +62,8 @@ export function SyncPage() {
       >
         Unsubscribes reported by the mailing side are stored at once, then set Email Opt Out on the matching Contacts
         and Leads in Salesforce. Opt-outs made in Salesforce come back into the suppression list. An opt-out is never
-        undone automatically.
+        undone automatically. Hard bounces set Email Bounced Reason and Date on the matching records; they never opt
+        anyone out.
       </PageHeader>
       {sync.error && <ErrorAlert error={sync.error} title="Sync did not start" />}
       {status.loading && !s && <Spinner label="Loading sync status" />}
@@ -86,6 +90,28 @@ export function SyncPage() {
             <Stat label="No match in Salesforce" value={s.noMatch} testId="count-no-match" />
             <Stat label="Total" value={s.total} testId="count-total" />
           </ul>
+          {bounces.data && (
+            <>
+              <h2 class="slds-text-heading_small">Bounces</h2>
+              <ul class="sfl-stats" aria-label="Bounce counts" data-testid="bounce-counts">
+                <Stat label="Hard bounces" value={bounces.data.hard} testId="bounce-hard" />
+                <Stat label="Soft bounces (counted only)" value={bounces.data.soft} testId="bounce-soft" />
+                <Stat label="Written to Salesforce" value={bounces.data.synced} testId="bounce-synced" />
+                <Stat label="Pending" value={bounces.data.pending} testId="bounce-pending" />
+                <Stat label="No match in Salesforce" value={bounces.data.noMatch} testId="bounce-no-match" />
+                <Stat
+                  label="Failed"
+                  value={bounces.data.failed}
+                  testId="bounce-failed"
+                  tone={bounces.data.failed > 0 ? 'error' : undefined}
+                />
+              </ul>
+            </>
+          )}
+          <p>
+            <a href={href('/sync/health')}>Sync health</a>: API use and its cap, errors by kind, the last success of
+            each job.
+          </p>
           <div class="sfl-facts sfl-facts_inline">
             <p>
               <span class="slds-text-title">Last push to Salesforce</span>

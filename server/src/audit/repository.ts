@@ -17,6 +17,7 @@ export type AuditEvent =
   | 'oauth.connected'
   | 'api_key.created'
   | 'api_key.revoked'
+  | 'salesforce.api_cap_set'
 
 export interface AuditEntry {
   event: AuditEvent

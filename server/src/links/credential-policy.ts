@@ -45,6 +45,8 @@ const CLASSES: Record<SalesforceCode, ErrorClass> = {
   SF_CREDENTIALS_REQUIRED: 'credential',
   SF_RATE_LIMITED: 'transient',
   SF_UNAVAILABLE: 'transient',
+  // Passes by itself in the next window (or when the person raises the cap); background work checks it first.
+  SF_API_CAP_REACHED: 'transient',
   SF_REQUEST_FAILED: 'fatal',
   SF_UNTRUSTED_URL: 'fatal',
   SF_ENVIRONMENT_NOT_ALLOWED: 'fatal',
@@ -70,6 +72,7 @@ const ACTIONS: Partial<Record<ErrorCode, AccessAction>> = {
   SESSION_EXPIRED: undefined,
   SF_RATE_LIMITED: 'wait',
   SF_UNAVAILABLE: 'wait',
+  SF_API_CAP_REACHED: 'wait',
 }
 
 /** What a Salesforce admin can change, for the failures only an admin can fix. */

@@ -26,7 +26,8 @@ import type { UnsubscribeTokens } from './unsubscribe-token.js'
 
 /** Where the fix is, in the canvas UI's hash router (canvas-ui/src/app.tsx). */
 export const LINK_ACCOUNTS_ROUTE = '/#/settings/link-accounts'
-export const SYNC_ROUTE = '/#/sync'
+/** Where API use and the cap are (canvas-ui/src/pages/sync-health.tsx). */
+export const SYNC_ROUTE = '/#/sync/health'
 const LEASE_SECONDS = 120
 const BATCH = 25
 const MAX_ATTEMPTS = 8

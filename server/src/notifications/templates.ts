@@ -18,7 +18,7 @@ export function isNotificationKind(kind: string): kind is NotificationKind {
 export interface RenderContext {
   /** Where the fix is: Link Accounts in the app. */
   fixUrl: string
-  /** Where the API budget and the cap are: the sync page. */
+  /** Where the API budget and the cap are: the Sync health page. */
   syncUrl: string
   /** One click turns these emails off for the account (signed token). */
   unsubscribeUrl: string
@@ -168,9 +168,9 @@ function describe(kind: NotificationKind, ctx: RenderContext): Body {
         paragraphs: [
           `SF Link made ${used ?? 'as many'} Salesforce API calls in the last 24 hours${cap !== null ? `, reaching your cap of ${cap}` : ', reaching the cap you set'}.`,
           `Background work is paused so your org keeps its API allowance for everyone else${resumes ? `; it resumes by itself at ${resumes}` : '; it resumes by itself in the next window'}. Nothing is lost.`,
-          'To resume sooner, raise the cap on the sync page.',
+          'To resume sooner, raise the cap on the Sync health page.',
         ],
-        action: { label: 'Open the sync page', url: ctx.syncUrl },
+        action: { label: 'Open Sync health', url: ctx.syncUrl },
       }
     }
   }

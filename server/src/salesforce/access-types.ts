@@ -12,6 +12,11 @@ export interface AccessTarget {
   linkId?: string | null
   /** True only for a request made with a canvas session: its live canvas token may be used. */
   canvas: boolean
+  /**
+   * Background work (jobs): its calls stop at the org's API cap for SF Link, each refused call
+   * an AppError SF_API_CAP_REACHED (no request sent). Requests a person waits for are not capped.
+   */
+  background?: boolean
 }
 
 export interface AccessState {

@@ -22,6 +22,7 @@ import { isAllowedInstanceUrl } from './hosts.js'
 import { retirePasswordCredential } from '../links/retire-password.js'
 import * as strategies from './strategies.js'
 import type { AccessState, AccessTarget, SalesforceAccess } from './access-types.js'
+import type { ApiUsage, Meter } from './api-usage.js'
 
 export type { AccessTarget, AccessState, SalesforceAccess }
 
@@ -46,9 +47,11 @@ export function createSalesforceAccess(deps: {
   links: LinkService
   credentials: CredentialStore
   audit: AuditLog
+  /** Counts each API call per org and stops background calls at the cap. */
+  usage?: ApiUsage
   log?: Logger
 }): SalesforceAccessInternals {
-  const { config, pool, links, credentials, audit, log } = deps
+  const { config, pool, links, credentials, audit, log, usage } = deps
   const instanceId = crypto.randomUUID()
   const inFlight = new Map<string, Promise<{ accessToken: string; instanceUrl: string; obtainedAt: number }>>()
   /** The refresh token each credential's last login of this instance used (to tell a rotation race from a revocation). */
@@ -328,7 +331,11 @@ export function createSalesforceAccess(deps: {
           continue
         }
         try {
-          return await runWith(cred, fn)
+          return await runWith(cred, fn, () =>
+            usage && link.organizationId
+              ? usage.meter(link.organizationId, { background: target.background === true })
+              : Promise.resolve(null),
+          )
         } catch (err) {
           const appErr = err instanceof AppError ? err : translateSalesforceError(err)
           // Fall through to the next credential only when this one cannot log in at all.
@@ -348,7 +355,31 @@ export function createSalesforceAccess(deps: {
     if (!isAllowedInstanceUrl(session.instanceUrl, config.salesforce.extraHosts)) throw new AppError('SF_UNTRUSTED_URL')
   }
 
-  async function runWith<T>(cred: CredentialRow, fn: (conn: Connection) => Promise<T>): Promise<T> {
+  /**
+   * Every request the connection sends to the API goes through the meter: counted when
+   * answered, refused before it leaves when background work is at its cap.
+   */
+  function metered(conn: Connection, meter: Meter): void {
+    const transport = (conn as unknown as { _transport: { httpRequest: (...args: any[]) => any } })._transport
+    const send = transport.httpRequest.bind(transport)
+    transport.httpRequest = (req: { url: string }, options?: unknown) => {
+      if (!/\/services\/(data|async)\//.test(req.url)) return send(req, options)
+      meter.beforeCall()
+      const pending = send(req, options)
+      pending.then(
+        (res: { statusCode: number; headers: Record<string, string>; body: unknown }) =>
+          meter.afterResponse(res.statusCode, res.headers ?? {}, res.body),
+        () => meter.failed(),
+      )
+      return pending
+    }
+  }
+
+  async function runWith<T>(
+    cred: CredentialRow,
+    fn: (conn: Connection) => Promise<T>,
+    openMeter: () => Promise<Meter | null> = () => Promise.resolve(null),
+  ): Promise<T> {
     let session = await sessionFor(cred, null)
     trusted(session)
     let lastRefreshAt = 0
@@ -378,6 +409,8 @@ export function createSalesforceAccess(deps: {
         })()
       },
     } as any)
+    const meter = await openMeter()
+    if (meter) metered(conn, meter)
     try {
       const result = await fn(conn)
       void repo.touchSuccess(pool, cred.id).catch(() => {})
@@ -390,6 +423,8 @@ export function createSalesforceAccess(deps: {
         await repo.markRateLimited(pool, cred.id, backoffSeconds(cred.failureCount))
       }
       throw appErr
+    } finally {
+      await meter?.close()
     }
   }
 

@@ -1,5 +1,5 @@
 /**
- * The unsubscribe queues on pg-boss and their handlers.
+ * The unsubscribe and bounce queues on pg-boss and their handlers.
  *
  * Queues use the `short` policy with the link ID as singletonKey: at most one job waits per
  * link, so a burst of intake calls queues one push. Exclusivity while running comes from the
@@ -13,9 +13,10 @@
 import type { PgBoss } from 'pg-boss'
 import type { Logger } from 'pino'
 import { PULL_QUEUE, PUSH_QUEUE, SWEEP_QUEUE } from './queues.js'
+import { BOUNCE_PUSH_QUEUE } from '../bounces/queues.js'
 import { createUnsubscribeSync, type UnsubscribeSync } from './sync.js'
 
-export { PULL_QUEUE, PUSH_QUEUE, SWEEP_QUEUE }
+export { BOUNCE_PUSH_QUEUE, PULL_QUEUE, PUSH_QUEUE, SWEEP_QUEUE }
 
 export interface UnsubscribeJobOptions {
   /** Retries of a push/pull after a transient error (default 10). */
@@ -40,7 +41,7 @@ interface LinkJob {
 export type UnsubscribeJobDeps = Pick<
   Parameters<typeof createUnsubscribeSync>[0],
   'pool' | 'links' | 'salesforce' | 'config'
->
+> & { apiUsage: Parameters<typeof createUnsubscribeSync>[0]['usage'] }
 
 export async function registerUnsubscribeJobs(
   boss: PgBoss,
@@ -57,6 +58,7 @@ export async function registerUnsubscribeJobs(
   const queues = [
     { name: PUSH_QUEUE, options: { ...retry, expireInSeconds: 3600 } },
     { name: PULL_QUEUE, options: { ...retry, expireInSeconds: 3600 } },
+    { name: BOUNCE_PUSH_QUEUE, options: { ...retry, expireInSeconds: 3600 } },
     { name: SWEEP_QUEUE, options: { retryLimit: 0, expireInSeconds: 300 } },
   ]
   for (const q of queues) {
@@ -73,7 +75,12 @@ export async function registerUnsubscribeJobs(
     links: services.links,
     salesforce: services.salesforce,
     config: services.config,
-    enqueue: { push: (id) => send(PUSH_QUEUE, id), pull: (id) => send(PULL_QUEUE, id) },
+    enqueue: {
+      push: (id) => send(PUSH_QUEUE, id),
+      pull: (id) => send(PULL_QUEUE, id),
+      bounces: (id) => send(BOUNCE_PUSH_QUEUE, id),
+    },
+    usage: services.apiUsage,
     log,
   })
 
@@ -88,9 +95,15 @@ export async function registerUnsubscribeJobs(
     log.info({ linkId: job!.data.linkId, ...result }, 'unsubscribe pull')
     return result
   })
+  await boss.work<LinkJob>(BOUNCE_PUSH_QUEUE, work, async ([job]) => {
+    const result = await sync.pushBounces(job!.data.linkId)
+    log.info({ linkId: job!.data.linkId, ...result }, 'bounce push')
+    return result
+  })
   await boss.work(SWEEP_QUEUE, { pollingIntervalSeconds: work.pollingIntervalSeconds }, async () => {
     const result = await sync.sweep()
-    if (result.backfilled + result.resumed + result.pushes + result.pulls > 0) log.info(result, 'unsubscribe sweep')
+    if (result.backfilled + result.resumed + result.pushes + result.pulls + result.bouncePushes > 0)
+      log.info(result, 'unsubscribe sweep')
     return result
   })
 

@@ -1,5 +1,12 @@
-/** All SQL for suppressions, unsubscribe_sync and unsubscribe_sync_state. */
+/**
+ * All SQL for suppressions, unsubscribe_sync and unsubscribe_sync_state. The push-state
+ * helpers that take a `table` serve bounce_sync too (../bounces/repository.ts): both tables
+ * have the same push columns.
+ */
 import type { PoolClient, Queryable } from '../db/pool.js'
+
+/** Tables with the push columns (status, reason, attempts, next_attempt_at, synced_record_ids). */
+export type PushTable = 'unsubscribe_sync' | 'bounce_sync'
 
 export type SuppressionSource = 'app' | 'salesforce'
 export type SyncStatus = 'pending' | 'synced' | 'no_match' | 'failed'
@@ -88,9 +95,13 @@ export async function duePending(db: Queryable, linkId: string, limit: number): 
   return rows.map((r) => r.email)
 }
 
-export async function hasDuePending(db: Queryable, linkId: string): Promise<boolean> {
+export async function hasDuePending(
+  db: Queryable,
+  linkId: string,
+  table: PushTable = 'unsubscribe_sync',
+): Promise<boolean> {
   const { rows } = await db.query(
-    `SELECT EXISTS (SELECT 1 FROM unsubscribe_sync WHERE link_id = $1 AND status = 'pending' AND next_attempt_at <= now()) AS due`,
+    `SELECT EXISTS (SELECT 1 FROM ${table} WHERE link_id = $1 AND status = 'pending' AND next_attempt_at <= now()) AS due`,
     [linkId],
   )
   return rows[0].due
@@ -106,7 +117,12 @@ export interface PushOutcome {
 }
 
 /** Records what one push step did for these addresses (still-pending rows only). */
-export async function recordOutcomes(db: Queryable, linkId: string, outcomes: readonly PushOutcome[]): Promise<number> {
+export async function recordOutcomes(
+  db: Queryable,
+  linkId: string,
+  outcomes: readonly PushOutcome[],
+  table: PushTable = 'unsubscribe_sync',
+): Promise<number> {
   if (outcomes.length === 0) return 0
   const payload = outcomes.map((o) => ({
     email: o.email,
@@ -116,7 +132,7 @@ export async function recordOutcomes(db: Queryable, linkId: string, outcomes: re
     retry_in: o.retryInSeconds ?? 0,
   }))
   const { rowCount } = await db.query(
-    `UPDATE unsubscribe_sync u SET
+    `UPDATE ${table} u SET
        status = CASE WHEN v.status = 'retry' THEN 'pending' ELSE v.status END,
        reason = v.reason,
        attempts = u.attempts + 1,
@@ -135,9 +151,10 @@ export async function attemptsOf(
   db: Queryable,
   linkId: string,
   emails: readonly string[],
+  table: PushTable = 'unsubscribe_sync',
 ): Promise<Map<string, number>> {
   const { rows } = await db.query(
-    `SELECT email, attempts FROM unsubscribe_sync WHERE link_id = $1 AND email = ANY($2::text[])`,
+    `SELECT email, attempts FROM ${table} WHERE link_id = $1 AND email = ANY($2::text[])`,
     [linkId, emails],
   )
   return new Map(rows.map((r) => [r.email, r.attempts]))

@@ -1,7 +1,7 @@
 /**
- * What the unsubscribe sync asks of Salesforce, over a jsforce Connection from
- * `SalesforceAccess.withConnection`: find Contacts and Leads by email, opt them out, and
- * read opt-outs made in Salesforce. Every value in a query goes through the one SOQL
+ * What the unsubscribe and bounce pushes ask of Salesforce, over a jsforce Connection from
+ * `SalesforceAccess.withConnection`: find Contacts and Leads by email and update them (both
+ * through /composite, see ../salesforce/composite.ts), and read opt-outs made in Salesforce. Every value in a query goes through the one SOQL
  * builder (`buildEmailInClauses`, `formatSoqlValue`), so every value is quoted.
  */
 import type { Connection } from 'jsforce'
@@ -9,6 +9,15 @@ import { buildEmailInClauses, formatSoqlValue } from '../salesforce/soql.js'
 import { parseEmail } from '../email/addresses.js'
 import { AppError } from '../errors.js'
 import { queryLocatorOf } from '../salesforce/hosts.js'
+import {
+  compositeCall,
+  firstError,
+  MAX_QUERIES_AND_COLLECTIONS,
+  runComposite,
+  subrequestError,
+  type Subrequest,
+  type SubResult,
+} from '../salesforce/composite.js'
 
 export const PERSON_OBJECTS = ['Contact', 'Lead'] as const
 export type PersonObject = (typeof PERSON_OBJECTS)[number]
@@ -31,6 +40,8 @@ export interface PersonRecord {
   /** Normalised as the suppression list keeps it. */
   email: string
   optedOut: boolean
+  /** The extra fields asked for, by name. */
+  values: Record<string, unknown>
 }
 
 export interface WriteResult {
@@ -107,55 +118,149 @@ async function queryAll<T>(
  * The Contacts and Leads whose Email is one of `emails` (compared as Salesforce does,
  * case-insensitively), keyed by the normalised address. HasOptedOutOfEmail comes along so
  * records already opted out are never updated again (a restarted push re-reads the flag
- * and skips what the crashed run already did).
+ * and skips what the crashed run already did); `extraFields` are read into `values`.
+ *
+ * The queries go through /composite, five per call, with their next pages likewise. A
+ * query inside a composite request travels in the JSON body, not in the URI, so only
+ * Salesforce's SOQL limit bounds it (sized by its encoded length, which is never shorter):
+ * ~2,700 ordinary addresses per query instead of ~400.
  */
 export async function findPeopleByEmail(
   conn: Connection,
   emails: readonly string[],
+  extraFields: readonly string[] = [],
 ): Promise<Map<string, PersonRecord[]>> {
   const wanted = new Set(emails)
   const found = new Map<string, PersonRecord[]>()
   const seen = new Set<string>()
+  const select = ['Id', 'Email', 'HasOptedOutOfEmail', ...extraFields].join(', ')
+  const queries: Array<{ sobject: PersonObject; soql: string }> = []
   for (const sobject of PERSON_OBJECTS) {
-    for (const soql of emailQueries(`SELECT Id, Email, HasOptedOutOfEmail FROM ${sobject} WHERE `, emails)) {
-      await queryAll<{ Id: string; Email: string | null; HasOptedOutOfEmail: boolean }>(conn, soql, (records) => {
-        for (const r of records) {
-          const email = typeof r.Email === 'string' ? parseEmail(r.Email) : null
-          // Salesforce's case folding may match an address our normalisation keeps apart: only touch what was asked for.
-          if (!email || !wanted.has(email) || seen.has(r.Id)) continue
-          seen.add(r.Id)
-          const list = found.get(email) ?? []
-          list.push({ sobject, id: r.Id, email, optedOut: r.HasOptedOutOfEmail === true })
-          found.set(email, list)
-        }
-      })
-    }
+    for (const soql of emailQueries(`SELECT ${select} FROM ${sobject} WHERE `, emails, MAX_SOQL_LENGTH))
+      queries.push({ sobject, soql })
   }
+  await queryAllComposite<Record<string, unknown>>(conn, queries, (sobject, records) => {
+    for (const r of records) {
+      const id = String(r.Id)
+      const email = typeof r.Email === 'string' ? parseEmail(r.Email) : null
+      // Salesforce's case folding may match an address our normalisation keeps apart: only touch what was asked for.
+      if (!email || !wanted.has(email) || seen.has(id)) continue
+      seen.add(id)
+      const list = found.get(email) ?? []
+      const values = Object.fromEntries(extraFields.map((f) => [f, r[f] ?? null]))
+      list.push({ sobject, id, email, optedOut: r.HasOptedOutOfEmail === true, values })
+      found.set(email, list)
+    }
+  })
   return found
 }
 
 /**
- * Sets HasOptedOutOfEmail = true on up to 200 records of one type in one composite/sobjects
- * call, each record on its own (allOrNone false). Never sets it back to false.
+ * Runs queries through /composite (five per call) and then their next pages, each page
+ * asked for by its query locator on this connection's own instance. A failed query is
+ * thrown as the error a direct call would have given.
  */
-export async function optOut(conn: Connection, sobject: PersonObject, ids: readonly string[]): Promise<WriteResult[]> {
-  if (ids.length > MAX_RECORDS_PER_UPDATE) throw new Error(`at most ${MAX_RECORDS_PER_UPDATE} records per call`)
-  if (ids.length === 0) return []
-  const results = (await conn.sobject(sobject).update(
-    ids.map((Id) => ({ Id, HasOptedOutOfEmail: true })),
-    { allOrNone: false },
-  )) as unknown as Array<{
+async function queryAllComposite<T>(
+  conn: Connection,
+  queries: ReadonlyArray<{ sobject: PersonObject; soql: string }>,
+  onPage: (sobject: PersonObject, records: T[]) => void,
+): Promise<void> {
+  let pending = queries.map((q) => ({
+    sobject: q.sobject,
+    sub: { method: 'GET' as const, url: `/query?q=${encodeQueryValue(q.soql)}` },
+  }))
+  while (pending.length > 0) {
+    const results = await runComposite(
+      conn,
+      pending.map((p) => p.sub),
+    )
+    const next: typeof pending = []
+    results.forEach((result, i) => {
+      if (result.status >= 400) throw subrequestError(result)
+      const page = result.body as QueryPage<T>
+      onPage(pending[i]!.sobject, page.records)
+      if (page.done || !page.nextRecordsUrl) return
+      const locator = queryLocatorOf(page.nextRecordsUrl, conn.instanceUrl)
+      if (!locator) throw new AppError('SF_UNTRUSTED_URL')
+      next.push({
+        sobject: pending[i]!.sobject,
+        sub: { method: 'GET', url: `/${locator.endpoint}/${locator.locator}` },
+      })
+    })
+    pending = next
+  }
+}
+
+export interface RecordWrite {
+  sobject: PersonObject
+  id: string
+  fields: Record<string, unknown>
+}
+
+/** One sObject Collections update of up to 200 records of one type, each on its own (allOrNone false). */
+export function collectionUpdate(writes: readonly RecordWrite[]): Subrequest {
+  if (writes.length > MAX_RECORDS_PER_UPDATE) throw new Error(`at most ${MAX_RECORDS_PER_UPDATE} records per call`)
+  return {
+    method: 'PATCH',
+    url: '/composite/sobjects',
+    body: {
+      allOrNone: false,
+      records: writes.map((w) => ({ attributes: { type: w.sobject }, id: w.id, ...w.fields })),
+    },
+  }
+}
+
+/** Each record's outcome from a collection update's answer; a refused collection fails each of its records. */
+export function collectionResults(ids: readonly string[], result: SubResult): WriteResult[] {
+  if (result.status >= 400 || !Array.isArray(result.body)) {
+    const { code, message } = firstError(result)
+    return ids.map((id) => ({ id, success: false, errorCode: code, error: `${code}: ${message}` }))
+  }
+  const rows = result.body as Array<{
     id?: string
     success: boolean
     errors?: Array<{ statusCode?: string; errorCode?: string; message?: string }>
   }>
   return ids.map((id, i) => {
-    const r = results[i]
+    const r = rows[i]
     if (r?.success) return { id, success: true, error: null, errorCode: null }
     const first = r?.errors?.[0]
     const code = first?.statusCode ?? first?.errorCode ?? 'UNKNOWN_ERROR'
     return { id, success: false, errorCode: code, error: `${code}: ${first?.message ?? 'Salesforce did not say why'}` }
   })
+}
+
+/**
+ * Writes records in chunks of 200 per type, five chunks per composite call. After each call
+ * `onCall` gets every record of that call with its outcome, to be recorded before the next.
+ */
+export async function updateRecords(
+  conn: Connection,
+  writes: readonly RecordWrite[],
+  onCall: (outcomes: Array<{ write: RecordWrite; result: WriteResult }>) => Promise<void>,
+): Promise<void> {
+  const chunks: RecordWrite[][] = []
+  for (const sobject of PERSON_OBJECTS) {
+    const ofType = writes.filter((w) => w.sobject === sobject)
+    for (let i = 0; i < ofType.length; i += MAX_RECORDS_PER_UPDATE)
+      chunks.push(ofType.slice(i, i + MAX_RECORDS_PER_UPDATE))
+  }
+  for (let c = 0; c < chunks.length; c += MAX_QUERIES_AND_COLLECTIONS) {
+    const group = chunks.slice(c, c + MAX_QUERIES_AND_COLLECTIONS)
+    const results = await compositeCall(
+      conn,
+      group.map((chunk) => collectionUpdate(chunk)),
+    )
+    const outcomes: Array<{ write: RecordWrite; result: WriteResult }> = []
+    group.forEach((chunk, k) => {
+      const each = collectionResults(
+        chunk.map((w) => w.id),
+        results[k]!,
+      )
+      chunk.forEach((write, i) => outcomes.push({ write, result: each[i]! }))
+    })
+    await onCall(outcomes)
+  }
 }
 
 /** Salesforce writes `2025-01-01T00:00:00.000+0000`; Date wants a colon in the offset. */

@@ -13,7 +13,6 @@
  * connection: a killed worker frees the link at once and the next run picks up where the
  * rows say.
  */
-import type { Connection } from 'jsforce'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { Pool, PoolClient } from '../db/pool.js'
@@ -24,20 +23,57 @@ import type { LinkService } from '../links/service.js'
 import type { AccessTarget, SalesforceAccess } from '../salesforce/access-types.js'
 import { translateSalesforceError } from '../salesforce/error-translation.js'
 import * as repo from './repository.js'
-import type { PushOutcome } from './repository.js'
-import {
-  findPeopleByEmail,
-  MAX_RECORDS_PER_UPDATE,
-  optOut,
-  PERSON_OBJECTS,
-  readOptOuts,
-  type PersonRecord,
-} from './salesforce-ops.js'
+import type { PushTable } from './repository.js'
+import * as bounceRepo from '../bounces/repository.js'
+import type { ApiUsage } from '../salesforce/api-usage.js'
+import { parseSalesforceDateTime, readOptOuts } from './salesforce-ops.js'
+import { MAX_ATTEMPTS, pushRound, retryDelaySeconds, type PushSpec } from './push-round.js'
+
+export { MAX_ATTEMPTS }
+
+/** EmailBouncedReason holds 255 characters. */
+const MAX_BOUNCE_REASON = 255
+
+/**
+ * Hard bounces: EmailBouncedReason and EmailBouncedDate on every matching record, never
+ * HasOptedOutOfEmail (a bounce is not an opt-out). A record already carrying this bounce's
+ * date is not written again (a restarted push re-reads it and skips what was done).
+ */
+export function bounceSpec(due: ReadonlyArray<{ email: string; reason: string; at: Date }>): PushSpec {
+  const byEmail = new Map(due.map((b) => [b.email, b]))
+  return {
+    extraFields: ['EmailBouncedDate'],
+    plan(email, records) {
+      if (records.length === 0)
+        return { status: 'no_match', reason: 'No Contact or Lead in Salesforce has this address.' }
+      const bounce = byEmail.get(email)!
+      const open = records.filter(
+        (r) => parseSalesforceDateTime(r.values.EmailBouncedDate)?.getTime() !== bounce.at.getTime(),
+      )
+      if (open.length === 0) return { status: 'synced', reason: 'Already recorded in Salesforce.' }
+      const fields = {
+        EmailBouncedReason: bounce.reason.slice(0, MAX_BOUNCE_REASON) || 'Hard bounce',
+        EmailBouncedDate: bounce.at.toISOString(),
+      }
+      return { writes: open.map((r) => ({ sobject: r.sobject, id: r.id, fields })) }
+    },
+  }
+}
+
+/** Opt out the records still opted in; never set the flag back. */
+export const OPT_OUT: PushSpec = {
+  extraFields: [],
+  plan(_email, records) {
+    if (records.length === 0)
+      return { status: 'no_match', reason: 'No Contact or Lead in Salesforce has this address.' }
+    const open = records.filter((r) => !r.optedOut)
+    if (open.length === 0) return { status: 'synced', reason: 'Already opted out in Salesforce.' }
+    return { writes: open.map((r) => ({ sobject: r.sobject, id: r.id, fields: { HasOptedOutOfEmail: true } })) }
+  },
+}
 
 /** Addresses taken per round: large rounds waste fewer partly-filled queries and updates. */
 export const PUSH_ROUND_SIZE = 10_000
-/** An address whose records Salesforce refused is tried this many times, then marked failed. */
-export const MAX_ATTEMPTS = 5
 /** Pull re-reads this much before the watermark: SystemModstamp is stamped before commit, so a late commit can land behind it. Re-reading is harmless (ON CONFLICT DO NOTHING). */
 const PULL_OVERLAP_MS = 5 * 60_000
 const PULL_FLUSH_SIZE = 5_000
@@ -46,11 +82,14 @@ const SWEEP_BATCH = 500
 export interface Enqueuer {
   push(linkId: string): Promise<void>
   pull(linkId: string): Promise<void>
+  bounces(linkId: string): Promise<void>
 }
 
 export type RunResult =
   | { outcome: 'done'; addresses: number; updated: number }
   | { outcome: 'paused'; code: ErrorCode }
+  /** The org's API cap for SF Link is used up: everything waits, pending, for the next window. */
+  | { outcome: 'capped' }
   | { outcome: 'busy' | 'gone' }
 
 export interface SweepResult {
@@ -58,10 +97,13 @@ export interface SweepResult {
   resumed: number
   pushes: number
   pulls: number
+  bouncePushes: number
 }
 
 export interface UnsubscribeSync {
   pushLink(linkId: string): Promise<RunResult>
+  /** Writes the link's pending hard bounces to the matching Contacts and Leads. */
+  pushBounces(linkId: string): Promise<RunResult>
   pullLink(linkId: string): Promise<RunResult>
   sweep(): Promise<SweepResult>
 }
@@ -76,10 +118,6 @@ export function isTransient(code: ErrorCode): boolean {
   return policy.isTransient(code)
 }
 
-function retryDelaySeconds(attempts: number): number {
-  return Math.min(60 * 2 ** Math.max(0, attempts - 1), 3600)
-}
-
 const BUSY = Symbol('busy')
 
 export function createUnsubscribeSync(deps: {
@@ -88,9 +126,10 @@ export function createUnsubscribeSync(deps: {
   salesforce: SalesforceAccess
   config: Pick<Config, 'unsubscribePullIntervalMinutes'>
   enqueue: Enqueuer
+  usage: Pick<ApiUsage, 'isCapped'>
   log: Logger
 }): UnsubscribeSync {
-  const { pool, links, salesforce, config, enqueue, log } = deps
+  const { pool, links, salesforce, config, enqueue, usage, log } = deps
   /** Lock keys held by this process: advisory locks are re-entrant within one session (and the embedded Postgres has one). */
   const held = new Set<string>()
 
@@ -131,111 +170,72 @@ export function createUnsubscribeSync(deps: {
 
   const asAppError = (err: unknown): AppError => (err instanceof AppError ? err : translateSalesforceError(err))
 
-  /**
-   * One round: find the records, opt out those still opted in, 200 per call, and record each
-   * address's outcome as soon as all its records have an answer.
-   */
-  async function pushRound(
-    conn: Connection,
-    linkId: string,
-    emails: string[],
-    attempts: Map<string, number>,
-  ): Promise<number> {
-    const found = await findPeopleByEmail(conn, emails)
-    const remaining = new Map<string, number>()
-    const updatedIds = new Map<string, string[]>()
-    const errors = new Map<string, string[]>()
-    const immediate: PushOutcome[] = []
-    const toUpdate = new Map<string, PersonRecord[]>(PERSON_OBJECTS.map((o) => [o, []]))
-    for (const email of emails) {
-      const records = found.get(email) ?? []
-      const open = records.filter((r) => !r.optedOut)
-      if (records.length === 0)
-        immediate.push({ email, status: 'no_match', reason: 'No Contact or Lead in Salesforce has this address.' })
-      else if (open.length === 0)
-        immediate.push({ email, status: 'synced', reason: 'Already opted out in Salesforce.' })
-      else {
-        remaining.set(email, open.length)
-        for (const r of open) toUpdate.get(r.sobject)!.push(r)
-      }
-    }
-    await repo.recordOutcomes(pool, linkId, immediate)
-
-    let updated = 0
-    for (const sobject of PERSON_OBJECTS) {
-      const records = toUpdate.get(sobject)!
-      for (let i = 0; i < records.length; i += MAX_RECORDS_PER_UPDATE) {
-        const chunk = records.slice(i, i + MAX_RECORDS_PER_UPDATE)
-        const results = await optOut(
-          conn,
-          sobject,
-          chunk.map((r) => r.id),
-        )
-        const finished: PushOutcome[] = []
-        chunk.forEach((record, k) => {
-          const result = results[k]!
-          if (result.success) {
-            updated++
-            updatedIds.set(record.email, [...(updatedIds.get(record.email) ?? []), record.id])
-          } else if (result.errorCode !== 'ENTITY_IS_DELETED') {
-            // A record deleted since the query has nothing left to opt out.
-            errors.set(record.email, [...(errors.get(record.email) ?? []), `${sobject} ${record.id}: ${result.error}`])
-          }
-          const left = remaining.get(record.email)! - 1
-          remaining.set(record.email, left)
-          if (left > 0) return
-          const problems = errors.get(record.email)
-          if (!problems) {
-            finished.push({
-              email: record.email,
-              status: 'synced',
-              reason: null,
-              recordIds: updatedIds.get(record.email) ?? [],
-            })
-            return
-          }
-          const tried = (attempts.get(record.email) ?? 0) + 1
-          finished.push({
-            email: record.email,
-            status: tried >= MAX_ATTEMPTS ? 'failed' : 'retry',
-            reason: problems.join('; ').slice(0, 1000),
-            recordIds: updatedIds.get(record.email) ?? [],
-            retryInSeconds: retryDelaySeconds(tried),
-          })
-        })
-        await repo.recordOutcomes(pool, linkId, finished)
-      }
-    }
-    return updated
+  interface PushKind {
+    what: string
+    table: PushTable
+    lock: string
+    /** The next round's addresses and how to write them; null when none is due. */
+    nextRound(linkId: string): Promise<{ emails: string[]; spec: PushSpec } | null>
+    touch(linkId: string): Promise<void>
+    requeue(linkId: string): Promise<void>
   }
 
-  async function pushLink(linkId: string): Promise<RunResult> {
+  const UNSUBSCRIBES: PushKind = {
+    what: 'unsubscribe push',
+    table: 'unsubscribe_sync',
+    lock: 'sf-link:unsubscribes:push',
+    async nextRound(linkId) {
+      const emails = await repo.duePending(pool, linkId, PUSH_ROUND_SIZE)
+      return emails.length === 0 ? null : { emails, spec: OPT_OUT }
+    },
+    touch: (linkId) => repo.touchPush(pool, linkId),
+    requeue: (linkId) => enqueue.push(linkId),
+  }
+
+  const BOUNCES: PushKind = {
+    what: 'bounce push',
+    table: 'bounce_sync',
+    lock: 'sf-link:bounces:push',
+    async nextRound(linkId) {
+      const due = await bounceRepo.duePending(pool, linkId, PUSH_ROUND_SIZE)
+      return due.length === 0 ? null : { emails: due.map((b) => b.email), spec: bounceSpec(due) }
+    },
+    touch: (linkId) => bounceRepo.touchPush(pool, linkId),
+    requeue: (linkId) => enqueue.bounces(linkId),
+  }
+
+  async function runPush(linkId: string, kind: PushKind): Promise<RunResult> {
     const link = await links.byId(linkId)
     if (!link) return { outcome: 'gone' }
-    const target: AccessTarget = { accountId: link.accountId, linkId, canvas: false }
-    const result = await withLinkLock(`sf-link:unsubscribes:push:${linkId}`, async (): Promise<RunResult> => {
+    const target: AccessTarget = { accountId: link.accountId, linkId, canvas: false, background: true }
+    const result = await withLinkLock(`${kind.lock}:${linkId}`, async (): Promise<RunResult> => {
       const stop = await gate(linkId, target)
       if (stop) return stop
+      if (await usage.isCapped(link.organizationId)) return { outcome: 'capped' }
       let addresses = 0
       let updated = 0
       for (;;) {
-        const emails = await repo.duePending(pool, linkId, PUSH_ROUND_SIZE)
-        if (emails.length === 0) break
+        const round = await kind.nextRound(linkId)
+        if (!round) break
+        const { emails, spec } = round
         addresses += emails.length
-        const attempts = await repo.attemptsOf(pool, linkId, emails)
+        const attempts = await repo.attemptsOf(pool, linkId, emails, kind.table)
         try {
-          updated += await salesforce.withConnection(target, (conn) => pushRound(conn, linkId, emails, attempts))
+          updated += await salesforce.withConnection(target, (conn) =>
+            pushRound(conn, emails, attempts, spec, (outcomes) =>
+              repo.recordOutcomes(pool, linkId, outcomes, kind.table),
+            ),
+          )
         } catch (err) {
           const e = asAppError(err)
+          // Every answer received so far is recorded; the rest stays pending for the next window.
+          if (e.code === 'SF_API_CAP_REACHED') return { outcome: 'capped' }
           if (pausesSync(e.code)) return pauseLink(linkId, e.code)
           if (isTransient(e.code)) throw e
           // Salesforce refused the round for another reason (a query it will not run for this
           // user, say): each address gets an attempt and waits, so one bad round cannot spin.
-          log.warn(
-            { linkId, code: e.code, err: { message: e.message } },
-            'unsubscribe push round refused by Salesforce',
-          )
-          const left = await repo.attemptsOf(pool, linkId, emails)
+          log.warn({ linkId, code: e.code, err: { message: e.message } }, `${kind.what} round refused by Salesforce`)
+          const left = await repo.attemptsOf(pool, linkId, emails, kind.table)
           await repo.recordOutcomes(
             pool,
             linkId,
@@ -248,25 +248,30 @@ export function createUnsubscribeSync(deps: {
                 retryInSeconds: retryDelaySeconds(tried),
               }
             }),
+            kind.table,
           )
         }
       }
-      await repo.touchPush(pool, linkId)
+      await kind.touch(linkId)
       return { outcome: 'done', addresses, updated }
     })
     if (result === BUSY) return { outcome: 'busy' }
     // Addresses that arrived while this run was finishing: their job found the link busy.
-    if (result.outcome === 'done' && (await repo.hasDuePending(pool, linkId))) await enqueue.push(linkId)
+    if (result.outcome === 'done' && (await repo.hasDuePending(pool, linkId, kind.table))) await kind.requeue(linkId)
     return result
   }
+
+  const pushLink = (linkId: string) => runPush(linkId, UNSUBSCRIBES)
+  const pushBounces = (linkId: string) => runPush(linkId, BOUNCES)
 
   async function pullLink(linkId: string): Promise<RunResult> {
     const link = await links.byId(linkId)
     if (!link) return { outcome: 'gone' }
-    const target: AccessTarget = { accountId: link.accountId, linkId, canvas: false }
+    const target: AccessTarget = { accountId: link.accountId, linkId, canvas: false, background: true }
     const result = await withLinkLock(`sf-link:unsubscribes:pull:${linkId}`, async (): Promise<RunResult> => {
       const stop = await gate(linkId, target)
       if (stop) return stop
+      if (await usage.isCapped(link.organizationId)) return { outcome: 'capped' }
       const state = await repo.findState(pool, linkId)
       const since = state?.pullWatermark ? new Date(state.pullWatermark.getTime() - PULL_OVERLAP_MS) : null
       let newest: Date | null = null
@@ -285,6 +290,8 @@ export function createUnsubscribeSync(deps: {
         )
       } catch (err) {
         const e = asAppError(err)
+        // The watermark stays: the next pull, in the next window, reads these pages again.
+        if (e.code === 'SF_API_CAP_REACHED') return { outcome: 'capped' }
         if (pausesSync(e.code)) return pauseLink(linkId, e.code)
         throw e
       }
@@ -299,10 +306,14 @@ export function createUnsubscribeSync(deps: {
   }
 
   async function sweep(): Promise<SweepResult> {
-    const summary: SweepResult = { backfilled: 0, resumed: 0, pushes: 0, pulls: 0 }
+    const summary: SweepResult = { backfilled: 0, resumed: 0, pushes: 0, pulls: 0, bouncePushes: 0 }
 
     for (const link of await repo.linksToBackfill(pool, SWEEP_BATCH)) {
-      summary.backfilled += await withTransaction(pool, (client) => repo.backfillLink(client, link))
+      summary.backfilled += await withTransaction(pool, async (client) => {
+        const added = await repo.backfillLink(client, link)
+        // Hard bounces too; a pair that exists already is left as it is, so a second sweep adds nothing.
+        return added + (await bounceRepo.backfillLink(client, link))
+      })
     }
 
     // A paused link resumes when its credential works again (the person changed it).
@@ -319,12 +330,18 @@ export function createUnsubscribeSync(deps: {
       }
       await enqueue.push(link.linkId)
       await enqueue.pull(link.linkId)
+      await enqueue.bounces(link.linkId)
     }
 
     for (const link of await repo.linksWithDuePending(pool, SWEEP_BATCH)) {
       if (link.pausedCode) continue
       await enqueue.push(link.linkId)
       summary.pushes++
+    }
+    for (const link of await bounceRepo.linksWithDuePending(pool, SWEEP_BATCH)) {
+      if (link.pausedCode) continue
+      await enqueue.bounces(link.linkId)
+      summary.bouncePushes++
     }
 
     const due = await repo.linksDueForPull(pool, config.unsubscribePullIntervalMinutes, SWEEP_BATCH)
@@ -344,7 +361,7 @@ export function createUnsubscribeSync(deps: {
     return summary
   }
 
-  return { pushLink, pullLink, sweep }
+  return { pushLink, pushBounces, pullLink, sweep }
 }
 
 /** What status shows for a pause code. */
