@@ -19,6 +19,7 @@ import { bootstrapOf } from './canvas.js'
 import type { Config } from '../../server/src/config.js'
 import pino from 'pino'
 import { createRuntime } from '../../server/src/runtime.js'
+import { createPool } from '../../server/src/db/pool.js'
 import { startMailCatcher, type MailCatcher } from '../../server/src/demo/mail-catcher.js'
 
 export interface LiveApp {
@@ -26,6 +27,8 @@ export interface LiveApp {
   app: FastifyInstance
   sim: SalesforceSimulator
   db: TestDatabase
+  /** The configuration it runs with (keys included: a second instance shares them). */
+  config: Config
   /** The demo mail catcher, with `mail: true`. */
   mail: MailCatcher | null
   close(): Promise<void>
@@ -96,12 +99,43 @@ export async function startLiveApp(
     app,
     sim,
     db,
+    config,
     mail,
     async close() {
       await runtime.close()
       await sim.close()
       await mail?.close()
       await db.close()
+    },
+  }
+}
+
+/**
+ * A second SF Link instance beside `live`: its own port, its own connection pool, the same
+ * database and the same simulator (no worker). What two servers behind a load balancer are.
+ */
+export async function startSecondInstance(
+  live: LiveApp,
+): Promise<{ url: string; app: FastifyInstance; close(): Promise<void> }> {
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const pool = createPool({ connectionString: live.db.url, max: 10 })
+  const config = { ...live.config, port, publicUrl: url }
+  const runtime = await createRuntime(config, {
+    database: { url: live.db.url, pool, embedded: live.db.embedded },
+    logger: pino({ level: 'silent' }),
+    appLogger: false,
+    demo: null,
+    jobs: false,
+    worker: false,
+  })
+  await runtime.listen({ host: '127.0.0.1', port })
+  return {
+    url,
+    app: runtime.app!,
+    async close() {
+      await runtime.close()
+      await pool.end().catch(() => {})
     },
   }
 }
