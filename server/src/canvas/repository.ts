@@ -110,6 +110,19 @@ export interface VisitOutcome extends VisitRecord {
   storedRefresh: { credentialId: string; status: string; secret: SealedValue | null } | null
 }
 
+/** What enterVisit and enterVisits need of one visit besides the user's identity. */
+export interface VisitInput {
+  digest: Buffer
+  freshSeconds: number
+  proven: boolean
+  canvasTtlSeconds: number
+  sessionTtlSeconds: number
+  ip: string | null
+  userAgent: string | null
+  linked: { credentialId: string; accessToken: SealedValue } | null
+  pending: { sessionId: string; oauthToken: SealedValue; refreshToken: SealedValue | null } | null
+}
+
 /**
  * A whole visit in one statement (one round trip), all of it atomic. The hot path's own SQL,
  * written out in one place: what recordVisit and saveVisit do with the owners' fragments, plus the
@@ -125,21 +138,7 @@ export interface VisitOutcome extends VisitRecord {
  * Whatever the guess missed is reported as not inserted, and the caller completes it with
  * saveVisit or its own transaction.
  */
-export async function enterVisit(
-  db: Queryable,
-  identity: LinkIdentity,
-  v: {
-    digest: Buffer
-    freshSeconds: number
-    proven: boolean
-    canvasTtlSeconds: number
-    sessionTtlSeconds: number
-    ip: string | null
-    userAgent: string | null
-    linked: { credentialId: string; accessToken: SealedValue } | null
-    pending: { sessionId: string; oauthToken: SealedValue; refreshToken: SealedValue | null } | null
-  },
-): Promise<VisitOutcome> {
+export async function enterVisit(db: Queryable, identity: LinkIdentity, v: VisitInput): Promise<VisitOutcome> {
   const { rows } = await db.query({
     // Named: Postgres parses and plans this large statement once per connection, not on every visit.
     name: 'canvas-enter-visit',
@@ -216,14 +215,14 @@ export async function enterVisit(
       v.pending?.oauthToken.ciphertext ?? null,
       v.pending?.refreshToken?.keyId ?? null,
       v.pending?.refreshToken?.ciphertext ?? null,
-      JSON.stringify({
-        linked: false,
-        organizationId: identity.organizationId,
-        salesforceUserId: identity.salesforceUserId,
-      }),
+      pendingAuditDetail(identity),
     ],
   })
-  const r = rows[0]
+  return outcomeOf(rows[0])
+}
+
+/** One result row of enterVisit / enterVisits, as the caller sees it. */
+function outcomeOf(r: any): VisitOutcome {
   const session = (j: any): SessionRow | null =>
     j
       ? {
@@ -268,4 +267,124 @@ export async function enterVisit(
         }
       : null,
   }
+}
+
+/** The audit detail of a first (not linked) visit. */
+const pendingAuditDetail = (identity: LinkIdentity) =>
+  JSON.stringify({
+    linked: false,
+    organizationId: identity.organizationId,
+    salesforceUserId: identity.salesforceUserId,
+  })
+
+/**
+ * Several visits in one statement and one commit (group commit, see canvas/visit-batcher.ts):
+ * enterVisit's statement driven by one row per visit (`unnest` of one array per parameter), each
+ * visit's rows joined back to it by its ordinal, one result per visit in the given order. The
+ * caller keeps two visits of the same signed request or the same user out of one batch (an upsert
+ * cannot touch a row twice in one statement) and the same `freshSeconds` / `canvasTtlSeconds` for all.
+ */
+export async function enterVisits(
+  db: Queryable,
+  visits: readonly { identity: LinkIdentity; v: VisitInput }[],
+): Promise<VisitOutcome[]> {
+  const col = <T>(f: (x: { identity: LinkIdentity; v: VisitInput }) => T): T[] => visits.map(f)
+  const { rows } = await db.query({
+    name: 'canvas-enter-visits',
+    text: `WITH v AS MATERIALIZED (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[],
+         $8::bool[], $9::uuid[], $10::text[], $11::bytea[], $12::float8[], $13::text[], $14::text[], $15::uuid[],
+         $16::jsonb[], $17::text[], $18::bytea[], $19::text[], $20::bytea[], $21::jsonb[])
+       WITH ORDINALITY AS v(org, sf_user, instance_url, username, email, name, digest, proven, cred_id, tok_key, tok_ct,
+         session_ttl, ip, user_agent, pending_id, pending_identity, pt_key, pt_ct, rt_key, rt_ct, pa_detail, i)
+     ), seen AS (
+       INSERT INTO canvas_signed_requests AS s (digest) SELECT digest FROM v ORDER BY i
+       ON CONFLICT (digest) DO UPDATE SET seen_count = s.seen_count + 1
+       RETURNING digest, seen_count, first_seen_at
+     ), sv AS (
+       SELECT v.i, seen.seen_count, v.proven OR seen.first_seen_at > now() - make_interval(secs => $22) AS accepted
+       FROM v JOIN seen ON seen.digest = v.digest
+     ), l AS (
+       UPDATE salesforce_links sl SET instance_url = v.instance_url, username = v.username, email = v.email, name = v.name, last_seen_at = now()
+       FROM v JOIN sv ON sv.i = v.i
+       WHERE sl.organization_id = v.org AND sl.salesforce_user_id = v.sf_user AND sv.accepted
+       RETURNING v.i, sl.id, sl.account_id, sl.organization_id, sl.salesforce_user_id, sl.instance_url, sl.username, sl.email, sl.name, sl.linked_at, sl.last_seen_at
+     ), c AS (
+       INSERT INTO salesforce_credentials (link_id, kind, username, instance_url, login_url, expires_at, last_success_at)
+       SELECT l.id, 'canvas', l.username, l.instance_url, l.instance_url, now() + make_interval(secs => $23), now() FROM l ORDER BY l.id
+       ON CONFLICT (link_id, kind) DO UPDATE SET
+         username = EXCLUDED.username, instance_url = EXCLUDED.instance_url, login_url = EXCLUDED.login_url,
+         expires_at = EXCLUDED.expires_at, last_success_at = now(), status = 'ok', reason = NULL,
+         version = salesforce_credentials.version + 1, updated_at = now()
+       RETURNING id, link_id
+     ), lc AS (
+       SELECT l.i, l.id AS link_id, l.account_id, c.id AS cred_id, c.id = v.cred_id AS guessed, v.ip, v.user_agent, v.session_ttl, v.tok_key, v.tok_ct
+       FROM l JOIN c ON c.link_id = l.id JOIN v ON v.i = l.i
+     ), tok AS (
+       INSERT INTO encrypted_secrets (owner_kind, owner_id, name, key_id, ciphertext)
+       SELECT 'credential', cred_id, 'accessToken', tok_key, tok_ct FROM lc WHERE guessed
+       ON CONFLICT (owner_kind, owner_id, name) DO UPDATE SET key_id = EXCLUDED.key_id, ciphertext = EXCLUDED.ciphertext, updated_at = now()
+     ), ls AS (
+       INSERT INTO sessions (account_id, kind, link_id, expires_at, ip, user_agent)
+       SELECT account_id, 'canvas', link_id, now() + make_interval(secs => session_ttl), ip, user_agent FROM lc WHERE guessed
+       RETURNING id, account_id, kind, link_id, pending_identity, created_at, expires_at, revoked_at
+     ), la AS (
+       INSERT INTO audit_log (account_id, link_id, event, outcome, ip, detail)
+       SELECT ls.account_id, ls.link_id, 'canvas.visit', 'success', lc.ip, '{"linked":true}' FROM ls JOIN lc ON lc.link_id = ls.link_id
+     ), rt AS (
+       SELECT l.i, cr.id, cr.status, es.key_id, es.ciphertext
+       FROM l JOIN salesforce_credentials cr ON cr.link_id = l.id AND cr.kind = 'oauth_refresh'
+       LEFT JOIN encrypted_secrets es ON es.owner_kind = 'credential' AND es.owner_id = cr.id AND es.name = 'refreshToken'
+     ), ps AS (
+       INSERT INTO sessions (id, account_id, kind, pending_identity, expires_at, ip, user_agent)
+       SELECT v.pending_id, NULL, 'pending_link', v.pending_identity, now() + make_interval(secs => v.session_ttl), v.ip, v.user_agent
+       FROM v JOIN sv ON sv.i = v.i
+       WHERE v.pending_id IS NOT NULL AND sv.accepted AND NOT EXISTS (SELECT 1 FROM l WHERE l.i = v.i)
+       RETURNING id, account_id, kind, link_id, pending_identity, created_at, expires_at, revoked_at
+     ), pt AS (
+       INSERT INTO encrypted_secrets (owner_kind, owner_id, name, key_id, ciphertext)
+       SELECT 'canvas', ps.id, 'oauthToken', v.pt_key, v.pt_ct FROM ps JOIN v ON v.pending_id = ps.id
+       UNION ALL
+       SELECT 'canvas', ps.id, 'refreshToken', v.rt_key, v.rt_ct FROM ps JOIN v ON v.pending_id = ps.id JOIN sv ON sv.i = v.i
+       WHERE v.rt_ct IS NOT NULL AND sv.seen_count = 1
+     ), pa AS (
+       INSERT INTO audit_log (account_id, link_id, event, outcome, ip, detail)
+       SELECT NULL, NULL, 'canvas.visit', 'success', v.ip, v.pa_detail FROM ps JOIN v ON v.pending_id = ps.id
+     )
+     SELECT sv.i, sv.seen_count, sv.accepted, l.id, l.account_id, l.organization_id, l.salesforce_user_id, l.instance_url,
+       l.username, l.email, l.name, l.linked_at, l.last_seen_at, lc.cred_id AS canvas_credential_id,
+       to_jsonb(ls.*) AS linked_session, to_jsonb(ps.*) AS pending_session,
+       rt.id AS refresh_id, rt.status AS refresh_status, rt.key_id AS refresh_key_id, rt.ciphertext AS refresh_ciphertext
+     FROM sv JOIN v ON v.i = sv.i LEFT JOIN l ON l.i = sv.i LEFT JOIN lc ON lc.i = sv.i LEFT JOIN ls ON ls.link_id = l.id
+       LEFT JOIN ps ON ps.id = v.pending_id LEFT JOIN rt ON rt.i = sv.i
+     ORDER BY sv.i`,
+    values: [
+      col((x) => x.identity.organizationId),
+      col((x) => x.identity.salesforceUserId),
+      col((x) => x.identity.instanceUrl),
+      col((x) => x.identity.username),
+      col((x) => x.identity.email),
+      col((x) => x.identity.name),
+      col((x) => x.v.digest),
+      col((x) => x.v.proven),
+      col((x) => x.v.linked?.credentialId ?? null),
+      col((x) => x.v.linked?.accessToken.keyId ?? null),
+      col((x) => x.v.linked?.accessToken.ciphertext ?? null),
+      col((x) => x.v.sessionTtlSeconds),
+      col((x) => x.v.ip),
+      col((x) => x.v.userAgent?.slice(0, 300) ?? null),
+      col((x) => x.v.pending?.sessionId ?? null),
+      col((x) => JSON.stringify(x.identity)),
+      col((x) => x.v.pending?.oauthToken.keyId ?? null),
+      col((x) => x.v.pending?.oauthToken.ciphertext ?? null),
+      col((x) => x.v.pending?.refreshToken?.keyId ?? null),
+      col((x) => x.v.pending?.refreshToken?.ciphertext ?? null),
+      col((x) => pendingAuditDetail(x.identity)),
+      visits[0]!.v.freshSeconds,
+      visits[0]!.v.canvasTtlSeconds,
+    ],
+  })
+  if (rows.length !== visits.length)
+    throw new Error(`enterVisits: ${rows.length} result rows for ${visits.length} visits`)
+  return rows.map(outcomeOf)
 }

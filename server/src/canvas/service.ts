@@ -20,6 +20,7 @@ import type { LinkIdentity } from '../links/service.js'
 import type { SessionService } from '../http/session-service.js'
 import { verifySignedRequest, type CanvasRequest } from './signed-request.js'
 import * as repo from './repository.js'
+import { createVisitBatcher } from './visit-batcher.js'
 import type { CanvasBootstrap } from '../contract/index.js'
 import type { TokenCheck } from '../salesforce/strategies.js'
 
@@ -68,6 +69,8 @@ export function createCanvasService(deps: {
   checkToken: TokenChecker
 }): CanvasService {
   const { pool, sessions, credentials, secrets, audit } = deps
+  /** Concurrent visits share a statement and a commit (visit-batcher.ts); a lone visit goes at once. */
+  const batcher = createVisitBatcher(pool)
   /**
    * Canvas credential IDs of users seen linked, by org/user, so their next visit seals its
    * token for the right row and runs as one statement. Only a guess: the statement checks it.
@@ -140,13 +143,13 @@ export function createCanvasService(deps: {
       const knownCredentialId = credentialIds.get(key)
       const oauthToken = request.client.oauthToken
       const refresh = request.client.refreshToken
-      // One statement does the whole visit when it can (repository.ts enterVisit): the secrets are
+      // One statement does the whole visit when it can (repository.ts enterVisit, shared with concurrent visits by visit-batcher.ts): the secrets are
       // sealed beforehand for the rows they will belong to. A user seen before in this process is
       // probably linked: its token is sealed for its canvas credential; anyone else may be a first
       // visit: the tokens are sealed for a pending session whose ID is chosen here.
       const pendingSessionId = knownCredentialId ? null : crypto.randomUUID()
       const visit = (proven: boolean) =>
-        repo.enterVisit(pool, identity, {
+        batcher.enter(identity, {
           digest,
           freshSeconds: REPLAY_WINDOW_SECONDS,
           proven,
