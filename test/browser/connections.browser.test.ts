@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { launchBrowser, screenshot, startLiveApp, type LiveApp } from '../helpers/live.js'
+import { launchBrowser, screenshot, startLiveApp, type LiveApp, signInStandalone } from '../helpers/live.js'
 
 /**
  * docs/spec.md §2 and §1 journeys 4 and 6 as a person does them: build a connection inside Salesforce,
@@ -61,11 +61,7 @@ describe('database connections in a real browser', () => {
 
   it('outside Salesforce without a credential: Copy and Delete work, Edit and Connect are disabled, and the API refuses', async () => {
     standalone = await browser.newPage({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true })
-    await standalone.goto(`${live.url}/`)
-    await standalone.locator('#signin-email').fill('ada@app.test')
-    await standalone.locator('#signin-password').fill('a long app password')
-    await standalone.getByRole('button', { name: 'Sign in', exact: true }).click()
-    await standalone.getByTestId('signed-in-email').waitFor({ timeout: 15_000 })
+    await signInStandalone(standalone, live.url, 'ada@app.test', 'a long app password')
     await standalone.goto(`${live.url}/#/connections`)
     const row = standalone.getByTestId('connection-row').first()
     await row.waitFor({ timeout: 15_000 })

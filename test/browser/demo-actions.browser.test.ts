@@ -13,6 +13,7 @@ import {
   screenshot,
   startLiveApp,
   type LiveApp,
+  signInStandalone,
 } from '../helpers/live.js'
 
 const POLL = { timeout: 20_000 }
@@ -62,11 +63,7 @@ describe('demo mode: Salesforce actions in the banner', () => {
 
   it('"Turn SOAP login off" and "Expire sessions" from the banner: the next operation fails and the page says what to do', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } })
-    await page.goto(`${live.url}/`)
-    await page.locator('#signin-email').fill('demo@app.test')
-    await page.locator('#signin-password').fill('a long app password')
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click()
-    await page.getByTestId('signed-in-email').waitFor(POLL)
+    await signInStandalone(page, live.url, 'demo@app.test', 'a long app password', POLL)
 
     await page.getByRole('button', { name: /Try what Salesforce does/ }).click()
     await page.getByTestId('demo-actions').waitFor(POLL)

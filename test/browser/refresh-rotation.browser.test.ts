@@ -9,7 +9,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { launchBrowser, screenshot, startLiveApp, startSecondInstance, type LiveApp } from '../helpers/live.js'
+import {
+  launchBrowser,
+  screenshot,
+  startLiveApp,
+  startSecondInstance,
+  type LiveApp,
+  signInStandalone,
+} from '../helpers/live.js'
 import { bearer as auth, createConnection } from '../helpers/connections.js'
 
 const POLL = { timeout: 20_000 }
@@ -40,11 +47,7 @@ describe('refresh-token rotation across two instances, in a real browser', () =>
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } })
     contexts.push(context)
     const page = await context.newPage()
-    await page.goto(`${url}/`)
-    await page.locator('#signin-email').fill(EMAIL)
-    await page.locator('#signin-password').fill(PASSWORD)
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click()
-    await page.getByTestId('signed-in-email').waitFor(POLL)
+    await signInStandalone(page, url, EMAIL, PASSWORD, POLL)
     return page
   }
 

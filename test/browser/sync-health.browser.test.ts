@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { launchBrowser, screenshot, startLiveApp, type LiveApp } from '../helpers/live.js'
+import { launchBrowser, screenshot, startLiveApp, type LiveApp, signInStandalone } from '../helpers/live.js'
 import { bootstrapOf } from '../helpers/canvas.js'
 
 /**
@@ -58,11 +58,7 @@ describe('Sync health in a real browser', () => {
     })
     expect(put.status).toBe(200)
     page = await browser.newPage({ viewport: { width: 1280, height: 1100 }, acceptDownloads: true })
-    await page.goto(`${live.url}/`)
-    await page.locator('#signin-email').fill('ada@app.test')
-    await page.locator('#signin-password').fill('a long app password')
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click()
-    await page.getByTestId('signed-in-email').waitFor({ timeout: 15_000 })
+    await signInStandalone(page, live.url, 'ada@app.test', 'a long app password')
   })
   afterAll(async () => {
     await browser?.close()

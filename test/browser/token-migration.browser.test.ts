@@ -15,6 +15,7 @@ import {
   screenshot,
   startLiveApp,
   type LiveApp,
+  signInStandalone,
 } from '../helpers/live.js'
 
 const POLL = { timeout: 20_000 }
@@ -53,11 +54,7 @@ describe('moving off the security token, in a real browser', () => {
     ).rejects.toMatchObject({ code: 'SF_SOAP_LOGIN_DISABLED' })
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } })
-    await page.goto(`${live.url}/`)
-    await page.locator('#signin-email').fill('ada@app.test')
-    await page.locator('#signin-password').fill('a long app password')
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click()
-    await page.getByTestId('signed-in-email').waitFor(POLL)
+    await signInStandalone(page, live.url, 'ada@app.test', 'a long app password', POLL)
     await page.goto(`${live.url}/#/settings/link-accounts`)
     const reason = page.getByTestId('credential-reason')
     await reason.waitFor(POLL)

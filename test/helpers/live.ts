@@ -216,3 +216,18 @@ export async function savePasswordCredential(
   })
   return res.statusCode
 }
+
+/** Signs in to SF Link on its own (outside Salesforce) in the browser, and waits for the signed-in page. */
+export async function signInStandalone(
+  page: Page,
+  baseUrl: string,
+  email: string,
+  password: string,
+  wait: { timeout: number } = { timeout: 15_000 },
+): Promise<void> {
+  await page.goto(`${baseUrl}/`)
+  await page.locator('#signin-email').fill(email)
+  await page.locator('#signin-password').fill(password)
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click()
+  await page.getByTestId('signed-in-email').waitFor(wait)
+}
