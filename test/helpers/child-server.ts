@@ -33,12 +33,26 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()))
 }
 
-/** Starts the server with exactly `env` (plus PATH/HOME) and waits until /readyz answers 200. */
+/**
+ * Starts the server with exactly `env` (plus PATH/HOME) and waits until /readyz answers 200.
+ * Without a fixed `port` it takes a free one; another test file may grab that port before the
+ * child binds it, so an EADDRINUSE start is tried again on a fresh port.
+ */
 export async function startChildServer(
   env: Record<string, string>,
   options: { port?: number; timeoutMs?: number } = {},
 ): Promise<ChildServer> {
-  const port = options.port ?? (await freePort())
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(env, options.port ?? (await freePort()), options.timeoutMs)
+    } catch (err) {
+      const taken = err instanceof Error && err.message.includes('EADDRINUSE')
+      if (!taken || options.port !== undefined || attempt >= 5) throw err
+    }
+  }
+}
+
+async function startOnce(env: Record<string, string>, port: number, timeoutMs?: number): Promise<ChildServer> {
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'server/src/server.ts'], {
     cwd: REPO,
     env: {
@@ -54,7 +68,7 @@ export async function startChildServer(
   child.stdout!.on('data', (d) => (output = (output + String(d)).slice(-4000)))
   child.stderr!.on('data', (d) => (output = (output + String(d)).slice(-4000)))
   const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + (options.timeoutMs ?? 45_000)
+  const deadline = Date.now() + (timeoutMs ?? 45_000)
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null)
       throw new Error(`the server exited while starting (${child.exitCode ?? child.signalCode}):\n${output}`)
