@@ -1,6 +1,6 @@
 import crypto from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createSecretBox } from '../../server/src/crypto/secret-box.js'
+import { IV_POOL_IVS, createIvSource, createSecretBox } from '../../server/src/crypto/secret-box.js'
 import { createSecretStore } from '../../server/src/crypto/secret-store.js'
 import { rotateKeys } from '../../server/src/crypto/rotate-keys.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
@@ -17,6 +17,23 @@ describe('secret box', () => {
     expect(one.ciphertext.includes(Buffer.from('s3cret-token'))).toBe(false)
     expect(box.open(one, 'row-1')).toBe('s3cret-token')
     expect(() => box.open(one, 'row-2')).toThrow(/does not decrypt/)
+  })
+
+  it('IVs come from a pooled CSPRNG: never one twice, across refills and across boxes, and each seal keeps its own', () => {
+    const box = createSecretBox([key('a')])
+    const other = createSecretBox([key('b')])
+    const sealed = Array.from({ length: IV_POOL_IVS * 3 + 7 }, (_, i) => (i % 2 ? box : other).seal(`v${i}`, 'ad'))
+    const ivs = new Set(sealed.map((s) => s.ciphertext.subarray(0, 12).toString('hex')))
+    expect(ivs.size).toBe(sealed.length)
+    // A later refill of the pool does not change what an earlier seal returned: each still opens.
+    sealed.forEach((s, i) => expect((i % 2 ? box : other).open(s, 'ad')).toBe(`v${i}`))
+
+    const next = createIvSource()
+    const first = Buffer.from(next())
+    const seen = new Set([first.toString('hex')])
+    for (let i = 1; i < IV_POOL_IVS * 2; i++) seen.add(next().toString('hex'))
+    expect(seen.size).toBe(IV_POOL_IVS * 2)
+    expect([...seen].every((iv) => iv.length === 24)).toBe(true)
   })
 
   it('rejects a tampered ciphertext and an unknown key id', () => {
