@@ -234,6 +234,43 @@ describe('input validation', () => {
     }
   })
 
+  it('canvas entry form: a control character in signed_request is a malformed-request page, in any other field ignored; the JSON renewal still refuses one', async () => {
+    const user = t.sim.control.users()[1]!
+    const good = signCanvasRequest(JSON.stringify(t.sim.control.canvasRequest(user.id)), t.sim.consumerSecret)
+    const post = (payload: string) =>
+      inject({
+        method: 'POST',
+        url: '/canvas',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload,
+      })
+    for (const bad of ['\u0000', '\u0007', '\u001f', '\u007f']) {
+      const at = good.indexOf('.') + 5
+      for (const text of [`${bad}${good}`, `${good.slice(0, at)}${bad}${good.slice(at)}`, `${good}${bad}`]) {
+        const refused = await post(`signed_request=${encodeURIComponent(text)}`)
+        expect(refused.statusCode).toBe(400)
+        expect(refused.headers['content-type']).toMatch(/text\/html/)
+        expect(refused.body).toContain('CANVAS_MALFORMED')
+        expect(refused.body).not.toContain(good.slice(0, 20))
+      }
+      // Salesforce posts only signed_request; anything else in the form is never read nor stored.
+      const extra = await post(`signed_request=${encodeURIComponent(good)}&note=${encodeURIComponent(`x${bad}y`)}`)
+      expect(extra.statusCode).toBe(200)
+      expect(bootstrapOf(extra.body).user.userName).toBe(user.username)
+      const renewal = await inject({
+        method: 'POST',
+        url: '/canvas/session',
+        payload: { signedRequest: `${good}${bad}` },
+      })
+      expect(renewal.statusCode).toBe(400)
+      expect(renewal.json()).toMatchObject({ code: 'INVALID_CHARACTERS' })
+    }
+    const stored = await t.db.pool.query(
+      `SELECT count(*)::int AS n FROM audit_log WHERE detail::text LIKE '%\\u0000%' OR detail::text ~ '[\\x01-\\x1f]'`,
+    )
+    expect(stored.rows[0].n).toBe(0)
+  })
+
   it('schema errors name the field and the rule', async () => {
     const type = await inject({ method: 'POST', url: '/api/auth/login', payload: { email: 42, password: 'x' } })
     expect(type.statusCode).toBe(400)

@@ -29,6 +29,8 @@ export const canvasRoutes: FastifyPluginAsyncTypebox<{
     {
       bodyLimit: CANVAS_BODY_LIMIT,
       errorHandler: canvasErrors,
+      // Only signed_request is read, and verifySignedRequest refuses any character outside base64url first.
+      config: { bodyCheckedByRoute: true },
       schema: {
         tags: ['canvas'],
         summary: 'Canvas entry: Salesforce POSTs the signed request here (form field signed_request)',

@@ -18,6 +18,13 @@ import { AppError } from '../errors.js'
 declare module 'fastify' {
   interface FastifyContextConfig {
     lineBreaksAllowed?: string[]
+    /**
+     * The route reads one body field and refuses it unless every character is in a strict
+     * alphabet (POST /canvas: the signed request is base64url, checked in
+     * canvas/signed-request.ts before anything else), and ignores and never stores the rest:
+     * the body scan would only repeat that check. Path and query are still checked.
+     */
+    bodyCheckedByRoute?: boolean
   }
 }
 
@@ -75,11 +82,12 @@ export function findControlCharacter(value: unknown, lineBreaksAllowed: readonly
 
 export function registerControlCharacterCheck(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {
-    const lineBreaks = request.routeOptions.config?.lineBreaksAllowed ?? []
+    const config = request.routeOptions.config
+    const lineBreaks = config?.lineBreaksAllowed ?? []
     const field =
       findControlCharacter(request.params) ??
       findControlCharacter(request.query) ??
-      findControlCharacter(request.body, lineBreaks)
+      (config?.bodyCheckedByRoute ? null : findControlCharacter(request.body, lineBreaks))
     if (field === null) return
     const name = field || 'body'
     throw new AppError(
