@@ -257,6 +257,51 @@ describe('notification emails about Salesforce access', () => {
     expect(other.html).toMatch(/still reaches Salesforce with your other stored access/)
   })
 
+  it('the alert function runs only when a credential changes between working and not (not on every canvas renewal)', async () => {
+    const client = await t.db.pool.connect()
+    try {
+      await client.query('BEGIN')
+      await client.query(`SET LOCAL track_functions = 'pl'`)
+      const calls = async () =>
+        Number(
+          (await client.query(`SELECT pg_stat_get_xact_function_calls('record_credential_alert'::regproc) AS n`))
+            .rows[0].n ?? 0,
+        )
+      const { rows } = await client.query(
+        `SELECT c.id, c.link_id FROM salesforce_credentials c JOIN salesforce_links l ON l.id = c.link_id
+         WHERE l.account_id = $1 AND c.status = 'ok' LIMIT 1`,
+        [accountId],
+      )
+      const id = rows[0].id
+      const setStatus = (status: string) =>
+        client.query(`UPDATE salesforce_credentials SET status = $2, reason = NULL WHERE id = $1`, [id, status])
+      // What every canvas visit does to its credential: ok stays ok, rate_limited counts as working.
+      await setStatus('ok')
+      await setStatus('rate_limited')
+      await setStatus('ok')
+      expect(await calls()).toBe(0)
+      await setStatus('needs_attention')
+      await setStatus('needs_attention')
+      expect(await calls()).toBe(1)
+      await setStatus('ok')
+      expect(await calls()).toBe(2)
+      await client.query(
+        `INSERT INTO salesforce_credentials (link_id, kind, username, instance_url, login_url, status)
+         VALUES ($1, 'jwt_bearer', 'x@y.test', 'https://x.my.salesforce.com', 'https://login.salesforce.com', 'ok')`,
+        [rows[0].link_id],
+      )
+      expect(await calls()).toBe(2)
+      const outbox = await client.query(
+        `SELECT kind FROM notification_outbox WHERE data->>'credentialId' = $1 ORDER BY created_at DESC LIMIT 2`,
+        [id],
+      )
+      expect(outbox.rows.map((r) => r.kind)).toEqual(expect.arrayContaining(['access_restored', 'access_broken']))
+    } finally {
+      await client.query('ROLLBACK')
+      client.release()
+    }
+  })
+
   it('an SMTP server that is down is retried later, and the email is not lost', async () => {
     const { notifications } = t.app.services
     const port = catcher.port

@@ -1,6 +1,6 @@
 /**
  * All SQL for notifications: preferences, the outbox and credential alert episodes. Alerts are
- * recorded by the `salesforce_credentials_alert` trigger (server/migrations/009_notifications.sql)
+ * recorded by the `salesforce_credentials_alert_*` triggers (server/migrations/009_notifications.sql, 011_credential_alert_when.sql)
  * whenever a credential's status enters or leaves "needs attention".
  */
 import type { Queryable } from '../db/pool.js'
