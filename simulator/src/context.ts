@@ -24,4 +24,9 @@ export interface BulkSettings {
   processingMs: number
   /** Records per results page when the client sends no maxRecords. */
   resultsPageSize: number
+  /**
+   * 0 (default): query jobs run normally. N > 0: a query job created meanwhile fails at its Nth
+   * status poll (state Failed, with an errorMessage), if it is still running then.
+   */
+  failAfterPolls: number
 }

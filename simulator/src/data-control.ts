@@ -27,7 +27,7 @@ export interface DataControl {
   /** A campaign's member statuses (CampaignMemberStatus records), in their order. */
   memberStatuses(campaignId: string): Record<string, unknown>[]
   addMemberStatuses(campaignId: string, statuses: MemberStatusInput[]): Record<string, unknown>[]
-  /** How the Bulk API 2.0 behaves: processing time of query jobs, default results page size. */
+  /** How the Bulk API 2.0 behaves: processing time of query jobs, default results page size, failing jobs. */
   bulkSettings(): BulkSettings
   setBulkSettings(settings: Partial<BulkSettings>): BulkSettings
 }
@@ -86,8 +86,9 @@ export function createDataControl(ctx: SimulatorContext, orgOf: (id?: string) =>
     setBulkSettings(settings) {
       for (const [key, value] of Object.entries(settings)) {
         if (!(key in bulk)) throw new Error(`not a bulk setting: ${key}`)
-        if (typeof value !== 'number' || !Number.isInteger(value) || value < (key === 'processingMs' ? 0 : 1)) {
-          throw new Error(`${key} must be a ${key === 'processingMs' ? 'non-negative' : 'positive'} integer`)
+        const positive = key === 'resultsPageSize'
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < (positive ? 1 : 0)) {
+          throw new Error(`${key} must be a ${positive ? 'positive' : 'non-negative'} integer`)
         }
       }
       Object.assign(bulk, settings)

@@ -116,6 +116,7 @@ export async function createSalesforceSimulator(
   ctx.bulk = {
     processingMs: options.bulkQueryProcessingMs ?? 0,
     resultsPageSize: options.bulkResultsPageSize ?? 100_000,
+    failAfterPolls: 0,
   }
   const control = createControl(ctx, (recent) => defaultOrgSettings(options, recent))
   const app = await buildSimulatorApp(ctx, control, options.logger ?? false)

@@ -56,7 +56,7 @@ afterAll(() => sim.close())
 
 beforeEach(() => {
   sim.control.resetCounters()
-  sim.control.setBulkSettings({ processingMs: 0, resultsPageSize: 100_000 })
+  sim.control.setBulkSettings({ processingMs: 0, resultsPageSize: 100_000, failAfterPolls: 0 })
 })
 
 describe('query jobs through jsforce', () => {
@@ -242,6 +242,37 @@ describe('query jobs through jsforce', () => {
     expect((await resultsPage(sim, asEve, mine.id)).status).toBe(404)
     const eveRows = await collect(await asEve.bulk2.query('SELECT Id FROM Contact'))
     expect(eveRows).toHaveLength(3)
+  })
+
+  it('failAfterPolls: a running job turns Failed at that poll, with an errorMessage and no results', async () => {
+    expect(() => sim.control.setBulkSettings({ failAfterPolls: -1 })).toThrow('non-negative')
+    sim.control.setBulkSettings({ processingMs: 60_000, failAfterPolls: 2 })
+    const created = await conn.request<any>({
+      method: 'POST',
+      url: `/services/data/v${V}/jobs/query`,
+      body: JSON.stringify({ query: 'SELECT Id FROM Contact' }),
+      headers: { 'content-type': 'application/json' },
+    })
+    const job = conn.bulk2.job('query', { id: created.id })
+    const first = await job.check()
+    expect(first.state).toBe('InProgress')
+    expect(first).not.toHaveProperty('errorMessage')
+    const failed = await job.check()
+    expect(failed).toMatchObject({ state: 'Failed', errorMessage: expect.stringMatching(/^Failed to process query/) })
+    // jsforce's poll loop stops on it.
+    await expect(job.poll(10, 1000)).rejects.toThrow('Query job failed to complete')
+    const results = await resultsPage(sim, conn, created.id)
+    expect(results.status).toBe(400)
+    expect(JSON.parse(results.text)[0]).toMatchObject({ errorCode: 'JOB_NOT_COMPLETE' })
+    expect(JSON.parse(results.text)[0].message).toMatch(/Current status: FAILED$/)
+    await expect(job.abort()).rejects.toMatchObject({ errorCode: 'INVALIDJOBSTATE' })
+    await job.delete()
+    await expect(job.check()).rejects.toMatchObject({ errorCode: 'NOT_FOUND' })
+
+    // A job that completes before that poll is not touched.
+    sim.control.setBulkSettings({ processingMs: 0, failAfterPolls: 2 })
+    const leads = (await conn.query('SELECT COUNT() FROM Lead')).totalSize
+    expect(await collect(await conn.bulk2.query('SELECT Id FROM Lead'))).toHaveLength(leads)
   })
 })
 

@@ -1,6 +1,8 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { Connection } from 'jsforce'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { SalesforceSimulator, SimUser } from '@sf-link/simulator'
 import { createTestApp, type TestApp } from '../helpers/app.js'
 import { createSimApp, linkedAccount, simulatorConfig, type SimApp } from '../helpers/simulator-app.js'
 import { bearer, createConnection, ndjsonRows, parseCsv, pull } from '../helpers/connections.js'
@@ -15,6 +17,39 @@ const THRESHOLD = 2_500
 const PAGE = 5_000
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (const end = Date.now() + 20_000; !condition(); await sleep(5)) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+  }
+}
+
+/** The org's Bulk API query jobs (ID → state), as an admin sees them at Salesforce: a login of their own. */
+async function jobsAtSalesforce(sim: SalesforceSimulator, admin: SimUser): Promise<Map<string, string>> {
+  const conn = new Connection({ loginUrl: sim.url, version: '62.0' })
+  await conn.login(admin.username, admin.password + admin.securityToken)
+  const list = await conn.request<{ records: Array<{ id: string; state: string }> }>('/services/data/v62.0/jobs/query')
+  return new Map(list.records.map((j) => [j.id, j.state]))
+}
+
+/** A pull over a real socket, read to its end or until the server breaks it off. */
+function download(
+  url: string,
+  token: string,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string; complete: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers: bearer(token) }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => (body += chunk))
+      const done = () => resolve({ status: res.statusCode!, headers: res.headers, body, complete: res.complete })
+      res.on('end', done)
+      res.on('error', done)
+      res.on('close', done)
+    })
+    req.on('error', reject)
+  })
+}
 
 /** Fields of every kind the Bulk API returns as text: the output must type them as REST does. */
 const FIELDS = [
@@ -44,6 +79,7 @@ describe('pulls above the threshold go through the Bulk API 2.0 query', () => {
   let token: string
   let restToken: string
   let base: string
+  let admin: SimUser
 
   const counters = () => t.sim.control.counters()
   const calls = (endpoint: string) => counters().apiCalls.byEndpoint[endpoint] ?? 0
@@ -78,6 +114,7 @@ describe('pulls above the threshold go through the Bulk API 2.0 query', () => {
       const id = contacts[i]!.Id as string
       t.sim.control.updateRecord('Contact', id, values)
     })
+    admin = t.sim.control.createUser({ username: 'admin@bulk.test', firstName: 'Sys', lastName: 'Admin' })
     await t.app.listen({ host: '127.0.0.1', port: 0 })
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
   })
@@ -223,6 +260,84 @@ describe('pulls above the threshold go through the Bulk API 2.0 query', () => {
     expect(calls('queryMore')).toBe(Math.ceil(CONTACTS / 2000) - 1)
   })
 
+  it('a job that fails or is aborted at Salesforce after its first poll falls back to REST before anything is sent, and is deleted', async () => {
+    const [bulkId, restId] = await both({ name: 'Failing job', fields: FIELDS, excludeOptedOut: false })
+    const viaRest = await pull(rest.app, restToken, restId, 'csv')
+    expect(viaRest.statusCode).toBe(200)
+    const before = await jobsAtSalesforce(t.sim, admin)
+
+    // Salesforce fails the job at its second poll (state Failed, errorMessage): it had been InProgress at the first.
+    t.sim.control.setBulkSettings({ processingMs: 60_000, failAfterPolls: 2 })
+    t.sim.control.resetCounters()
+    const failed = await pull(t.app, token, bulkId, 'csv')
+    t.sim.control.setBulkSettings({ processingMs: 0, failAfterPolls: 0 })
+    expect(failed.statusCode).toBe(200)
+    expect(failed.headers['content-type']).toBe(viaRest.headers['content-type'])
+    expect(failed.body).toBe(viaRest.body)
+    expect(counters().bulk.jobsCreated).toBe(1)
+    expect(calls('jobs/query.get')).toBe(2)
+    expect(calls('jobs/query.results')).toBe(0)
+    expect(calls('queryMore')).toBe(Math.ceil(CONTACTS / 2000) - 1)
+    expect(calls('jobs/query.delete')).toBe(1)
+    expect(await jobsAtSalesforce(t.sim, admin)).toEqual(before)
+
+    // Someone aborts the job at Salesforce (Setup → Bulk Data Load Jobs) while the pull waits for it.
+    t.sim.control.setBulkSettings({ processingMs: 60_000 })
+    t.sim.control.resetCounters()
+    const pending = pull(t.app, token, bulkId, 'csv')
+    await until(() => calls('jobs/query.get') >= 1, 'the first poll')
+    const running = [...(await jobsAtSalesforce(t.sim, admin))].filter(([id]) => !before.has(id))
+    expect(running).toEqual([[expect.any(String), 'InProgress']])
+    const conn = new Connection({ loginUrl: t.sim.url, version: '62.0' })
+    await conn.login(admin.username, admin.password + admin.securityToken)
+    await conn.request({
+      method: 'PATCH',
+      url: `/services/data/v62.0/jobs/query/${running[0]![0]}`,
+      body: JSON.stringify({ state: 'Aborted' }),
+      headers: { 'content-type': 'application/json' },
+    })
+    const aborted = await pending
+    t.sim.control.setBulkSettings({ processingMs: 0 })
+    expect(aborted.statusCode).toBe(200)
+    expect(aborted.body).toBe(viaRest.body)
+    expect(calls('jobs/query.get')).toBeGreaterThanOrEqual(2)
+    expect(calls('jobs/query.results')).toBe(0)
+    expect(calls('queryMore')).toBe(Math.ceil(CONTACTS / 2000) - 1)
+    expect(calls('jobs/query.delete')).toBe(1)
+    expect(await jobsAtSalesforce(t.sim, admin)).toEqual(before)
+  })
+
+  it('polls that answer an error after the first fall back to REST before anything is sent; the job is aborted and deleted', async () => {
+    const [bulkId, restId] = await both({ name: 'Poll error', fields: FIELDS, excludeOptedOut: false })
+    const viaRest = await pull(rest.app, restToken, restId, 'ndjson')
+    expect(viaRest.statusCode).toBe(200)
+    const before = await jobsAtSalesforce(t.sim, admin)
+
+    t.sim.control.setBulkSettings({ processingMs: 60_000 })
+    t.sim.control.resetCounters()
+    const pending = pull(t.app, token, bulkId, 'ndjson')
+    await until(() => calls('jobs/query.get') >= 1, 'the first poll')
+    // From the next poll on, Salesforce answers 500 (UNKNOWN_EXCEPTION) while the job is still running:
+    // jsforce asks again five times (about 15 s), then the pull gives up on the job.
+    t.sim.control.addFault({ pattern: '/jobs/query/\\w+$', method: 'GET', status: 500, count: -1 })
+    const res = await pending
+    t.sim.control.clearFaults()
+    t.sim.control.setBulkSettings({ processingMs: 0 })
+    expect(counters().faults.served).toBe(6)
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-type']).toBe(viaRest.headers['content-type'])
+    expect(res.body).toBe(viaRest.body)
+    expect(ndjsonRows(res.body)).toHaveLength(CONTACTS)
+    expect(counters().bulk.jobsCreated).toBe(1)
+    expect(calls('jobs/query.get')).toBe(1)
+    expect(calls('jobs/query.results')).toBe(0)
+    expect(calls('queryMore')).toBe(Math.ceil(CONTACTS / 2000) - 1)
+    // Still running at Salesforce: aborted, then deleted.
+    expect(calls('jobs/query.abort')).toBe(1)
+    expect(calls('jobs/query.delete')).toBe(1)
+    expect(await jobsAtSalesforce(t.sim, admin)).toEqual(before)
+  })
+
   it('a client that leaves while the job runs aborts it; one that leaves mid-results stops the pages', async () => {
     const c = await createConnection(t.app, token, { name: 'Leaving', fields: FIELDS, excludeOptedOut: false })
     const url = `${base}/api/connections/${c.id}/records?format=ndjson`
@@ -264,5 +379,142 @@ describe('pulls above the threshold go through the Bulk API 2.0 query', () => {
     expect(calls('jobs/query.results')).toBe(whilePaused)
     expect(calls('jobs/query.delete')).toBe(1)
     expect(counters().bulk.recordsServed).toBeLessThan(CONTACTS)
+  })
+})
+
+describe('Bulk pulls when the session expires while results pages are read', () => {
+  const COUNT = 6_000
+  const PAGE_ROWS = 2_000
+  let t: SimApp
+  let rest: TestApp
+  let base: string
+  let admin: SimUser
+  let ada: SimUser
+  let grace: SimUser
+  let adaToken: string
+  let graceToken: string
+  let restToken: string
+
+  const counters = () => t.sim.control.counters()
+  const calls = (endpoint: string) => counters().apiCalls.byEndpoint[endpoint] ?? 0
+  /** Holds the request for the second results page a second: the pull has read the first one by then. */
+  const holdSecondPage = () =>
+    t.sim.control.addFault({ pattern: '/jobs/query/\\w+/results\\?.*locator=', method: 'GET', delayMs: 1_000 })
+
+  beforeAll(async () => {
+    t = await createSimApp({
+      sim: { canvasRefreshToken: false, data: { contacts: COUNT, leads: 0, campaigns: 0, optedOutFraction: 0.1 } },
+      config: (c) => ({ ...c, pullBulkThreshold: THRESHOLD, pullBulkPageRecords: PAGE_ROWS }),
+    })
+    rest = await createTestApp({ config: (c) => ({ ...simulatorConfig(c, t.sim), pullBulkThreshold: 0 }) })
+    ;[ada, grace] = t.sim.control.users() as [SimUser, SimUser]
+    // Outside Salesforce (standalone tokens): the stored credential (password + security token), which can log in again.
+    const linked = async (app: TestApp['app'], user: SimUser, email: string): Promise<string> => {
+      const token = (await linkedAccount(app, t.sim, user.id, email)).standaloneToken
+      const put = await app.inject({
+        method: 'PUT',
+        url: '/api/salesforce/credentials',
+        headers: bearer(token),
+        payload: {
+          username: user.username,
+          password: user.password,
+          securityToken: user.securityToken,
+          environment: 'production',
+        },
+      })
+      if (put.statusCode !== 200) throw new Error(`credentials answered ${put.statusCode}: ${put.body}`)
+      return token
+    }
+    adaToken = await linked(t.app, ada, 'ada@app.test')
+    graceToken = await linked(t.app, grace, 'grace@app.test')
+    restToken = await linked(rest.app, ada, 'ada@app.test')
+    admin = t.sim.control.createUser({ username: 'admin@bulk.test', firstName: 'Sys', lastName: 'Admin' })
+    await t.app.listen({ host: '127.0.0.1', port: 0 })
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
+  })
+  afterAll(async () => {
+    await rest?.close()
+    await t?.close()
+  })
+
+  it('the session expiring after the first results page: one login, then every record exactly once', async () => {
+    const definition = { name: 'Expiring', fields: FIELDS, excludeOptedOut: false }
+    const bulkId = (await createConnection(t.app, adaToken, definition)).id
+    const restId = (await createConnection(rest.app, restToken, definition)).id
+    const viaRest = await pull(rest.app, restToken, restId, 'ndjson')
+    expect(viaRest.statusCode).toBe(200)
+    const before = await jobsAtSalesforce(t.sim, admin)
+
+    holdSecondPage()
+    t.sim.control.resetCounters()
+    const pending = pull(t.app, adaToken, bulkId, 'ndjson')
+    await until(() => counters().faults.served === 1, 'the request for the second page')
+    expect(calls('jobs/query.results')).toBe(1)
+    expect(counters().bulk.recordsServed).toBe(PAGE_ROWS)
+    t.sim.control.resetCounters()
+    expect(t.sim.control.expireSessions()).toBeGreaterThan(0)
+    const res = await pending
+
+    expect(res.statusCode).toBe(200)
+    expect(res.body).toBe(viaRest.body)
+    const rows = ndjsonRows(res.body)
+    expect(rows).toHaveLength(COUNT)
+    expect(new Set(rows.map((r) => r.Id)).size).toBe(COUNT)
+    // The second page was refused (401, not counted) and asked again after one login; no page twice.
+    expect(counters().logins).toMatchObject({ success: 1, failure: 0 })
+    expect(calls('jobs/query.results')).toBe(COUNT / PAGE_ROWS - 1)
+    expect(counters().bulk.recordsServed).toBe(COUNT - PAGE_ROWS)
+    expect(calls('jobs/query.delete')).toBe(1)
+    expect(await jobsAtSalesforce(t.sim, admin)).toEqual(before)
+  })
+
+  it('a session that cannot be renewed breaks the body off, and the credential needs attention', async () => {
+    const c = await createConnection(t.app, graceToken, { name: 'Broken', fields: FIELDS, excludeOptedOut: false })
+    // A session in hand before the pull (connect logs in if an earlier test ended it): the pull renews nothing until the expiry.
+    const connect = await t.app.inject({
+      method: 'POST',
+      url: `/api/connections/${c.id}/test`,
+      headers: bearer(graceToken),
+    })
+    expect(connect.statusCode).toBe(200)
+    const before = await jobsAtSalesforce(t.sim, admin)
+
+    holdSecondPage()
+    t.sim.control.resetCounters()
+    const pending = download(`${base}/api/connections/${c.id}/records?format=csv`, graceToken)
+    await until(() => counters().faults.served === 1, 'the request for the second page')
+    t.sim.control.resetCounters()
+    // The security token is reset and every session ends: the stored credential cannot log in.
+    t.sim.control.resetToken(grace.id)
+    t.sim.control.expireSessions()
+    const res = await pending
+
+    // Headers were out: the body is cut off (no end of the chunked response), never a JSON error.
+    expect(res.status).toBe(200)
+    expect(res.headers['content-type']).toMatch(/^text\/csv/)
+    expect(res.complete).toBe(false)
+    expect(res.body).not.toMatch(/"(statusCode|code)"\s*:/)
+    const lines = res.body.split('\r\n')
+    expect(lines.length).toBeGreaterThan(1)
+    expect(lines.length).toBeLessThan(COUNT + 1)
+    // One login tried, and only one (the job's deletion does not try again).
+    expect(counters().logins).toMatchObject({ success: 0, failure: 1 })
+    expect(calls('jobs/query.results')).toBe(0)
+    const { rows } = await t.db.pool.query(
+      `SELECT c.kind, c.status, c.reason FROM salesforce_credentials c
+         JOIN salesforce_links l ON l.id = c.link_id WHERE l.salesforce_user_id = $1 AND c.kind <> 'canvas'`,
+      [grace.id],
+    )
+    expect(rows).toEqual([{ kind: 'password_token', status: 'needs_attention', reason: 'SF_INVALID_LOGIN' }])
+    // Without a session the job cannot be deleted: it is the one job left over.
+    const after = await jobsAtSalesforce(t.sim, admin)
+    expect([...after].filter(([id]) => !before.has(id))).toEqual([[expect.any(String), 'JobComplete']])
+
+    // Afterwards the stored state answers at once, as a JSON error, without another login.
+    t.sim.control.resetCounters()
+    const again = await pull(t.app, graceToken, c.id, 'csv')
+    expect(again.statusCode).toBe(422)
+    expect(again.json().code).toBe('SF_INVALID_LOGIN')
+    expect(counters().logins.failure).toBe(0)
   })
 })

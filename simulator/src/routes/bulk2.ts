@@ -51,9 +51,17 @@ interface QueryJob {
   startedAt: number
   records: SRecord[]
   columns: Column[]
+  /** Status polls (GET) answered so far, and the one at which the job fails (0: never). */
+  polls: number
+  failAtPoll: number
+  /** Why a Failed job failed, as Salesforce's job info gives it. */
+  errorMessage?: string
 }
 
-export const DEFAULT_BULK_SETTINGS: BulkSettings = { processingMs: 0, resultsPageSize: 100_000 }
+export const DEFAULT_BULK_SETTINGS: BulkSettings = { processingMs: 0, resultsPageSize: 100_000, failAfterPolls: 0 }
+
+/** What a query job that failed at Salesforce says (its job info's errorMessage). */
+const FAILED_JOB_MESSAGE = 'Failed to process query: an internal error occurred while running the job'
 
 function jobError(reply: FastifyReply, status: number, errorCode: string, message: string) {
   return sendSfError(reply, status, errorCode, message)
@@ -158,6 +166,7 @@ export function registerBulkQueryRoutes(app: FastifyInstance, ctx: SimulatorCont
     concurrencyMode: 'Parallel',
     contentType: 'CSV',
     apiVersion: job.apiVersion,
+    ...(job.errorMessage !== undefined ? { errorMessage: job.errorMessage } : {}),
     ...(full
       ? {
           jobType: 'V2Query',
@@ -249,6 +258,8 @@ export function registerBulkQueryRoutes(app: FastifyInstance, ctx: SimulatorCont
         startedAt,
         records,
         columns: compiled.columns,
+        polls: 0,
+        failAtPoll: settings.failAfterPolls,
       }
       jobs.set(id.slice(0, 15), job)
       state.counters.bulk.jobsCreated++
@@ -271,7 +282,19 @@ export function registerBulkQueryRoutes(app: FastifyInstance, ctx: SimulatorCont
       if (!job) return notFound(reply)
       // A job is seen InProgress at least once when processing takes time, as in Salesforce.
       if (job.state === 'UploadComplete' && performance.now() < job.readyAt) job.state = 'InProgress'
-      stateOf(job)
+      const current = stateOf(job)
+      job.polls++
+      if (
+        job.failAtPoll > 0 &&
+        job.polls >= job.failAtPoll &&
+        (current === 'UploadComplete' || current === 'InProgress')
+      ) {
+        // Failed while running (bulk settings' failAfterPolls): final, no results, errorMessage says why.
+        job.state = 'Failed'
+        job.errorMessage = FAILED_JOB_MESSAGE
+        job.systemModstamp = state.now()
+        job.records = []
+      }
       return reply.type(JSON_TYPE).send(info(job, true))
     }),
   )
