@@ -146,11 +146,16 @@ describe('Access emails in a real browser, through the demo mail catcher', () =>
     await screenshot(page, 'demo-mail-access-restored')
   })
 
-  it('the unsubscribe link in the email turns them off; its page and Link Accounts turn them on again; previews', async () => {
+  it('the unsubscribe link in the email asks, its button turns them off; its page and Link Accounts turn them on again; previews', async () => {
     const settings = async () =>
       (await live.app.inject({ url: '/api/notifications/settings', headers: bearer() })).json().accessEmails
     await page.goto(`${live.url}/demo/mail.html`)
     await page.getByTestId('mail-link').filter({ hasText: '/notifications/unsubscribe?token=' }).first().click()
+    // The link only asks: a mail scanner opening it would not turn the alerts off.
+    await page.getByTestId('unsubscribe-confirm').waitFor({ timeout: 15_000 })
+    expect(await settings()).toBe(true)
+    await screenshot(page, 'notifications-unsubscribe-confirm')
+    await page.getByTestId('unsubscribe-button').click()
     await page.getByTestId('unsubscribed').waitFor({ timeout: 15_000 })
     expect(await settings()).toBe(false)
     await screenshot(page, 'notifications-unsubscribed')

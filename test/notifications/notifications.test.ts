@@ -140,16 +140,38 @@ describe('notification emails about Salesforce access', () => {
     ])
   })
 
-  it('the unsubscribe link turns the emails off for that account (GET and one-click POST); settings turn them on again', async () => {
+  it('the unsubscribe link asks first (a scanner opening it changes nothing); its button and one-click POST turn the emails off; settings turn them on again', async () => {
     const unsubscribe = /<([^>]+)>/.exec(mails()[0]!.headers['list-unsubscribe']!)![1]!
     const path = unsubscribe.replace('http://localhost:3000', '')
+    const accessEmails = async () =>
+      (await t.app.inject({ url: '/api/notifications/settings', headers: auth() })).json().accessEmails
+    // Mail scanners and link previews open links by themselves: GET and HEAD only ask.
+    for (const method of ['GET', 'HEAD'] as const) {
+      const opened = await t.app.inject({ method, url: path, headers: { accept: 'text/html' } })
+      expect(opened.statusCode).toBe(200)
+    }
+    expect((await t.app.inject({ url: path })).json()).toEqual({ accessEmails: true })
     const page = await t.app.inject({ url: path, headers: { accept: 'text/html' } })
-    expect(page.statusCode).toBe(200)
-    expect(page.body).toContain('data-testid="unsubscribed"')
+    expect(page.body).toContain('data-testid="unsubscribe-confirm"')
     expect(page.body).toContain('a••••@app.test')
-    expect((await t.app.inject({ url: '/api/notifications/settings', headers: auth() })).json().accessEmails).toBe(
-      false,
-    )
+    expect(page.body).toContain(`<form method="post" action="${path.replace(/&/g, '&amp;')}">`)
+    expect(await accessEmails()).toBe(true)
+
+    // The page's button: a form POST to the same URL.
+    const confirmed = await t.app.inject({
+      method: 'POST',
+      url: path,
+      headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+      payload: '',
+    })
+    expect(confirmed.statusCode).toBe(200)
+    expect(confirmed.body).toContain('data-testid="unsubscribed"')
+    expect(confirmed.body).toContain('data-testid="resubscribe-button"')
+    expect(await accessEmails()).toBe(false)
+    // Opening the link again says so, and offers the way back.
+    const again = await t.app.inject({ url: path, headers: { accept: 'text/html' } })
+    expect(again.body).toContain('data-testid="unsubscribed"')
+    expect(again.body).toContain('/notifications/resubscribe?token=')
 
     // Broken again while unsubscribed: recorded, not mailed.
     const count = mails().length

@@ -1,8 +1,10 @@
 /**
  * Notification settings and previews for the signed-in person, and the unsubscribe link of
- * every notification email: `GET` (the link) and `POST` (one-click, RFC 8058 `List-Unsubscribe-Post`)
- * turn the emails off; the page it shows turns them back on. The token is the authority, so
- * these routes need no session.
+ * every notification email. `GET` (the link) only asks: mail scanners and link previews open
+ * links by themselves, and an alert a scanner turned off is one the person never gets. `POST`
+ * turns the emails off: the page's button, or a mail provider's one-click (RFC 8058
+ * `List-Unsubscribe-Post`). The page that follows turns them back on. The token is the
+ * authority, so these routes need no session.
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
@@ -118,41 +120,83 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<{ notifications: Noti
   )
 
   /** People follow these links in a browser: errors come as a page there, as JSON elsewhere. */
+  const wantsPage = (request: FastifyRequest) => (request.headers.accept ?? '').includes('text/html')
+
+  function linkError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    if (!(err instanceof AppError) || !wantsPage(request)) throw err
+    return reply
+      .code(err.status)
+      .type('text/html; charset=utf-8')
+      .send(page('This link does not work', `<p>${escapeHtml(err.message)}</p><p><code>${err.code}</code></p>`))
+  }
+
+  const actionUrl = (wanted: boolean, token: string) =>
+    `/notifications/${wanted ? 'resubscribe' : 'unsubscribe'}?token=${encodeURIComponent(token)}`
+
+  const button = (action: string, label: string, testId: string) =>
+    `<form method="post" action="${escapeHtml(action)}"><button type="submit" data-testid="${testId}" style="padding: 8px 14px;">${label}</button></form>`
+
+  /** The link itself: says what the button will do, and changes nothing. */
+  async function confirm(request: FastifyRequest, reply: FastifyReply, token: string): Promise<FastifyReply> {
+    let target: { email: string; accessEmails: boolean }
+    try {
+      target = await notifications.unsubscribeTarget(token)
+    } catch (err) {
+      return linkError(err, request, reply)
+    }
+    reply.header('cache-control', 'no-store')
+    if (!wantsPage(request)) return reply.send({ accessEmails: target.accessEmails })
+    const who = `<strong>${escapeHtml(maskEmail(target.email))}</strong>`
+    return reply.type('text/html; charset=utf-8').send(
+      target.accessEmails
+        ? page(
+            'Stop these emails?',
+            `<p data-testid="unsubscribe-confirm">SF Link emails ${who} when its access to Salesforce needs attention
+   (a changed password or security token, a revoked approval), so that mailing lists and unsubscribe
+   synchronisation don't stop unnoticed. Nothing has changed yet.</p>
+${button(actionUrl(false, token), 'Unsubscribe', 'unsubscribe-button')}`,
+          )
+        : page(
+            'You are unsubscribed',
+            `<p data-testid="unsubscribed">SF Link no longer emails ${who} when its access to Salesforce needs attention.</p>
+${button(actionUrl(true, token), 'Turn these emails back on', 'resubscribe-button')}`,
+          ),
+    )
+  }
+
+  /** The button, or a mail provider's one-click: turns the emails off (or on again). */
   async function answer(
     request: FastifyRequest,
     reply: FastifyReply,
     wanted: boolean,
     token: string,
   ): Promise<FastifyReply> {
-    const browser = (request.headers.accept ?? '').includes('text/html')
     let email: string | null
     try {
       ;({ email } = await notifications.unsubscribe(token, wanted))
     } catch (err) {
-      if (!(err instanceof AppError) || !browser) throw err
-      return reply
-        .code(err.status)
-        .type('text/html; charset=utf-8')
-        .send(page('This link does not work', `<p>${escapeHtml(err.message)}</p><p><code>${err.code}</code></p>`))
+      return linkError(err, request, reply)
     }
     reply.header('cache-control', 'no-store')
-    if (!browser) return reply.send({ accessEmails: wanted })
+    if (!wantsPage(request)) return reply.send({ accessEmails: wanted })
     const who = email ? ` to <strong>${escapeHtml(maskEmail(email))}</strong>` : ''
-    const action = `/notifications/${wanted ? 'unsubscribe' : 'resubscribe'}?token=${encodeURIComponent(token)}`
     const body = wanted
       ? `<p data-testid="subscribed">SF Link will email you${who} again when its access to Salesforce needs attention.</p>`
       : `<p data-testid="unsubscribed">SF Link will no longer email you${who} when its access to Salesforce needs attention.
    You still see the banner in SF Link, and you can turn the emails back on any time under
    <a href="${LINK_ACCOUNTS_ROUTE}">Settings → Link Accounts</a>.</p>`
-    return reply.type('text/html; charset=utf-8').send(
-      page(
-        wanted ? 'Emails turned back on' : 'You are unsubscribed',
-        `${body}
-<form method="post" action="${escapeHtml(action)}"><button type="submit" style="padding: 8px 14px;">${
-          wanted ? 'Unsubscribe again' : 'Turn these emails back on'
-        }</button></form>`,
-      ),
-    )
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(
+        page(
+          wanted ? 'Emails turned back on' : 'You are unsubscribed',
+          `${body}\n${
+            wanted
+              ? button(actionUrl(false, token), 'Unsubscribe again', 'unsubscribe-button')
+              : button(actionUrl(true, token), 'Turn these emails back on', 'resubscribe-button')
+          }`,
+        ),
+      )
   }
 
   const tokenRoute = (summary: string) => ({
@@ -164,12 +208,16 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<{ notifications: Noti
       response: { 400: { $ref: 'Error#' } },
     },
   })
-  app.get('/notifications/unsubscribe', tokenRoute('The unsubscribe link of notification emails'), (request, reply) =>
-    answer(request, reply, false, request.query.token),
+  app.get(
+    '/notifications/unsubscribe',
+    tokenRoute(
+      'The unsubscribe link of notification emails: a page asking to confirm (JSON: the current choice); changes nothing',
+    ),
+    (request, reply) => confirm(request, reply, request.query.token),
   )
   app.post(
     '/notifications/unsubscribe',
-    tokenRoute('One-click unsubscribe (List-Unsubscribe-Post)'),
+    tokenRoute('Unsubscribes: the confirmation button, or one-click from the mail provider (List-Unsubscribe-Post)'),
     (request, reply) => answer(request, reply, false, request.query.token),
   )
   app.post(

@@ -65,6 +65,8 @@ export interface NotificationService {
   setAccessEmails(accountId: string, wanted: boolean): Promise<NotificationSettings>
   /** Turns the emails off (or on again) for the account a signed unsubscribe token names. */
   unsubscribe(token: string, wanted?: boolean): Promise<{ accountId: string; email: string | null }>
+  /** Checks an unsubscribe token and reads the account's choice, changing nothing (the link's page). */
+  unsubscribeTarget(token: string): Promise<{ accountId: string; email: string; accessEmails: boolean }>
   preview(kind: string, accountId: string): Promise<RenderedMail>
   recent(accountId: string): Promise<repo.OutboxRow[]>
   /** Deletes sent, skipped and failed emails older than the retention (90 days). */
@@ -176,6 +178,15 @@ export function createNotificationService(deps: {
     return { accessEmails: await repo.accessEmailsWanted(pool, accountId), email, serverSends: mailer !== null }
   }
 
+  /** The account a signed unsubscribe token names, with its email; refused when it is forged or gone. */
+  async function tokenAccount(token: string): Promise<{ accountId: string; email: string }> {
+    const accountId = tokens.verify(token)
+    if (!accountId) throw new AppError('UNSUBSCRIBE_LINK_INVALID')
+    const email = await repo.accountEmail(pool, accountId)
+    if (email === null) throw new AppError('UNSUBSCRIBE_LINK_INVALID')
+    return { accountId, email }
+  }
+
   return {
     async enqueue(kind, accountId, data, options = {}) {
       return repo.enqueue(options.db ?? pool, {
@@ -207,12 +218,14 @@ export function createNotificationService(deps: {
     },
 
     async unsubscribe(token, wanted = false) {
-      const accountId = tokens.verify(token)
-      if (!accountId) throw new AppError('UNSUBSCRIBE_LINK_INVALID')
-      const email = await repo.accountEmail(pool, accountId)
-      if (email === null) throw new AppError('UNSUBSCRIBE_LINK_INVALID')
+      const { accountId, email } = await tokenAccount(token)
       await repo.setAccessEmails(pool, accountId, wanted)
       return { accountId, email }
+    },
+
+    async unsubscribeTarget(token) {
+      const { accountId, email } = await tokenAccount(token)
+      return { accountId, email, accessEmails: (await settings(accountId)).accessEmails }
     },
 
     async preview(kind, accountId) {
