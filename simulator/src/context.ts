@@ -30,3 +30,6 @@ export interface BulkSettings {
    */
   failAfterPolls: number
 }
+
+/** Query jobs finish at once, results come in pages of 100,000, and none fails. */
+export const DEFAULT_BULK_SETTINGS: BulkSettings = { processingMs: 0, resultsPageSize: 100_000, failAfterPolls: 0 }

@@ -6,8 +6,7 @@ import { addCustomField, addRecordType, removeField, updateField, type RecordTyp
 import { describeField, describeSObject } from './describe.js'
 import type { CustomFieldInput, FieldPatch, RecordTypeInfo } from './org-schema.js'
 import { addMemberStatuses, memberStatusesOf, toWireRecord, type MemberStatusInput } from './records.js'
-import type { BulkSettings, SimulatorContext } from './context.js'
-import { DEFAULT_BULK_SETTINGS } from './routes/bulk2.js'
+import { DEFAULT_BULK_SETTINGS, type BulkSettings, type SimulatorContext } from './context.js'
 import type { Org } from './state.js'
 
 export interface DataControl {

@@ -2,8 +2,8 @@
  * No import cycles, type-only imports included (lint's `import-x/no-cycle` skips those).
  * Under server/src each folder is one node, so a folder may not depend on another that
  * depends back on it (e.g. accounts → http → accounts); the top-level files (app.ts,
- * routes.ts, services.ts, runtime.ts …) are nodes of their own. test/ and bench/ are checked
- * file by file.
+ * routes.ts, services.ts, runtime.ts …) are nodes of their own. The simulator package, the
+ * canvas UI, test/ and bench/ are checked file by file.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -96,8 +96,8 @@ describe('import structure', () => {
     expect(cycles(collapse(graph, folderOf))).toEqual([])
   })
 
-  it('server, test and bench have no file-level cycle, type imports included', () => {
-    const files = ['server', 'test', 'bench'].flatMap((d) => sourceFiles(path.join(root, d)))
+  it('server, simulator, canvas-ui, test and bench have no file-level cycle, type imports included', () => {
+    const files = ['server', 'simulator', 'canvas-ui', 'test', 'bench'].flatMap((d) => sourceFiles(path.join(root, d)))
     const graph = importGraph(files)
     const rel = (file: string) => path.relative(root, file)
     expect(cycles(collapse(graph, rel))).toEqual([])

@@ -10,7 +10,7 @@
 // million records go out at a few hundred thousand per second or more.
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { Readable } from 'node:stream'
-import type { BulkSettings, SimulatorContext } from '../context.js'
+import { DEFAULT_BULK_SETTINGS, type SimulatorContext } from '../context.js'
 import { KEY_PREFIXES } from '../ids.js'
 import { resolverFor } from '../records.js'
 import type { SRecord } from '../schema.js'
@@ -19,8 +19,7 @@ import { weekStartsOn } from '../soql/date-literals.js'
 import { SoqlError } from '../soql/errors.js'
 import { compileQuery, runQuery, type Column } from '../soql/evaluate.js'
 import { parseSoql } from '../soql/parser.js'
-import { JSON_TYPE, queryParams, sendSfError } from './http.js'
-import type { ApiRoute } from './rest.js'
+import { JSON_TYPE, queryParams, sendSfError, type ApiRoute } from './http.js'
 
 type JobState = 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Aborted' | 'Failed'
 
@@ -57,8 +56,6 @@ interface QueryJob {
   /** Why a Failed job failed, as Salesforce's job info gives it. */
   errorMessage?: string
 }
-
-export const DEFAULT_BULK_SETTINGS: BulkSettings = { processingMs: 0, resultsPageSize: 100_000, failAfterPolls: 0 }
 
 /** What a query job that failed at Salesforce says (its job info's errorMessage). */
 const FAILED_JOB_MESSAGE = 'Failed to process query: an internal error occurred while running the job'

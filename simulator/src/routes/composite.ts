@@ -6,8 +6,7 @@
 import type { FastifyInstance } from 'fastify'
 import { randomUUID } from 'node:crypto'
 import type { SimulatorContext } from '../context.js'
-import { JSON_TYPE, sendSfError } from './http.js'
-import type { ApiRoute } from './rest.js'
+import { JSON_TYPE, sendSfError, type ApiRoute } from './http.js'
 
 const MAX_SUBREQUESTS = 25
 const MAX_QUERIES_AND_COLLECTIONS = 5

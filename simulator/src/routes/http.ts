@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Org, Session, User } from '../state.js'
 
 export const JSON_TYPE = 'application/json;charset=UTF-8'
 
@@ -88,3 +89,22 @@ button.secondary{background:#fff;color:#0070d2;border:1px solid #d8dde6}
 .note{font-size:12px;color:#54698d;margin-top:16px}
 </style></head><body><main><span class="logo">salesforce</span>${body}</main></body></html>`
 }
+
+/** What a data route knows of its caller (routes/rest.ts builds it from the session). */
+export interface ApiContext {
+  session: Session
+  user: User
+  org: Org
+  version: string
+}
+
+export type ApiHandler = (request: FastifyRequest, reply: FastifyReply, api: ApiContext) => Promise<unknown> | unknown
+
+/**
+ * Wraps a data route: session, org switches, daily cap, counting, Sforce-Limit-Info (built in
+ * routes/rest.ts, handed to the routes that register beside it: bulk2.ts, composite.ts).
+ */
+export type ApiRoute = (
+  endpoint: string,
+  handler: ApiHandler,
+) => (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>

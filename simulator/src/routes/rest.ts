@@ -23,31 +23,24 @@ import { weekStartsOn } from '../soql/date-literals.js'
 import { compileQuery, projector, runQuery } from '../soql/evaluate.js'
 import { SoqlError } from '../soql/errors.js'
 import { parseSoql } from '../soql/parser.js'
-import type { Org, Session, SimulatorState, User } from '../state.js'
+import type { Org, SimulatorState } from '../state.js'
 import { registerBulkQueryRoutes } from './bulk2.js'
 import { registerCompositeRoutes } from './composite.js'
-import { bearerToken, JSON_TYPE, queryParams, sendSfError } from './http.js'
+import {
+  bearerToken,
+  JSON_TYPE,
+  queryParams,
+  sendSfError,
+  type ApiContext,
+  type ApiHandler,
+  type ApiRoute,
+} from './http.js'
 
 const MIN_VERSION = 20
 const MAX_VERSION = 66
 const DEFAULT_BATCH = 2000
 const CURSOR_IDLE_MS = 15 * 60_000
 const MAX_COLLECTION = 200
-
-export interface ApiContext {
-  session: Session
-  user: User
-  org: Org
-  version: string
-}
-
-export type ApiHandler = (request: FastifyRequest, reply: FastifyReply, api: ApiContext) => Promise<unknown> | unknown
-
-/** Wraps a data route: session, org switches, daily cap, counting, Sforce-Limit-Info. */
-export type ApiRoute = (
-  endpoint: string,
-  handler: ApiHandler,
-) => (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>
 
 function releaseLabel(version: number): string {
   const index = version - 20
