@@ -402,19 +402,73 @@ describe('broken connections and pre-send readiness', () => {
     expect(t.sim.control.counters().apiCalls.byEndpoint.query ?? 0).toBe(0)
   })
 
-  it('a broken credential: not ready with its code and the Link Accounts action', async () => {
+  it('the list may reuse a recent count (maxAgeSeconds): one COUNT() per connection, a fresh one once it is edited, too old, or not allowed', async () => {
+    const c = await createConnection(t.app, ada.standaloneToken, { name: 'Counted' })
+    const counts = () => t.sim.control.counters().apiCalls.byEndpoint.query ?? 0
+    t.sim.control.resetCounters()
+    expect(await readiness(c.id, { maxAgeSeconds: 300 })).toEqual({ ready: true, count: 120 })
+    expect(await readiness(c.id, { maxAgeSeconds: 300 })).toEqual({ ready: true, count: 120 })
+    expect(await readiness(c.id, { maxAgeSeconds: 300, requireNonEmpty: true })).toEqual({ ready: true, count: 120 })
+    expect(counts()).toBe(1)
+    // A pre-send check (no maxAgeSeconds) always counts anew.
+    expect(await readiness(c.id)).toEqual({ ready: true, count: 120 })
+    expect(counts()).toBe(2)
+    // Edited: the remembered count was of the old definition.
+    const edited = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/connections/${c.id}`,
+      headers: bearer(ada.standaloneToken),
+      payload: definition({ name: 'Counted', filters: [{ field: 'LastName', operator: '=', value: 'No-such-name' }] }),
+    })
+    expect(edited.statusCode, edited.body).toBe(200)
+    expect(await readiness(c.id, { maxAgeSeconds: 300 })).toEqual({ ready: true, count: 0 })
+    expect(await readiness(c.id, { maxAgeSeconds: 300, requireNonEmpty: true })).toMatchObject({
+      ready: false,
+      code: 'CONNECTION_EMPTY',
+    })
+    expect(counts()).toBe(3)
+    // Too old.
+    await new Promise((resolve) => setTimeout(resolve, 1_100))
+    expect(await readiness(c.id, { maxAgeSeconds: 1 })).toEqual({ ready: true, count: 0 })
+    expect(counts()).toBe(4)
+    // Broken at Salesforce since: once the list's describe check flags it, a remembered count no longer stands.
+    const titled = await createConnection(t.app, ada.standaloneToken, { name: 'Titled', fields: ['Email', 'Title'] })
+    expect(await readiness(titled.id, { maxAgeSeconds: 300 })).toEqual({ ready: true, count: 120 })
+    t.sim.control.removeField('Contact', 'Title')
+    await t.db.pool.query(`UPDATE describe_cache SET fetched_at = now() - interval '2 hours'`)
+    const list = (await t.app.inject({ url: '/api/connections', headers: bearer(ada.standaloneToken) })).json()
+    expect(list.health[titled.id]).toMatchObject({ state: 'broken', code: 'CONNECTION_FIELD_REMOVED' })
+    expect(await readiness(titled.id, { maxAgeSeconds: 300 })).toMatchObject({
+      ready: false,
+      code: 'CONNECTION_FIELD_REMOVED',
+    })
+
+    // Out of range is refused like any bad input.
+    const refused = await t.app.inject({
+      method: 'POST',
+      url: `/api/connections/${c.id}/readiness`,
+      headers: bearer(apiKey),
+      payload: { maxAgeSeconds: 86_400 },
+    })
+    expect(refused.statusCode).toBe(400)
+  })
+
+  it('a broken credential: not ready with its code and the Link Accounts action, a remembered count or not', async () => {
     const c = await createConnection(t.app, ada.standaloneToken, { name: 'Before reset' })
+    expect(await readiness(c.id, { maxAgeSeconds: 300 })).toEqual({ ready: true, count: 120 })
     t.sim.control.resetToken(user.id)
     t.sim.control.expireSessions()
+    // The first check after the reset logs in, fails, and marks the credential.
     const first = await readiness(c.id)
     expect(first).toMatchObject({
       ready: false,
       code: 'SF_INVALID_LOGIN',
       action: { kind: 'fix_access', href: '#/settings/link-accounts' },
     })
-    // Afterwards the stored state answers at once, without another login.
+    // Afterwards the stored state answers at once, without another login, and a remembered count does not hide it.
     t.sim.control.resetCounters()
     expect(await readiness(c.id)).toMatchObject({ ready: false, code: 'SF_INVALID_LOGIN' })
+    expect(await readiness(c.id, { maxAgeSeconds: 300 })).toMatchObject({ ready: false, code: 'SF_INVALID_LOGIN' })
     expect(t.sim.control.counters().logins.failure).toBe(0)
   })
 })

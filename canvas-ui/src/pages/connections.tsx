@@ -139,6 +139,9 @@ function ConnectionsTable({
   )
 }
 
+/** Seconds a connection's record count may be reused by the list (POST …/readiness maxAgeSeconds). */
+const LIST_COUNT_MAX_AGE = 300
+
 /**
  * Whether the connection can be sent to now: the server's readiness check (access, then a
  * COUNT() of the saved query), or what is known without Salesforce.
@@ -155,7 +158,10 @@ function StatusCell({
   const { api } = useApp()
   const readiness = useAsync(
     (signal): Promise<Readiness | null> =>
-      access.canConnect ? api.readiness(connection.id, {}, signal) : Promise.resolve(null),
+      // A count from the last five minutes will do for the list: each new one is an API call.
+      access.canConnect
+        ? api.readiness(connection.id, { maxAgeSeconds: LIST_COUNT_MAX_AGE }, signal)
+        : Promise.resolve(null),
     [connection.id, connection.updatedAt, access.canConnect],
   )
   const r = readiness.data

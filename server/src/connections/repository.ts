@@ -175,6 +175,15 @@ export async function saveHealth(
   )
 }
 
+/** The connection's last health verdict ('ok', 'broken', or null before any check). */
+export async function healthStateOf(db: Queryable, accountId: string, id: string): Promise<'ok' | 'broken' | null> {
+  const { rows } = await db.query<{ state: 'ok' | 'broken' | null }>(
+    `SELECT health_state AS state FROM connections WHERE id = $1 AND account_id = $2`,
+    [id, accountId],
+  )
+  return rows[0]?.state ?? null
+}
+
 export async function listHealth(db: Queryable, accountId: string): Promise<ConnectionHealthRow[]> {
   const { rows } = await db.query<ConnectionHealthRow>(
     `SELECT id AS "connectionId", health_state AS state, health_code AS code, health_message AS message,

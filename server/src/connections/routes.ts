@@ -207,6 +207,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ connections: Connecti
     async (request) =>
       connections.readiness(targetOf(request), request.params.id, {
         requireNonEmpty: request.body?.requireNonEmpty === true,
+        maxAgeSeconds: request.body?.maxAgeSeconds ?? 0,
       }),
   )
 

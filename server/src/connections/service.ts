@@ -51,6 +51,8 @@ const BULK_PAGE_RECORDS = 100_000
 const BULK_MAX_WAIT_MS = 15 * 60_000
 /** Bulk rows checked against the suppression list per database query. */
 const SUPPRESSION_BATCH = 2_000
+/** Connections whose last COUNT() is remembered for readiness (oldest forgotten first). */
+const COUNT_CACHE_SIZE = 10_000
 /** Field types the Bulk API cannot return (compound fields, binary). */
 const NOT_IN_BULK = new Set(['address', 'location', 'base64'])
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -107,7 +109,16 @@ export interface ConnectionService {
     options?: { headers?: CsvHeaders },
   ): Promise<void>
   /** Pre-send check: access, then `COUNT()` of the saved query. Never throws for a Salesforce or definition problem. */
-  readiness(target: AccessTarget, id: string, options?: { requireNonEmpty?: boolean }): Promise<Readiness>
+  /**
+   * Access, then COUNT() of the saved query. `maxAgeSeconds`: a count of the connection as it is
+   * now, taken that recently, is reused (the list shows a status per connection on every load,
+   * and each COUNT() is an API call of the org's daily allowance); access is checked every time.
+   */
+  readiness(
+    target: AccessTarget,
+    id: string,
+    options?: { requireNonEmpty?: boolean; maxAgeSeconds?: number },
+  ): Promise<Readiness>
   campaigns(target: AccessTarget, query: CampaignQuery): Promise<Campaign[]>
   campaignStatuses(target: AccessTarget, campaignId: string): Promise<CampaignMemberStatus[]>
 }
@@ -208,8 +219,11 @@ export function createConnectionService(deps: {
   describes?: DescribeCache
   /** Pulls above `threshold` records (0: never) use the Bulk API 2.0 query; see bulk-query.ts. */
   bulk?: { threshold: number; extraHosts: readonly string[]; pageRecords?: number; maxWaitMs?: number }
+  /** Milliseconds since the epoch (tests pass their own to age cached counts). */
+  clock?: () => number
 }): ConnectionService {
   const { pool, salesforce } = deps
+  const clock = deps.clock ?? Date.now
   const bulk = {
     threshold: deps.bulk?.threshold ?? 0,
     extraHosts: deps.bulk?.extraHosts ?? [],
@@ -450,7 +464,26 @@ export function createConnectionService(deps: {
     })
   }
 
-  async function readinessOf(target: AccessTarget, row: ConnectionRow, requireNonEmpty: boolean): Promise<Readiness> {
+  /** Recent COUNT() results by account and connection, with the definition they counted (its updatedAt). */
+  const counts = new Map<string, { at: number; version: number; count: number }>()
+  const countKey = (row: ConnectionRow) => `${row.accountId}/${row.id}`
+  function rememberCount(row: ConnectionRow, count: number): void {
+    counts.delete(countKey(row))
+    if (counts.size >= COUNT_CACHE_SIZE) counts.delete(counts.keys().next().value!)
+    counts.set(countKey(row), { at: clock(), version: row.updatedAt.getTime(), count })
+  }
+  function recentCount(row: ConnectionRow, maxAgeSeconds: number): number | null {
+    const hit = counts.get(countKey(row))
+    if (!hit || maxAgeSeconds <= 0 || hit.version !== row.updatedAt.getTime()) return null
+    return clock() - hit.at <= maxAgeSeconds * 1000 ? hit.count : null
+  }
+
+  async function readinessOf(
+    target: AccessTarget,
+    row: ConnectionRow,
+    requireNonEmpty: boolean,
+    maxAgeSeconds = 0,
+  ): Promise<Readiness> {
     const notReady = (code: string, message: string): Readiness => ({
       ready: false,
       code,
@@ -464,14 +497,21 @@ export function createConnectionService(deps: {
     }
     const organizationId = state.organizationId
     try {
-      const count = await salesforce.withConnection(target, async (conn) => {
-        const describe = await describeOf(conn, organizationId, row.sobject, related(row))
-        return watched(
-          target,
-          row,
-          async () => (await query(conn, build(row, describe, { count: true }).soql)).totalSize,
-        )
-      })
+      // A remembered count stands only while nothing flagged the connection broken since (the
+      // list's describe check, checkAll): then Salesforce is asked, and says what is wrong.
+      const remembered = recentCount(row, maxAgeSeconds)
+      const reusable = remembered !== null && (await repo.healthStateOf(pool, target.accountId, row.id)) !== 'broken'
+      const count = reusable
+        ? remembered
+        : await salesforce.withConnection(target, async (conn) => {
+            const describe = await describeOf(conn, organizationId, row.sobject, related(row))
+            return watched(
+              target,
+              row,
+              async () => (await query(conn, build(row, describe, { count: true }).soql)).totalSize,
+            )
+          })
+      rememberCount(row, count)
       if (requireNonEmpty && count === 0)
         return notReady(
           'CONNECTION_EMPTY',
@@ -621,7 +661,12 @@ export function createConnectionService(deps: {
     },
 
     async readiness(target, id, options = {}) {
-      return readinessOf(target, await find(target.accountId, id), options.requireNonEmpty === true)
+      return readinessOf(
+        target,
+        await find(target.accountId, id),
+        options.requireNonEmpty === true,
+        options.maxAgeSeconds ?? 0,
+      )
     },
 
     async campaigns(target, { search, id }) {

@@ -146,6 +146,14 @@ export const ReadinessBodySchema = Type.Object({
   requireNonEmpty: Type.Optional(
     Type.Boolean({ description: 'Not ready when the query matches no records (default false)' }),
   ),
+  maxAgeSeconds: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 3600,
+      description:
+        'A record count this recent (of the connection as it is now) may be reused instead of a new COUNT() at Salesforce, as the connections list does; access is checked every time. Default 0: a pre-send check always counts anew',
+    }),
+  ),
 })
 export type ReadinessBody = Static<typeof ReadinessBodySchema>
 
