@@ -151,8 +151,8 @@ async function openLoopSlice(
       send(performance.now(), job.bodies[counter.next++ % job.bodies.length]!),
     ),
   )
-  result.latencies = []
-  result.statusCodes = {}
+  // The warm-up's answers (and failures) are not part of the slice.
+  Object.assign(result, { latencies: [], statusCodes: {}, errors: 0, timeouts: 0 })
   const start = performance.now()
   const count = Math.round(seconds * rate)
   const inFlight: Promise<void>[] = []

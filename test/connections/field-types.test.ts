@@ -427,8 +427,11 @@ describe('broken connections and pre-send readiness', () => {
       code: 'CONNECTION_EMPTY',
     })
     expect(counts()).toBe(3)
-    // Too old.
-    await new Promise((resolve) => setTimeout(resolve, 1_100))
+    // Too old: the age runs from when Salesforce counted, and reusing the count does not renew it.
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    expect(await readiness(c.id, { maxAgeSeconds: 1 })).toEqual({ ready: true, count: 0 })
+    expect(counts()).toBe(3)
+    await new Promise((resolve) => setTimeout(resolve, 600))
     expect(await readiness(c.id, { maxAgeSeconds: 1 })).toEqual({ ready: true, count: 0 })
     expect(counts()).toBe(4)
     // Broken at Salesforce since: once the list's describe check flags it, a remembered count no longer stands.

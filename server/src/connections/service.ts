@@ -108,11 +108,11 @@ export interface ConnectionService {
     out: PullOutput,
     options?: { headers?: CsvHeaders },
   ): Promise<void>
-  /** Pre-send check: access, then `COUNT()` of the saved query. Never throws for a Salesforce or definition problem. */
   /**
-   * Access, then COUNT() of the saved query. `maxAgeSeconds`: a count of the connection as it is
-   * now, taken that recently, is reused (the list shows a status per connection on every load,
-   * and each COUNT() is an API call of the org's daily allowance); access is checked every time.
+   * Pre-send check: access, then `COUNT()` of the saved query. Never throws for a Salesforce or
+   * definition problem. `maxAgeSeconds`: a count of the connection as it is now, counted that
+   * recently, is reused (the list shows a status per connection on every load, and each COUNT()
+   * is an API call of the org's daily allowance); access is checked every time.
    */
   readiness(
     target: AccessTarget,
@@ -219,11 +219,8 @@ export function createConnectionService(deps: {
   describes?: DescribeCache
   /** Pulls above `threshold` records (0: never) use the Bulk API 2.0 query; see bulk-query.ts. */
   bulk?: { threshold: number; extraHosts: readonly string[]; pageRecords?: number; maxWaitMs?: number }
-  /** Milliseconds since the epoch (tests pass their own to age cached counts). */
-  clock?: () => number
 }): ConnectionService {
   const { pool, salesforce } = deps
-  const clock = deps.clock ?? Date.now
   const bulk = {
     threshold: deps.bulk?.threshold ?? 0,
     extraHosts: deps.bulk?.extraHosts ?? [],
@@ -470,12 +467,12 @@ export function createConnectionService(deps: {
   function rememberCount(row: ConnectionRow, count: number): void {
     counts.delete(countKey(row))
     if (counts.size >= COUNT_CACHE_SIZE) counts.delete(counts.keys().next().value!)
-    counts.set(countKey(row), { at: clock(), version: row.updatedAt.getTime(), count })
+    counts.set(countKey(row), { at: Date.now(), version: row.updatedAt.getTime(), count })
   }
   function recentCount(row: ConnectionRow, maxAgeSeconds: number): number | null {
     const hit = counts.get(countKey(row))
     if (!hit || maxAgeSeconds <= 0 || hit.version !== row.updatedAt.getTime()) return null
-    return clock() - hit.at <= maxAgeSeconds * 1000 ? hit.count : null
+    return Date.now() - hit.at <= maxAgeSeconds * 1000 ? hit.count : null
   }
 
   async function readinessOf(
@@ -499,19 +496,22 @@ export function createConnectionService(deps: {
     try {
       // A remembered count stands only while nothing flagged the connection broken since (the
       // list's describe check, checkAll): then Salesforce is asked, and says what is wrong.
+      // Its age runs from when Salesforce counted: reusing it does not make it younger.
       const remembered = recentCount(row, maxAgeSeconds)
-      const reusable = remembered !== null && (await repo.healthStateOf(pool, target.accountId, row.id)) !== 'broken'
-      const count = reusable
-        ? remembered
-        : await salesforce.withConnection(target, async (conn) => {
-            const describe = await describeOf(conn, organizationId, row.sobject, related(row))
-            return watched(
-              target,
-              row,
-              async () => (await query(conn, build(row, describe, { count: true }).soql)).totalSize,
-            )
-          })
-      rememberCount(row, count)
+      let count: number
+      if (remembered !== null && (await repo.healthStateOf(pool, target.accountId, row.id)) !== 'broken') {
+        count = remembered
+      } else {
+        count = await salesforce.withConnection(target, async (conn) => {
+          const describe = await describeOf(conn, organizationId, row.sobject, related(row))
+          return watched(
+            target,
+            row,
+            async () => (await query(conn, build(row, describe, { count: true }).soql)).totalSize,
+          )
+        })
+        rememberCount(row, count)
+      }
       if (requireNonEmpty && count === 0)
         return notReady(
           'CONNECTION_EMPTY',

@@ -136,7 +136,25 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<{ notifications: Noti
   const button = (action: string, label: string, testId: string) =>
     `<form method="post" action="${escapeHtml(action)}"><button type="submit" data-testid="${testId}" style="padding: 8px 14px;">${label}</button></form>`
 
-  /** The link itself: says what the button will do, and changes nothing. */
+  /** After a choice (or opening the link once unsubscribed): what now holds, and the button back. */
+  function resultPage(wanted: boolean, email: string | null, token: string): string {
+    const who = email ? ` to <strong>${escapeHtml(maskEmail(email))}</strong>` : ''
+    const body = wanted
+      ? `<p data-testid="subscribed">SF Link will email you${who} again when its access to Salesforce needs attention.</p>`
+      : `<p data-testid="unsubscribed">SF Link will no longer email you${who} when its access to Salesforce needs attention.
+   You still see the banner in SF Link, and you can turn the emails back on any time under
+   <a href="${LINK_ACCOUNTS_ROUTE}">Settings → Link Accounts</a>.</p>`
+    return page(
+      wanted ? 'Emails turned back on' : 'You are unsubscribed',
+      `${body}\n${
+        wanted
+          ? button(actionUrl(false, token), 'Unsubscribe again', 'unsubscribe-button')
+          : button(actionUrl(true, token), 'Turn these emails back on', 'resubscribe-button')
+      }`,
+    )
+  }
+
+  /** The link itself: asks before the button turns the emails off, and changes nothing. */
   async function confirm(request: FastifyRequest, reply: FastifyReply, token: string): Promise<FastifyReply> {
     let target: { email: string; accessEmails: boolean }
     try {
@@ -146,21 +164,15 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<{ notifications: Noti
     }
     reply.header('cache-control', 'no-store')
     if (!wantsPage(request)) return reply.send({ accessEmails: target.accessEmails })
-    const who = `<strong>${escapeHtml(maskEmail(target.email))}</strong>`
+    if (!target.accessEmails) return reply.type('text/html; charset=utf-8').send(resultPage(false, target.email, token))
     return reply.type('text/html; charset=utf-8').send(
-      target.accessEmails
-        ? page(
-            'Stop these emails?',
-            `<p data-testid="unsubscribe-confirm">SF Link emails ${who} when its access to Salesforce needs attention
+      page(
+        'Stop these emails?',
+        `<p data-testid="unsubscribe-confirm">SF Link emails <strong>${escapeHtml(maskEmail(target.email))}</strong> when its access to Salesforce needs attention
    (a changed password or security token, a revoked approval), so that mailing lists and unsubscribe
    synchronisation don't stop unnoticed. Nothing has changed yet.</p>
 ${button(actionUrl(false, token), 'Unsubscribe', 'unsubscribe-button')}`,
-          )
-        : page(
-            'You are unsubscribed',
-            `<p data-testid="unsubscribed">SF Link no longer emails ${who} when its access to Salesforce needs attention.</p>
-${button(actionUrl(true, token), 'Turn these emails back on', 'resubscribe-button')}`,
-          ),
+      ),
     )
   }
 
@@ -179,24 +191,7 @@ ${button(actionUrl(true, token), 'Turn these emails back on', 'resubscribe-butto
     }
     reply.header('cache-control', 'no-store')
     if (!wantsPage(request)) return reply.send({ accessEmails: wanted })
-    const who = email ? ` to <strong>${escapeHtml(maskEmail(email))}</strong>` : ''
-    const body = wanted
-      ? `<p data-testid="subscribed">SF Link will email you${who} again when its access to Salesforce needs attention.</p>`
-      : `<p data-testid="unsubscribed">SF Link will no longer email you${who} when its access to Salesforce needs attention.
-   You still see the banner in SF Link, and you can turn the emails back on any time under
-   <a href="${LINK_ACCOUNTS_ROUTE}">Settings → Link Accounts</a>.</p>`
-    return reply
-      .type('text/html; charset=utf-8')
-      .send(
-        page(
-          wanted ? 'Emails turned back on' : 'You are unsubscribed',
-          `${body}\n${
-            wanted
-              ? button(actionUrl(false, token), 'Unsubscribe again', 'unsubscribe-button')
-              : button(actionUrl(true, token), 'Turn these emails back on', 'resubscribe-button')
-          }`,
-        ),
-      )
+    return reply.type('text/html; charset=utf-8').send(resultPage(wanted, email, token))
   }
 
   const tokenRoute = (summary: string) => ({
